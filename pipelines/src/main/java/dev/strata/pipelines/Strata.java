@@ -1,0 +1,86 @@
+package dev.strata.pipelines;
+
+import dev.strata.pipelines.market.MarketGenerator;
+import dev.strata.pipelines.options.GenerateMarketOptions;
+import dev.strata.pipelines.options.MarketOptions;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The command line of {@code strata.jar}: {@code java -jar strata.jar <job> [--option=value ...]
+ * [@runner-configs/<runner>.args]}. Jobs: {@code market}, {@code generate-market}; {@code --help}
+ * lists them, {@code <job> --help} lists a job's options.
+ */
+public final class Strata {
+  private Strata() {}
+
+  public static void main(String[] args) throws Exception {
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    if (args.length == 0 || isHelp(args[0])) {
+      usage(out);
+      return args.length == 0 ? 2 : 0;
+    }
+    String job = args[0];
+    String[] rest = RunnerArgs.expand(Arrays.copyOfRange(args, 1, args.length));
+    boolean help = Arrays.stream(rest).anyMatch(Strata::isHelp);
+    switch (job) {
+      case "market":
+        if (help) {
+          PipelineOptionsFactory.printHelp(out, MarketOptions.class);
+          return 0;
+        }
+        PipelineOptionsFactory.register(MarketOptions.class);
+        MarketPipeline.run(
+            PipelineOptionsFactory.fromArgs(rest).withValidation().as(MarketOptions.class), out);
+        return 0;
+      case "generate-market":
+        if (help) {
+          PipelineOptionsFactory.printHelp(out, GenerateMarketOptions.class);
+          return 0;
+        }
+        MarketGenerator.run(
+            PipelineOptionsFactory.fromArgs(rest).withValidation().as(GenerateMarketOptions.class),
+            out);
+        return 0;
+      default:
+        err.println("unknown job '" + job + "'");
+        usage(err);
+        return 2;
+    }
+  }
+
+  private static boolean isHelp(String arg) {
+    return List.of("--help", "-h", "help").contains(arg);
+  }
+
+  private static void usage(PrintStream out) {
+    out.println("strata " + version() + ": portable data pipelines on Apache Beam");
+    out.println();
+    out.println("usage: java -jar pipelines/target/strata.jar <job> [--option=value ...]"
+        + " [@runner-configs/<runner>.args]");
+    out.println();
+    out.println("jobs:");
+    out.println("  market           ingest Kaggle stock CSVs to Parquet (stage ingest) and add 30-day");
+    out.println("                   vol_moving_avg / adj_close_rolling_med (stage features)");
+    out.println("                   --input=DIR --output=DIR [--stages=ingest,features] [--force]");
+    out.println("                   [--window=30|30d] [--runner=DirectRunner|FlinkRunner]");
+    out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
+    out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
+    out.println();
+    out.println("`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
+  }
+
+  /** The project version baked into the jar, or "dev" when run from classes. */
+  public static String version() {
+    String v = Strata.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.strata.transforms.common;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import org.apache.parquet.io.DelegatingSeekableInputStream;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.SeekableInputStream;
+
+/**
+ * Adapts Beam's file channels (any Beam {@code FileSystem}: local, GCS, ...) to parquet-hadoop's
+ * {@link InputFile}/{@link OutputFile}, so Parquet goes through Beam IO and not through Hadoop's
+ * file systems.
+ */
+public final class ParquetChannels {
+  private ParquetChannels() {}
+
+  /** An output file over an open channel. Closing the Parquet stream leaves the channel open. */
+  public static OutputFile output(WritableByteChannel channel) {
+    return new OutputFile() {
+      @Override
+      public PositionOutputStream create(long blockSizeHint) {
+        return stream(channel);
+      }
+
+      @Override
+      public PositionOutputStream createOrOverwrite(long blockSizeHint) {
+        return stream(channel);
+      }
+
+      @Override
+      public boolean supportsBlockSize() {
+        return false;
+      }
+
+      @Override
+      public long defaultBlockSize() {
+        return 0;
+      }
+    };
+  }
+
+  private static PositionOutputStream stream(WritableByteChannel channel) {
+    OutputStream out = Channels.newOutputStream(channel);
+    return new PositionOutputStream() {
+      private long position;
+
+      @Override
+      public long getPos() {
+        return position;
+      }
+
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+        position++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        position += len;
+      }
+
+      @Override
+      public void close() {
+        // the channel belongs to the caller (FileIO closes it)
+      }
+    };
+  }
+
+  /** An input file over a seekable channel, which the caller closes. */
+  public static InputFile input(SeekableByteChannel channel) {
+    return new InputFile() {
+      @Override
+      public long getLength() throws IOException {
+        return channel.size();
+      }
+
+      @Override
+      public SeekableInputStream newStream() {
+        return new DelegatingSeekableInputStream(Channels.newInputStream(channel)) {
+          @Override
+          public long getPos() throws IOException {
+            return channel.position();
+          }
+
+          @Override
+          public void seek(long newPos) throws IOException {
+            channel.position(newPos);
+          }
+
+          @Override
+          public int read(ByteBuffer buf) throws IOException {
+            return channel.read(buf);
+          }
+
+          @Override
+          public void close() {
+            // the channel belongs to the caller
+          }
+        };
+      }
+    };
+  }
+}

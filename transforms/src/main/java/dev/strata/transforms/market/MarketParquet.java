@@ -1,0 +1,370 @@
+package dev.strata.transforms.market;
+
+import dev.strata.transforms.common.ParquetChannels;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The market job's Parquet files, written and read with parquet-hadoop's own API because the column
+ * names ({@code Security Name}, {@code Adj Close}) are not Avro names (see ARCHITECTURE.md).
+ *
+ * <p>Stage 1 ({@link #RAW}): {@code Symbol} string, {@code Security Name} string (nullable), {@code
+ * Date} string {@code YYYY-MM-DD}, {@code Open}, {@code High}, {@code Low}, {@code Close}, {@code Adj
+ * Close} float, {@code Volume} int64. Stage 2 ({@link #FEATURES}) adds {@code vol_moving_avg} and
+ * {@code adj_close_rolling_med}, nullable doubles. Rows of one series are written contiguously and in
+ * date order. Snappy-compressed, readable by DuckDB, Spark and pandas.
+ */
+public final class MarketParquet {
+  public static final String SYMBOL = "Symbol";
+  public static final String SECURITY_NAME = "Security Name";
+  public static final String DATE = "Date";
+  public static final String OPEN = "Open";
+  public static final String HIGH = "High";
+  public static final String LOW = "Low";
+  public static final String CLOSE = "Close";
+  public static final String ADJ_CLOSE = "Adj Close";
+  public static final String VOLUME = "Volume";
+  public static final String VOL_MOVING_AVG = "vol_moving_avg";
+  public static final String ADJ_CLOSE_ROLLING_MED = "adj_close_rolling_med";
+
+  public static final MessageType RAW = schema(false);
+  public static final MessageType FEATURES = schema(true);
+
+  private MarketParquet() {}
+
+  private static MessageType schema(boolean features) {
+    Types.MessageTypeBuilder b = Types.buildMessage();
+    b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(SYMBOL);
+    b.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(SECURITY_NAME);
+    b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(DATE);
+    for (String price : new String[] {OPEN, HIGH, LOW, CLOSE, ADJ_CLOSE}) {
+      b.required(PrimitiveTypeName.FLOAT).named(price);
+    }
+    b.required(PrimitiveTypeName.INT64).named(VOLUME);
+    if (features) {
+      b.optional(PrimitiveTypeName.DOUBLE).named(VOL_MOVING_AVG);
+      b.optional(PrimitiveTypeName.DOUBLE).named(ADJ_CLOSE_ROLLING_MED);
+    }
+    return b.named(features ? "market_features" : "market_raw");
+  }
+
+  /** {@code YYYY-MM-DD} for an epoch day, as ASCII bytes (years 0..9999). */
+  static byte[] dateBytes(int epochDay) {
+    LocalDate d = LocalDate.ofEpochDay(epochDay);
+    int y = d.getYear();
+    int m = d.getMonthValue();
+    int day = d.getDayOfMonth();
+    if (y < 0 || y > 9999) {
+      return d.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+    return new byte[] {
+      (byte) ('0' + y / 1000), (byte) ('0' + y / 100 % 10), (byte) ('0' + y / 10 % 10),
+      (byte) ('0' + y % 10), '-', (byte) ('0' + m / 10), (byte) ('0' + m % 10), '-',
+      (byte) ('0' + day / 10), (byte) ('0' + day % 10)
+    };
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /**
+   * A {@link FileIO.Sink} that writes series as rows, with or without the feature columns. One
+   * Parquet file per sink instance; rows of a series stay together and in order.
+   */
+  public static final class Sink implements FileIO.Sink<DailySeries> {
+    private static final long serialVersionUID = 1L;
+    private final boolean features;
+    private transient @Nullable ParquetWriter<Cursor> writer;
+    private transient @Nullable Cursor cursor;
+
+    private Sink(boolean features) {
+      this.features = features;
+    }
+
+    public static Sink raw() {
+      return new Sink(false);
+    }
+
+    public static Sink features() {
+      return new Sink(true);
+    }
+
+    @Override
+    public void open(WritableByteChannel channel) throws IOException {
+      writer = newWriter(ParquetChannels.output(channel), features);
+      cursor = new Cursor();
+    }
+
+    @Override
+    public void write(DailySeries series) throws IOException {
+      if (features && !series.hasFeatures()) {
+        throw new IllegalArgumentException(series.symbol() + " has no feature columns");
+      }
+      Cursor c = cursor;
+      c.series = series;
+      c.symbol = Binary.fromString(series.symbol());
+      c.name = series.securityName() == null ? null : Binary.fromString(series.securityName());
+      for (int i = 0; i < series.size(); i++) {
+        c.row = i;
+        writer.write(c);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (writer != null) {
+        writer.close(); // writes the footer; the channel stays open for FileIO
+        writer = null;
+      }
+    }
+  }
+
+  /** Opens a writer on any Parquet output file (tests use this on local paths too). */
+  public static ParquetWriter<Cursor> newWriter(OutputFile out, boolean features)
+      throws IOException {
+    return new WriterBuilder(out, features)
+        .withConf(new PlainParquetConfiguration())
+        .withCompressionCodec(CompressionCodecName.SNAPPY)
+        .withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.OVERWRITE)
+        .build();
+  }
+
+  /** One row of one series, reused for every row written. */
+  public static final class Cursor {
+    DailySeries series;
+    Binary symbol;
+    @Nullable Binary name;
+    int row;
+  }
+
+  private static final class WriterBuilder extends ParquetWriter.Builder<Cursor, WriterBuilder> {
+    private final boolean features;
+
+    WriterBuilder(OutputFile out, boolean features) {
+      super(out);
+      this.features = features;
+    }
+
+    @Override
+    protected WriterBuilder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<Cursor> getWriteSupport(Configuration conf) {
+      return new CursorWriteSupport(features);
+    }
+
+    @Override
+    protected WriteSupport<Cursor> getWriteSupport(ParquetConfiguration conf) {
+      return new CursorWriteSupport(features);
+    }
+  }
+
+  private static final class CursorWriteSupport extends WriteSupport<Cursor> {
+    private final boolean features;
+    private final MessageType schema;
+    private RecordConsumer out;
+
+    CursorWriteSupport(boolean features) {
+      this.features = features;
+      this.schema = features ? FEATURES : RAW;
+    }
+
+    @Override
+    public WriteContext init(Configuration configuration) {
+      return context();
+    }
+
+    @Override
+    public WriteContext init(ParquetConfiguration configuration) {
+      return context();
+    }
+
+    private WriteContext context() {
+      Map<String, String> meta = new HashMap<>();
+      meta.put("strata.schema", schema.getName());
+      return new WriteContext(schema, meta);
+    }
+
+    @Override
+    public void prepareForWrite(RecordConsumer recordConsumer) {
+      this.out = recordConsumer;
+    }
+
+    @Override
+    public void write(Cursor c) {
+      DailySeries s = c.series;
+      int i = c.row;
+      out.startMessage();
+      binary(0, SYMBOL, c.symbol);
+      if (c.name != null) {
+        binary(1, SECURITY_NAME, c.name);
+      }
+      binary(2, DATE, Binary.fromConstantByteArray(dateBytes(s.days[i])));
+      floatField(3, OPEN, s.open[i]);
+      floatField(4, HIGH, s.high[i]);
+      floatField(5, LOW, s.low[i]);
+      floatField(6, CLOSE, s.close[i]);
+      floatField(7, ADJ_CLOSE, s.adjClose[i]);
+      out.startField(VOLUME, 8);
+      out.addLong(s.volume[i]);
+      out.endField(VOLUME, 8);
+      if (features) {
+        doubleField(9, VOL_MOVING_AVG, s.volMovingAvg[i]);
+        doubleField(10, ADJ_CLOSE_ROLLING_MED, s.adjCloseRollingMed[i]);
+      }
+      out.endMessage();
+    }
+
+    private void binary(int index, String name, Binary value) {
+      out.startField(name, index);
+      out.addBinary(value);
+      out.endField(name, index);
+    }
+
+    private void floatField(int index, String name, float value) {
+      out.startField(name, index);
+      out.addFloat(value);
+      out.endField(name, index);
+    }
+
+    private void doubleField(int index, String name, double value) {
+      if (!Double.isNaN(value)) { // NaN stands for null
+        out.startField(name, index);
+        out.addDouble(value);
+        out.endField(name, index);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /**
+   * Reads a market Parquet file (stage 1 or 2 layout; feature columns are ignored) and hands over
+   * one {@link DailySeries} per run of consecutive rows with the same symbol, in file order. The
+   * series' source is {@code sourceName}. Columns are read column-wise per row group, not as rows.
+   *
+   * @throws IOException if the file cannot be read or lacks a stage-1 column
+   */
+  public static void readSeries(
+      SeekableByteChannel channel, String sourceName, Consumer<DailySeries> out)
+      throws IOException {
+    ParquetReadOptions options = HadoopReadOptions.builder(new Configuration(false)).build();
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(ParquetChannels.input(channel), options)) {
+      MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
+      MessageType projection = new MessageType("market_raw", projectRaw(fileSchema, sourceName));
+      String createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
+      ColumnDescriptor[] cols = new ColumnDescriptor[RAW.getFieldCount()];
+      for (int c = 0; c < cols.length; c++) {
+        cols[c] = projection.getColumnDescription(new String[] {RAW.getFieldName(c)});
+      }
+      reader.setRequestedSchema(projection);
+      Binary currentSymbol = null;
+      DailySeries.Builder current = null;
+      PageReadStore rowGroup;
+      while ((rowGroup = reader.readNextRowGroup()) != null) {
+        ColumnReadStoreImpl store =
+            new ColumnReadStoreImpl(rowGroup, new NoOpConverter(), projection, createdBy);
+        ColumnReader[] r = new ColumnReader[cols.length];
+        for (int c = 0; c < cols.length; c++) {
+          r[c] = store.getColumnReader(cols[c]);
+        }
+        int nameMaxDef = cols[1].getMaxDefinitionLevel();
+        long rows = rowGroup.getRowCount();
+        for (long k = 0; k < rows; k++) {
+          Binary symbol = r[0].getBinary();
+          Binary name = r[1].getCurrentDefinitionLevel() == nameMaxDef ? r[1].getBinary() : null;
+          if (current == null || !symbol.equals(currentSymbol)) {
+            if (current != null) {
+              out.accept(current.build());
+            }
+            currentSymbol = symbol.copy();
+            current = DailySeries.builder(
+                symbol.toStringUsingUTF8(), name == null ? null : name.toStringUsingUTF8(),
+                sourceName);
+          }
+          current.add(parseDate(r[2].getBinary(), sourceName), r[3].getFloat(), r[4].getFloat(),
+              r[5].getFloat(), r[6].getFloat(), r[7].getFloat(), r[8].getLong());
+          for (ColumnReader cr : r) {
+            cr.consume();
+          }
+        }
+      }
+      if (current != null) {
+        out.accept(current.build());
+      }
+    }
+  }
+
+  private static Type[] projectRaw(MessageType fileSchema, String sourceName) throws IOException {
+    Type[] fields = new Type[RAW.getFieldCount()];
+    for (int c = 0; c < fields.length; c++) {
+      String name = RAW.getFieldName(c);
+      if (!fileSchema.containsField(name)) {
+        throw new IOException(sourceName + " has no column '" + name + "'; schema: " + fileSchema);
+      }
+      fields[c] = fileSchema.getType(name);
+    }
+    return fields;
+  }
+
+  private static int parseDate(Binary date, String source) throws IOException {
+    byte[] b = date.getBytesUnsafe();
+    if (b.length != 10 || b[4] != '-' || b[7] != '-') {
+      throw new IOException(source + ": Date '" + date.toStringUsingUTF8() + "' is not YYYY-MM-DD");
+    }
+    int y = (b[0] - '0') * 1000 + (b[1] - '0') * 100 + (b[2] - '0') * 10 + (b[3] - '0');
+    int m = (b[5] - '0') * 10 + (b[6] - '0');
+    int d = (b[8] - '0') * 10 + (b[9] - '0');
+    return (int) LocalDate.of(y, m, d).toEpochDay();
+  }
+
+  /** Column readers need a converter tree; values are pulled directly, so it is never called. */
+  private static final class NoOpConverter extends GroupConverter {
+    private final PrimitiveConverter primitive = new PrimitiveConverter() {};
+
+    @Override
+    public Converter getConverter(int fieldIndex) {
+      return primitive;
+    }
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void end() {}
+  }
+}

@@ -1,0 +1,97 @@
+package dev.strata.transforms.market;
+
+import dev.strata.transforms.common.Failure;
+import java.io.IOException;
+import java.util.Map;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads price files of the Kaggle layout, one file per symbol, and validates every row.
+ *
+ * <p>Consumes bounded {@link FileIO.ReadableFile}s ({@code etfs/*.csv}, {@code stocks/*.csv}).
+ * Produces on {@link #SERIES} one {@link DailySeries} per file with at least one valid row, named
+ * after the file ({@code AGM-A.csv} gives {@code AGM-A}; {@link JoinSecurityNames} maps it to the
+ * metadata's symbol), sorted by date with unique dates; and on {@link #FAILURES} every rejected row
+ * with file, line, reason and the original text (see {@link BarFileParser} and {@link
+ * BarRejection}). Every data row goes to exactly one of the two.
+ *
+ * <p>Counters ({@code ParseBarFiles} namespace): {@code files}, {@code rowsRead}, {@code rowsKept},
+ * {@code rowsRejected}, {@code rejected_<reason>} per {@link BarRejection#code()}, and the kept
+ * oddities {@code openZero}, {@code highBelowLow}, {@code zeroVolume}, {@code scientificNotation},
+ * {@code floatVolume}. A file that cannot be read fails the bundle (the runner retries it).
+ */
+public final class ParseBarFiles extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
+  public static final TupleTag<DailySeries> SERIES = new TupleTag<DailySeries>() {};
+  public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  private ParseBarFiles() {}
+
+  public static ParseBarFiles create() {
+    return new ParseBarFiles();
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
+    PCollectionTuple out =
+        files.apply("ParseFiles",
+            ParDo.of(new ParseFn()).withOutputTags(SERIES, TupleTagList.of(FAILURES)));
+    out.get(SERIES).setCoder(DailySeriesCoder.of());
+    return out;
+  }
+
+  /** {@code dir/AGM-A.csv} to {@code AGM-A}. */
+  public static String symbolOfFile(String fileName) {
+    String name = fileName.substring(fileName.lastIndexOf('/') + 1);
+    return name.regionMatches(true, name.length() - 4, ".csv", 0, 4)
+        ? name.substring(0, name.length() - 4)
+        : name;
+  }
+
+  static final class ParseFn extends DoFn<FileIO.ReadableFile, DailySeries> {
+    private final Counter files = Metrics.counter(ParseBarFiles.class, "files");
+    private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, "rowsRead");
+    private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, "rowsKept");
+    private final Counter rowsRejected = Metrics.counter(ParseBarFiles.class, "rowsRejected");
+    private final Counter openZero = Metrics.counter(ParseBarFiles.class, "openZero");
+    private final Counter highBelowLow = Metrics.counter(ParseBarFiles.class, "highBelowLow");
+    private final Counter zeroVolume = Metrics.counter(ParseBarFiles.class, "zeroVolume");
+    private final Counter scientific = Metrics.counter(ParseBarFiles.class, "scientificNotation");
+    private final Counter floatVolume = Metrics.counter(ParseBarFiles.class, "floatVolume");
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+        throws IOException {
+      String path = file.getMetadata().resourceId().toString();
+      byte[] content = file.readFullyAsBytes();
+      BarFileParser.Result r =
+          BarFileParser.parse(path, content, symbolOfFile(path), null);
+      files.inc();
+      rowsRead.inc(r.rowsRead);
+      rowsKept.inc(r.series.size());
+      rowsRejected.inc(r.failures.size());
+      for (Map.Entry<BarRejection, Long> e : r.rejectedByReason.entrySet()) {
+        Metrics.counter(ParseBarFiles.class, "rejected_" + e.getKey().code()).inc(e.getValue());
+      }
+      openZero.inc(r.oddities.openZero);
+      highBelowLow.inc(r.oddities.highBelowLow);
+      zeroVolume.inc(r.oddities.zeroVolume);
+      scientific.inc(r.oddities.scientificNotation);
+      floatVolume.inc(r.oddities.floatVolume);
+      if (r.series.size() > 0) {
+        out.get(SERIES).output(r.series);
+      }
+      for (Failure f : r.failures) {
+        out.get(FAILURES).output(f);
+      }
+    }
+  }
+}

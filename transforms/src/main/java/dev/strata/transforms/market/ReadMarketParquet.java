@@ -1,0 +1,50 @@
+package dev.strata.transforms.market;
+
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Reads market Parquet files (stage 1 layout) into {@link DailySeries}, one element per run of a
+ * symbol in a file (a whole symbol for files written by this job). Bounded. Counters: {@code
+ * ReadMarketParquet/files}, {@code ReadMarketParquet/rows}. An unreadable file or one without the
+ * stage-1 columns fails the bundle.
+ */
+public final class ReadMarketParquet
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<DailySeries>> {
+
+  private ReadMarketParquet() {}
+
+  public static ReadMarketParquet create() {
+    return new ReadMarketParquet();
+  }
+
+  @Override
+  public PCollection<DailySeries> expand(PCollection<FileIO.ReadableFile> files) {
+    return files.apply("ReadSeries", ParDo.of(new ReadFn())).setCoder(DailySeriesCoder.of());
+  }
+
+  static final class ReadFn extends DoFn<FileIO.ReadableFile, DailySeries> {
+    private final Counter files = Metrics.counter(ReadMarketParquet.class, "files");
+    private final Counter rows = Metrics.counter(ReadMarketParquet.class, "rows");
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<DailySeries> out)
+        throws IOException {
+      String source = file.getMetadata().resourceId().toString();
+      try (SeekableByteChannel channel = file.openSeekable()) {
+        MarketParquet.readSeries(channel, source, s -> {
+          rows.inc(s.size());
+          out.output(s);
+        });
+      }
+      files.inc();
+    }
+  }
+}

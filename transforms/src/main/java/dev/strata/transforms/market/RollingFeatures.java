@@ -1,0 +1,208 @@
+package dev.strata.transforms.market;
+
+import dev.strata.transforms.common.Failure;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Adds {@code vol_moving_avg} (mean {@code Volume}) and {@code adj_close_rolling_med} (median
+ * {@code Adj Close}) over a {@link WindowSpec} to every row, per symbol, ordered by date.
+ *
+ * <p>Consumes {@link DailySeries} pieces (bounded; any number of pieces per symbol, in any order),
+ * groups them by symbol, sorts each symbol once by date and makes one pass with a {@link
+ * RollingWindow}. Produces one series per symbol on {@link #FEATURES}, with both feature columns null
+ * (NaN inside the series) until the window is full. Not {@code SlidingWindows}: no row is copied
+ * per window.
+ *
+ * <p>Two pieces of one symbol carrying the same date (the symbol was in two input files) cannot both
+ * be kept: the row from the source that sorts first is kept, the other goes to {@link #FAILURES} with
+ * reason {@code duplicate_date}. Rows in = rows on {@code FEATURES} + rows on {@code FAILURES}.
+ *
+ * <p>Counters ({@code RollingFeatures} namespace): {@code symbols}, {@code rows}, {@code
+ * warmupRows} (rows left null), {@code duplicateDates}.
+ */
+public final class RollingFeatures extends PTransform<PCollection<DailySeries>, PCollectionTuple> {
+  public static final String STEP = "RollingFeatures";
+  public static final TupleTag<DailySeries> FEATURES = new TupleTag<DailySeries>() {};
+  public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  private final WindowSpec window;
+
+  private RollingFeatures(WindowSpec window) {
+    this.window = window;
+  }
+
+  /** The current row and the {@code size - 1} previous trading rows. */
+  public static RollingFeatures ofRows(int size) {
+    return new RollingFeatures(WindowSpec.rows(size));
+  }
+
+  public static RollingFeatures of(WindowSpec window) {
+    if (window == null) {
+      throw new IllegalArgumentException("window must not be null");
+    }
+    return new RollingFeatures(window);
+  }
+
+  public WindowSpec window() {
+    return window;
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<DailySeries> series) {
+    PCollectionTuple out =
+        series
+            .apply("KeyBySymbol",
+                WithKeys.<String, DailySeries>of(DailySeries::symbol)
+                    .withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), DailySeriesCoder.of()))
+            .apply("GroupBySymbol", GroupByKey.create())
+            .apply("RollPerSymbol",
+                ParDo.of(new RollFn(window)).withOutputTags(FEATURES, TupleTagList.of(FAILURES)));
+    out.get(FEATURES).setCoder(DailySeriesCoder.of());
+    return out;
+  }
+
+  static final class RollFn extends DoFn<KV<String, Iterable<DailySeries>>, DailySeries> {
+    private final WindowSpec window;
+    private final Counter symbols = Metrics.counter(RollingFeatures.class, "symbols");
+    private final Counter rows = Metrics.counter(RollingFeatures.class, "rows");
+    private final Counter warmupRows = Metrics.counter(RollingFeatures.class, "warmupRows");
+    private final Counter duplicateDates = Metrics.counter(RollingFeatures.class, "duplicateDates");
+
+    RollFn(WindowSpec window) {
+      this.window = window;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<DailySeries>> symbol, MultiOutputReceiver out) {
+      List<DailySeries> pieces = new ArrayList<>();
+      symbol.getValue().forEach(pieces::add);
+      // Delivery order is not promised: order pieces by source, then by first date, so the result
+      // (which duplicate wins) is the same on every runner.
+      pieces.sort(Comparator.comparing(DailySeries::source)
+          .thenComparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0)));
+      DailySeries all = DailySeries.concat(pieces);
+      int[] order = sortedUniqueDays(all, pieces, out);
+      DailySeries sorted = all.select(order);
+      DailySeries result = compute(sorted, window);
+      symbols.inc();
+      rows.inc(result.size());
+      long warm = 0;
+      for (int i = 0; i < result.size(); i++) {
+        if (result.volMovingAvg(i) == null) {
+          warm++;
+        }
+      }
+      warmupRows.inc(warm);
+      out.get(FEATURES).output(result);
+    }
+
+    private int[] sortedUniqueDays(
+        DailySeries all, List<DailySeries> pieces, MultiOutputReceiver out) {
+      int n = all.size();
+      long[] keys = new long[n];
+      boolean sorted = true;
+      for (int i = 0; i < n; i++) {
+        keys[i] = ((long) all.epochDay(i) << 32) | i;
+        sorted &= i == 0 || all.epochDay(i) > all.epochDay(i - 1);
+      }
+      if (!sorted) {
+        Arrays.sort(keys); // stable on ties: the index is the low half of the key
+      }
+      int[] order = new int[n];
+      int kept = 0;
+      for (int k = 0; k < n; k++) {
+        int i = (int) keys[k];
+        if (kept > 0 && all.epochDay(order[kept - 1]) == all.epochDay(i)) {
+          duplicateDates.inc();
+          out.get(FAILURES).output(duplicateFailure(all, i, order[kept - 1], pieces));
+          continue;
+        }
+        order[kept++] = i;
+      }
+      return Arrays.copyOf(order, kept);
+    }
+
+    private static Failure duplicateFailure(
+        DailySeries all, int row, int keptRow, List<DailySeries> pieces) {
+      String source = sourceOf(pieces, row);
+      String payload = String.join(",",
+          all.date(row).toString(), Float.toString(all.open(row)), Float.toString(all.high(row)),
+          Float.toString(all.low(row)), Float.toString(all.close(row)),
+          Float.toString(all.adjClose(row)), Long.toString(all.volume(row)));
+      return Failure.of(STEP, source, null, BarRejection.DUPLICATE_DATE.code(),
+          all.symbol() + " has " + all.date(row) + " twice; kept the row from "
+              + sourceOf(pieces, keptRow),
+          payload);
+    }
+
+    private static String sourceOf(List<DailySeries> pieces, int row) {
+      int offset = 0;
+      for (DailySeries p : pieces) {
+        if (row < offset + p.size()) {
+          return p.source();
+        }
+        offset += p.size();
+      }
+      throw new IndexOutOfBoundsException("row " + row);
+    }
+  }
+
+  /**
+   * Computes both features for a series already sorted by date with unique dates. Plain Java: the
+   * tests hold it against a brute-force reference.
+   */
+  public static DailySeries compute(DailySeries sorted, WindowSpec window) {
+    int n = sorted.size();
+    double[] mean = new double[n];
+    double[] median = new double[n];
+    RollingWindow w = new RollingWindow(window.length());
+    int firstDay = n == 0 ? 0 : sorted.epochDay(0);
+    int oldest = 0; // index of the oldest row in the window
+    for (int i = 0; i < n; i++) {
+      int day = sorted.epochDay(i);
+      if (i > 0 && day <= sorted.epochDay(i - 1)) {
+        throw new IllegalArgumentException(
+            sorted.symbol() + ": rows must be sorted by date with unique dates, but row " + i
+                + " is " + sorted.date(i) + " after " + sorted.date(i - 1));
+      }
+      boolean full;
+      if (window.isCalendarDays()) {
+        int from = day - (window.length() - 1);
+        while (oldest < i && sorted.epochDay(oldest) < from) {
+          w.evictOldest();
+          oldest++;
+        }
+        w.add(sorted.volume(i), sorted.adjClose(i));
+        full = firstDay <= from;
+      } else {
+        if (w.size() == window.length()) {
+          w.evictOldest();
+        }
+        w.add(sorted.volume(i), sorted.adjClose(i));
+        full = w.size() == window.length();
+      }
+      mean[i] = full ? w.meanVolume() : Double.NaN;
+      median[i] = full ? w.medianAdjClose() : Double.NaN;
+    }
+    return sorted.withFeatures(mean, median);
+  }
+}
