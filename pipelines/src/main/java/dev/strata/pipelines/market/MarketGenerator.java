@@ -93,7 +93,7 @@ public final class MarketGenerator {
 
   private static long[] writeFile(Path file, long seed, int index, boolean etf, double rate) {
     SplittableRandom r = new SplittableRandom(seed * 1_000_003L + index);
-    int length = 5 + (int) (14995 * Math.pow(r.nextDouble(), 3.35));
+    int length = 5 + (int) (15250 * Math.pow(r.nextDouble(), 3.35));
     LocalDate[] days = tradingDays(length);
     boolean openZeroStretch = r.nextDouble() < 0.05;
     int openZeroUntil = openZeroStretch ? (int) (length * 0.3) : -1;

@@ -156,6 +156,12 @@ public final class MarketParquet {
     return new WriterBuilder(out, features)
         .withConf(new PlainParquetConfiguration())
         .withCompressionCodec(CompressionCodecName.SNAPPY)
+        // Prices, volumes and features are high-cardinality: a dictionary would only be built and
+        // thrown away (the profile showed it). Symbol, name and date keep theirs.
+        .withDictionaryEncoding(false)
+        .withDictionaryEncoding(SYMBOL, true)
+        .withDictionaryEncoding(SECURITY_NAME, true)
+        .withDictionaryEncoding(DATE, true)
         .withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.OVERWRITE)
         .build();
   }
