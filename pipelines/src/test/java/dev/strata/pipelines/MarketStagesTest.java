@@ -1,0 +1,134 @@
+package dev.strata.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Manifests, skipping, --force, option changes and failure atomicity of the market stages. */
+public class MarketStagesTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /** A small Kaggle-layout input: three real files and the real metadata. */
+  private Path smallInput() throws Exception {
+    Path in = tmp.newFolder("in").toPath();
+    Files.createDirectories(in.resolve("etfs"));
+    Files.createDirectories(in.resolve("stocks"));
+    Files.copy(MarketPipelineTest.SAMPLE.resolve("symbols_valid_meta.csv"),
+        in.resolve("symbols_valid_meta.csv"));
+    for (String f : new String[] {"etfs/BSMO.csv", "stocks/AI.csv", "stocks/BPMP.csv"}) {
+      Files.copy(MarketPipelineTest.SAMPLE.resolve(f), in.resolve(f));
+    }
+    return in;
+  }
+
+  @Test
+  public void rerunSkipsForceRerunsAndOptionChangesRerunDependents() throws Exception {
+    Path in = smallInput();
+    Path out = tmp.newFolder("out").toPath();
+    Map<String, StageRunner.Outcome> first = MarketPipelineTest.runMarket(in, out);
+    assertFalse(first.get("ingest").skipped);
+    assertFalse(first.get("features").skipped);
+    JsonNode m = first.get("ingest").manifest;
+    assertEquals("succeeded", m.get("status").asText());
+    assertEquals("DirectRunner", m.get("runner").asText());
+    assertEquals(4, m.get("inputs").size());
+    assertTrue(m.get("inputs").get(0).has("size"));
+    assertTrue(Files.exists(out.resolve("raw/_manifest.json")));
+    assertTrue(Files.exists(out.resolve("features/_manifest.json")));
+
+    // nothing changed: every stage is skipped
+    Map<String, StageRunner.Outcome> second = MarketPipelineTest.runMarket(in, out);
+    assertTrue(second.get("ingest").skipped);
+    assertTrue(second.get("features").skipped);
+
+    // a feature option changed: ingest skipped, features rerun with the new window
+    Map<String, StageRunner.Outcome> third = MarketPipelineTest.runMarket(in, out, "--window=30d");
+    assertTrue(third.get("ingest").skipped);
+    assertFalse(third.get("features").skipped);
+    assertEquals("30d", third.get("features").manifest.at("/options/window").asText());
+
+    // an input changed: ingest reruns, and so does features, which reads ingest's new files
+    Path ai = in.resolve("stocks/AI.csv");
+    Files.setLastModifiedTime(ai, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+    Map<String, StageRunner.Outcome> fourth =
+        MarketPipelineTest.runMarket(in, out, "--window=30d");
+    assertFalse(fourth.get("ingest").skipped);
+    assertFalse(fourth.get("features").skipped);
+
+    // --force reruns even when nothing changed; --stages picks stages
+    Map<String, StageRunner.Outcome> fifth = MarketPipelineTest.runMarket(in, out,
+        "--window=30d", "--force", "--stages=features");
+    assertEquals(List.of("features"), List.copyOf(fifth.keySet()));
+    assertFalse(fifth.get("features").skipped);
+    // no leftovers of in-progress directories
+    try (var s = Files.list(out)) {
+      assertEquals(List.of("_rejected", "features", "raw"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  public void aFailedStageLeavesThePreviousOutputInPlace() throws Exception {
+    Path out = tmp.newFolder("atomic").toPath();
+    Path input = tmp.newFile("input.txt").toPath();
+    Files.writeString(input, "v1");
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    StageRunner runner = new StageRunner(out, false, new PrintStream(log, true,
+        StandardCharsets.UTF_8));
+    runner.run("features", List.of(input), Map.of("k", "1"), (data, rejected) -> {
+      Files.writeString(data.resolve("part-0.txt"), "first");
+      StageRunner.Counts c = new StageRunner.Counts();
+      c.rowsIn = 1;
+      c.rowsOut = 1;
+      return c;
+    });
+    Files.writeString(input, "v2-changed");
+    assertThrows(IllegalStateException.class, () ->
+        runner.run("features", List.of(input), Map.of("k", "1"), (data, rejected) -> {
+          Files.writeString(data.resolve("part-0.txt"), "second, broken");
+          throw new IllegalStateException("worker died");
+        }));
+    // a body whose rows do not balance is a failure too
+    assertThrows(IllegalStateException.class, () ->
+        runner.run("features", List.of(input), Map.of("k", "1"), (data, rejected) -> {
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.rowsIn = 10;
+          c.rowsOut = 9;
+          return c;
+        }));
+    assertEquals("first", Files.readString(out.resolve("features/part-0.txt")));
+    JsonNode manifest = StageRunner.JSON.readTree(out.resolve("features/_manifest.json").toFile());
+    assertEquals(1, manifest.at("/rows/out").asLong());
+    assertTrue(log.toString(StandardCharsets.UTF_8).contains("FAILED"));
+  }
+
+  @Test
+  public void badInputLayoutIsAClearError() throws Exception {
+    Path empty = tmp.newFolder("empty").toPath();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MarketPipelineTest.runMarket(empty, tmp.newFolder("o1").toPath()));
+    assertTrue(e.getMessage(), e.getMessage().contains("symbols_valid_meta.csv"));
+    Path in = smallInput();
+    IllegalArgumentException stages = assertThrows(IllegalArgumentException.class,
+        () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o2").toPath(), "--stages=train"));
+    assertTrue(stages.getMessage().contains("--stages"));
+    IllegalStateException noIngest = assertThrows(IllegalStateException.class,
+        () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o3").toPath(),
+            "--stages=features"));
+    assertTrue(noIngest.getMessage().contains("ingest"));
+  }
+}

@@ -1,0 +1,50 @@
+package dev.strata.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class StrataCliTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private static String run(int expectedCode, String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+    assertEquals(expectedCode, Strata.run(args, ps, ps));
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  public void helpListsJobsAndOptions() throws Exception {
+    String help = run(0, "--help");
+    assertTrue(help.contains("market"));
+    assertTrue(help.contains("generate-market"));
+    String market = run(0, "market", "--help");
+    assertTrue(market, market.contains("--input"));
+    assertTrue(market, market.contains("--window"));
+    assertTrue(run(2, "no-such-job").contains("unknown job"));
+  }
+
+  @Test
+  public void runnerConfigFilesExpand() throws Exception {
+    Path args = tmp.newFile("x.args").toPath();
+    Files.writeString(args, "# comment\n--runner=FlinkRunner\n\n  --parallelism=2  \n");
+    assertEquals(java.util.List.of("--a=1", "--runner=FlinkRunner", "--parallelism=2"),
+        java.util.List.of(RunnerArgs.expand("--a=1", "@" + args)));
+    // the shipped configs hold runner flags only
+    for (String f : new String[] {"direct.args", "flink-local.args"}) {
+      for (String line : Files.readAllLines(Path.of("../runner-configs", f))) {
+        assertTrue(line, line.isBlank() || line.startsWith("#") || line.startsWith("--"));
+        assertTrue(line, !line.contains("--input") && !line.contains("--output"));
+      }
+    }
+  }
+}
