@@ -2,7 +2,6 @@ package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,7 +66,7 @@ public final class BarFileParser {
     return new Run(source, content).parse(symbol, securityName);
   }
 
-  private static final class Run {
+  static final class Run {
     private final String source;
     private final byte[] b;
     private final List<Failure> failures = new ArrayList<>();
@@ -82,6 +81,7 @@ public final class BarFileParser {
     private int[] lineStart = new int[256];
     private int[] lineEnd = new int[256];
     private byte[] flags = new byte[256];
+    private final float[] rowPrices = new float[5];
     private static final byte SCI = 1;
     private static final byte FLOAT_VOLUME = 2;
 
@@ -206,12 +206,12 @@ public final class BarFileParser {
       int day;
       try {
         day = parseDate(fs[col[0]], fe[col[0]]);
-      } catch (DateTimeException | NumberFormatException e) {
+      } catch (NumberFormatException e) {
         reject(line, start, end, BarRejection.UNPARSEABLE_DATE,
             "Date '" + FastDecimal.text(b, fs[col[0]], fe[col[0]]) + "' is not a YYYY-MM-DD date");
         return;
       }
-      float[] p = new float[5];
+      float[] p = this.rowPrices;
       byte flag = 0;
       for (int k = 0; k < 5; k++) {
         int a = fs[col[k + 1]];
@@ -236,13 +236,11 @@ public final class BarFileParser {
       int a = fs[col[6]];
       int z = fe[col[6]];
       long vol;
-      String volText = null;
       if (isInteger(a, z)) {
-        try {
-          vol = Long.parseLong(volText = FastDecimal.text(b, a, z));
-        } catch (NumberFormatException e) {
+        vol = parseLong(a, z);
+        if (vol == Long.MIN_VALUE) {
           reject(line, start, end, BarRejection.UNPARSEABLE_NUMBER,
-              "Volume '" + volText + "' does not fit in int64");
+              "Volume '" + FastDecimal.text(b, a, z) + "' does not fit in int64");
           return;
         }
       } else {
@@ -296,7 +294,52 @@ public final class BarFileParser {
       int y = digits(a, 4);
       int m = digits(a + 5, 2);
       int d = digits(a + 8, 2);
-      return (int) LocalDate.of(y, m, d).toEpochDay();
+      if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) {
+        throw new NumberFormatException();
+      }
+      return epochDay(y, m, d);
+    }
+
+    private static int daysInMonth(int y, int m) {
+      if (m == 2) {
+        return (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28;
+      }
+      return (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31;
+    }
+
+    /** Days since 1970-01-01 of a valid proleptic Gregorian date (H. Hinnant's days_from_civil). */
+    static int epochDay(int y, int m, int d) {
+      y -= m <= 2 ? 1 : 0;
+      int era = Math.floorDiv(y, 400);
+      int yoe = y - era * 400;
+      int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+      int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+      return era * 146097 + doe - 719468;
+    }
+
+    /** Digits with an optional sign; Long.MIN_VALUE when it does not fit. */
+    private long parseLong(int a, int z) {
+      int i = a;
+      boolean negative = false;
+      if (b[i] == '-' || b[i] == '+') {
+        negative = b[i] == '-';
+        i++;
+      }
+      while (i < z - 1 && b[i] == '0') {
+        i++;
+      }
+      if (z - i > 18) {
+        try {
+          return Long.parseLong(FastDecimal.text(b, a, z));
+        } catch (NumberFormatException e) {
+          return Long.MIN_VALUE;
+        }
+      }
+      long v = 0;
+      for (; i < z; i++) {
+        v = v * 10 + (b[i] - '0');
+      }
+      return negative ? -v : v;
     }
 
     private int digits(int from, int count) {

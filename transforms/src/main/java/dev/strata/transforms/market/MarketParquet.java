@@ -6,8 +6,6 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.hadoop.conf.Configuration;
@@ -17,18 +15,11 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -44,7 +35,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Date} string {@code YYYY-MM-DD}, {@code Open}, {@code High}, {@code Low}, {@code Close}, {@code Adj
  * Close} float, {@code Volume} int64. Stage 2 ({@link #FEATURES}) adds {@code vol_moving_avg} and
  * {@code adj_close_rolling_med}, nullable doubles. Rows of one series are written contiguously and in
- * date order. Snappy-compressed, readable by DuckDB, Spark and pandas.
+ * date order (by {@link SeriesParquetWriter}). Snappy-compressed; {@code Symbol} and {@code Security
+ * Name} dictionary-encoded; readable by DuckDB, Spark and pandas.
  */
 public final class MarketParquet {
   public static final String SYMBOL = "Symbol";
@@ -105,8 +97,7 @@ public final class MarketParquet {
   public static final class Sink implements FileIO.Sink<DailySeries> {
     private static final long serialVersionUID = 1L;
     private final boolean features;
-    private transient @Nullable ParquetWriter<Cursor> writer;
-    private transient @Nullable Cursor cursor;
+    private transient @Nullable SeriesParquetWriter writer;
 
     private Sink(boolean features) {
       this.features = features;
@@ -122,23 +113,12 @@ public final class MarketParquet {
 
     @Override
     public void open(WritableByteChannel channel) throws IOException {
-      writer = newWriter(ParquetChannels.output(channel), features);
-      cursor = new Cursor();
+      writer = new SeriesParquetWriter(ParquetChannels.output(channel), features);
     }
 
     @Override
     public void write(DailySeries series) throws IOException {
-      if (features && !series.hasFeatures()) {
-        throw new IllegalArgumentException(series.symbol() + " has no feature columns");
-      }
-      Cursor c = cursor;
-      c.series = series;
-      c.symbol = Binary.fromString(series.symbol());
-      c.name = series.securityName() == null ? null : Binary.fromString(series.securityName());
-      for (int i = 0; i < series.size(); i++) {
-        c.row = i;
-        writer.write(c);
-      }
+      writer.write(series);
     }
 
     @Override
@@ -146,131 +126,6 @@ public final class MarketParquet {
       if (writer != null) {
         writer.close(); // writes the footer; the channel stays open for FileIO
         writer = null;
-      }
-    }
-  }
-
-  /** Opens a writer on any Parquet output file (tests use this on local paths too). */
-  public static ParquetWriter<Cursor> newWriter(OutputFile out, boolean features)
-      throws IOException {
-    return new WriterBuilder(out, features)
-        .withConf(new PlainParquetConfiguration())
-        .withCompressionCodec(CompressionCodecName.SNAPPY)
-        // Prices, volumes and features are high-cardinality: a dictionary would only be built and
-        // thrown away (the profile showed it). Symbol, name and date keep theirs.
-        .withDictionaryEncoding(false)
-        .withDictionaryEncoding(SYMBOL, true)
-        .withDictionaryEncoding(SECURITY_NAME, true)
-        .withDictionaryEncoding(DATE, true)
-        .withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.OVERWRITE)
-        .build();
-  }
-
-  /** One row of one series, reused for every row written. */
-  public static final class Cursor {
-    DailySeries series;
-    Binary symbol;
-    @Nullable Binary name;
-    int row;
-  }
-
-  private static final class WriterBuilder extends ParquetWriter.Builder<Cursor, WriterBuilder> {
-    private final boolean features;
-
-    WriterBuilder(OutputFile out, boolean features) {
-      super(out);
-      this.features = features;
-    }
-
-    @Override
-    protected WriterBuilder self() {
-      return this;
-    }
-
-    @Override
-    protected WriteSupport<Cursor> getWriteSupport(Configuration conf) {
-      return new CursorWriteSupport(features);
-    }
-
-    @Override
-    protected WriteSupport<Cursor> getWriteSupport(ParquetConfiguration conf) {
-      return new CursorWriteSupport(features);
-    }
-  }
-
-  private static final class CursorWriteSupport extends WriteSupport<Cursor> {
-    private final boolean features;
-    private final MessageType schema;
-    private RecordConsumer out;
-
-    CursorWriteSupport(boolean features) {
-      this.features = features;
-      this.schema = features ? FEATURES : RAW;
-    }
-
-    @Override
-    public WriteContext init(Configuration configuration) {
-      return context();
-    }
-
-    @Override
-    public WriteContext init(ParquetConfiguration configuration) {
-      return context();
-    }
-
-    private WriteContext context() {
-      Map<String, String> meta = new HashMap<>();
-      meta.put("strata.schema", schema.getName());
-      return new WriteContext(schema, meta);
-    }
-
-    @Override
-    public void prepareForWrite(RecordConsumer recordConsumer) {
-      this.out = recordConsumer;
-    }
-
-    @Override
-    public void write(Cursor c) {
-      DailySeries s = c.series;
-      int i = c.row;
-      out.startMessage();
-      binary(0, SYMBOL, c.symbol);
-      if (c.name != null) {
-        binary(1, SECURITY_NAME, c.name);
-      }
-      binary(2, DATE, Binary.fromConstantByteArray(dateBytes(s.days[i])));
-      floatField(3, OPEN, s.open[i]);
-      floatField(4, HIGH, s.high[i]);
-      floatField(5, LOW, s.low[i]);
-      floatField(6, CLOSE, s.close[i]);
-      floatField(7, ADJ_CLOSE, s.adjClose[i]);
-      out.startField(VOLUME, 8);
-      out.addLong(s.volume[i]);
-      out.endField(VOLUME, 8);
-      if (features) {
-        doubleField(9, VOL_MOVING_AVG, s.volMovingAvg[i]);
-        doubleField(10, ADJ_CLOSE_ROLLING_MED, s.adjCloseRollingMed[i]);
-      }
-      out.endMessage();
-    }
-
-    private void binary(int index, String name, Binary value) {
-      out.startField(name, index);
-      out.addBinary(value);
-      out.endField(name, index);
-    }
-
-    private void floatField(int index, String name, float value) {
-      out.startField(name, index);
-      out.addFloat(value);
-      out.endField(name, index);
-    }
-
-    private void doubleField(int index, String name, double value) {
-      if (!Double.isNaN(value)) { // NaN stands for null
-        out.startField(name, index);
-        out.addDouble(value);
-        out.endField(name, index);
       }
     }
   }

@@ -181,4 +181,15 @@ public class BarFileParserTest {
     assertEquals(0, parse("").rowsRead);
     assertEquals(0, parse("").series.size());
   }
+
+  @Test
+  public void epochDayAgreesWithLocalDateFrom1600To2400() {
+    for (LocalDate d = LocalDate.of(1600, 1, 1); d.getYear() < 2400; d = d.plusDays(1)) {
+      assertEquals(d.toString(), d.toEpochDay(),
+          BarFileParser.Run.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
+    }
+    BarFileParser.Result r = parse(HEADER + "2000-02-29,1,1,1,1,1,1\n1900-02-29,1,1,1,1,1,1\n");
+    assertEquals(1, r.series.size());
+    assertEquals("unparseable_date", r.failures.get(0).reason());
+  }
 }
