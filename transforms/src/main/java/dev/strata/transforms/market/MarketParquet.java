@@ -11,7 +11,20 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.ParquetReadOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Set;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
@@ -135,7 +148,9 @@ public final class MarketParquet {
   /**
    * Reads a market Parquet file (stage 1 or 2 layout; feature columns are ignored) and hands over
    * one {@link DailySeries} per run of consecutive rows with the same symbol, in file order. The
-   * series' source is {@code sourceName}. Columns are read column-wise per row group, not as rows.
+   * series' source is {@code sourceName}. Columns are read column-wise per row group: required
+   * PLAIN-encoded numeric columns (how this job writes them) are decoded page by page in bulk, any
+   * other encoding goes through parquet-column's value readers.
    *
    * @throws IOException if the file cannot be read or lacks a stage-1 column
    */
@@ -153,22 +168,29 @@ public final class MarketParquet {
         cols[c] = projection.getColumnDescription(new String[] {RAW.getFieldName(c)});
       }
       reader.setRequestedSchema(projection);
+      List<BlockMetaData> blocks = reader.getRowGroups();
       Binary currentSymbol = null;
       DailySeries.Builder current = null;
       PageReadStore rowGroup;
+      int blockIndex = 0;
       while ((rowGroup = reader.readNextRowGroup()) != null) {
+        BlockMetaData block = blocks.get(blockIndex++);
+        int rows = Math.toIntExact(rowGroup.getRowCount());
         ColumnReadStoreImpl store =
             new ColumnReadStoreImpl(rowGroup, new NoOpConverter(), projection, createdBy);
-        ColumnReader[] r = new ColumnReader[cols.length];
-        for (int c = 0; c < cols.length; c++) {
-          r[c] = store.getColumnReader(cols[c]);
+        float[][] prices = new float[5][];
+        for (int k = 0; k < 5; k++) {
+          prices[k] = readFloats(rowGroup, store, block, cols[3 + k], rows);
         }
+        long[] volume = readLongs(rowGroup, store, block, cols[8], rows);
+        ColumnReader symbols = store.getColumnReader(cols[0]);
+        ColumnReader names = store.getColumnReader(cols[1]);
+        ColumnReader dates = store.getColumnReader(cols[2]);
         int nameMaxDef = cols[1].getMaxDefinitionLevel();
-        long rows = rowGroup.getRowCount();
-        for (long k = 0; k < rows; k++) {
-          Binary symbol = r[0].getBinary();
-          Binary name = r[1].getCurrentDefinitionLevel() == nameMaxDef ? r[1].getBinary() : null;
-          if (current == null || !symbol.equals(currentSymbol)) {
+        for (int k = 0; k < rows; k++) {
+          Binary symbol = symbols.getBinary();
+          Binary name = names.getCurrentDefinitionLevel() == nameMaxDef ? names.getBinary() : null;
+          if (current == null || (symbol != currentSymbol && !symbol.equals(currentSymbol))) {
             if (current != null) {
               out.accept(current.build());
             }
@@ -177,16 +199,89 @@ public final class MarketParquet {
                 symbol.toStringUsingUTF8(), name == null ? null : name.toStringUsingUTF8(),
                 sourceName);
           }
-          current.add(parseDate(r[2].getBinary(), sourceName), r[3].getFloat(), r[4].getFloat(),
-              r[5].getFloat(), r[6].getFloat(), r[7].getFloat(), r[8].getLong());
-          for (ColumnReader cr : r) {
-            cr.consume();
-          }
+          current.add(parseDate(dates.getBinary(), sourceName), prices[0][k], prices[1][k],
+              prices[2][k], prices[3][k], prices[4][k], volume[k]);
+          symbols.consume();
+          names.consume();
+          dates.consume();
         }
       }
       if (current != null) {
         out.accept(current.build());
       }
+    }
+  }
+
+  /** True when a column chunk holds only PLAIN values of a required, non-repeated column. */
+  private static boolean plainRequired(BlockMetaData block, ColumnDescriptor d) {
+    if (d.getMaxDefinitionLevel() != 0 || d.getMaxRepetitionLevel() != 0) {
+      return false;
+    }
+    for (ColumnChunkMetaData chunk : block.getColumns()) {
+      if (chunk.getPath().equals(ColumnPath.get(d.getPath()))) {
+        return !chunk.hasDictionaryPage()
+            && Set.of(Encoding.PLAIN, Encoding.RLE, Encoding.BIT_PACKED)
+                .containsAll(chunk.getEncodings());
+      }
+    }
+    return false;
+  }
+
+  /** The page's value bytes (levels are absent for required, non-repeated columns). */
+  private static ByteBuffer values(DataPage page) throws IOException {
+    BytesInput bytes = page instanceof DataPageV2
+        ? ((DataPageV2) page).getData() : ((DataPageV1) page).getBytes();
+    return ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static float[] readFloats(PageReadStore rowGroup, ColumnReadStoreImpl store,
+      BlockMetaData block, ColumnDescriptor d, int rows) throws IOException {
+    float[] out = new float[rows];
+    if (plainRequired(block, d)) {
+      PageReader pages = rowGroup.getPageReader(d);
+      int at = 0;
+      for (DataPage page = pages.readPage(); page != null; page = pages.readPage()) {
+        int n = page.getValueCount();
+        values(page).asFloatBuffer().get(out, at, n);
+        at += n;
+      }
+      checkCount(d, at, rows);
+    } else {
+      ColumnReader r = store.getColumnReader(d);
+      for (int k = 0; k < rows; k++) {
+        out[k] = r.getFloat();
+        r.consume();
+      }
+    }
+    return out;
+  }
+
+  private static long[] readLongs(PageReadStore rowGroup, ColumnReadStoreImpl store,
+      BlockMetaData block, ColumnDescriptor d, int rows) throws IOException {
+    long[] out = new long[rows];
+    if (plainRequired(block, d)) {
+      PageReader pages = rowGroup.getPageReader(d);
+      int at = 0;
+      for (DataPage page = pages.readPage(); page != null; page = pages.readPage()) {
+        int n = page.getValueCount();
+        values(page).asLongBuffer().get(out, at, n);
+        at += n;
+      }
+      checkCount(d, at, rows);
+    } else {
+      ColumnReader r = store.getColumnReader(d);
+      for (int k = 0; k < rows; k++) {
+        out[k] = r.getLong();
+        r.consume();
+      }
+    }
+    return out;
+  }
+
+  private static void checkCount(ColumnDescriptor d, int got, int rows) throws IOException {
+    if (got != rows) {
+      throw new IOException("column " + String.join(".", d.getPath()) + " has " + got
+          + " values in a row group of " + rows + " rows");
     }
   }
 
