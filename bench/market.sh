@@ -7,10 +7,6 @@
 # Prints wall time and peak RSS of each side per stage, the medians over RUNS alternating runs, and
 # the ratios strata/DuckDB. Each measurement is one whole process under /usr/bin/time, JVM start-up
 # included on both sides. strata runs on embedded Flink (runner-configs/flink-local.args).
-#
-# strata's JVM uses an application class-data-sharing archive (AppCDS, a stock JDK feature) made
-# once from a run on the bundled sample: it saves ~3 s of class loading and verification per
-# process (the shaded jar holds Beam, Flink, Parquet and Hadoop). CDS=0 measures without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -25,20 +21,7 @@ DUCK_JAR=$WORK/duckdb_jdbc-2.0.0.1.jar
 if [ ! -f "$DATA/symbols_valid_meta.csv" ]; then
   java -jar pipelines/target/strata.jar generate-market --output="$DATA" --scale=1.0
 fi
-echo "dataset: $DATA ($(du -sh "$DATA" | cut -f1), $(find "$DATA" -name '*.csv' | wc -l) files)"
-
-STRATA_JAVA=(java)
-if [ "${CDS:-1}" = 1 ]; then
-  JSA=$WORK/strata.jsa
-  if [ ! -f "$JSA" ] || [ pipelines/target/strata.jar -nt "$JSA" ]; then
-    rm -f "$JSA"
-    java -XX:ArchiveClassesAtExit="$JSA" -jar pipelines/target/strata.jar market \
-      --input=pipelines/src/test/resources/stocks-sample --output="$WORK/cds-training" --force \
-      @runner-configs/flink-local.args > "$WORK/cds-training.log" 2>&1
-  fi
-  STRATA_JAVA=(java -XX:SharedArchiveFile="$JSA")
-  echo "strata JVM: AppCDS archive $JSA"
-fi
+echo "dataset: $DATA ($(du -shL "$DATA" | cut -f1), $(find -L "$DATA" -name '*.csv' | wc -l) files)"
 
 STRATA_OUT=$WORK/strata-out
 PEER_OUT=$WORK/duckdb-out
@@ -57,10 +40,10 @@ measure() { # name stage cmd...  -> appends "name stage wall_s rss_kb"
 
 for run in $(seq 1 "$RUNS"); do
   echo "--- run $run of $RUNS"
-  measure strata ingest "${STRATA_JAVA[@]}" -jar pipelines/target/strata.jar market --input="$DATA" \
+  measure strata ingest java -jar pipelines/target/strata.jar market --input="$DATA" \
     --output="$STRATA_OUT" --stages=ingest --force @runner-configs/flink-local.args
   measure duckdb ingest java -cp "$DUCK_JAR" "$SHARED/bench/DuckDbPeer.java" ingest "$DATA" "$PEER_OUT" 2
-  measure strata features "${STRATA_JAVA[@]}" -jar pipelines/target/strata.jar market --input="$DATA" \
+  measure strata features java -jar pipelines/target/strata.jar market --input="$DATA" \
     --output="$STRATA_OUT" --stages=features --force @runner-configs/flink-local.args
   measure duckdb features java -cp "$DUCK_JAR" "$SHARED/bench/DuckDbPeer.java" features "$PEER_OUT" 2
 done

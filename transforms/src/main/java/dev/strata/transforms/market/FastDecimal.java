@@ -28,7 +28,7 @@ public final class FastDecimal {
 
   /** Parses {@code b[from, to)} as a double; throws {@link NumberFormatException} if it is not one. */
   public static double parseDouble(byte[] b, int from, int to) {
-    double fast = tryFast(b, from, to);
+    double fast = scan(b, from, to, true);
     if (!Double.isNaN(fast)) {
       return fast;
     }
@@ -37,7 +37,7 @@ public final class FastDecimal {
 
   /** Parses {@code b[from, to)} as a float, rounded once from the decimal (like Float.parseFloat). */
   public static float parseFloat(byte[] b, int from, int to) {
-    double approx = tryApproximate(b, from, to);
+    double approx = scan(b, from, to, false);
     if (!Double.isNaN(approx)) {
       // approx is within ~2 ulps (of a double) of the decimal's exact value. A float has 29 fewer
       // mantissa bits, so rounding approx to float gives the correctly rounded float unless approx
@@ -55,10 +55,14 @@ public final class FastDecimal {
   }
 
   /**
-   * Up to 19 significant digits and a power of ten up to 22: {@code significand / 10^k} in two
-   * roundings (long to double, then the division), so within ~1 ulp. NaN when out of range.
+   * Reads {@code [sign] digits [. digits] [e|E [sign] digits]} with up to 19 significant digits and
+   * computes {@code significand * 10^e} for {@code |e| <= 22} with at most two roundings (the
+   * significand to double, then one multiplication or division by an exact power of ten), so the
+   * result is within ~1 ulp. With {@code exact}, only inputs where both steps are exact or rounded
+   * once are accepted (significand at most 2^53: Clinger's fast path), so the result is the
+   * correctly rounded double. NaN when the input is outside these bounds or not a number.
    */
-  private static double tryApproximate(byte[] b, int from, int to) {
+  private static double scan(byte[] b, int from, int to, boolean exact) {
     int i = from;
     if (i >= to) {
       return Double.NaN;
@@ -81,7 +85,7 @@ public final class FastDecimal {
           if (seenDot) {
             fractionDigits++;
           }
-          continue;
+          continue; // leading zeros are not significant
         }
         if (++digits > 19) {
           return Double.NaN;
@@ -92,20 +96,51 @@ public final class FastDecimal {
         }
       } else if (c == '.' && !seenDot) {
         seenDot = true;
-      } else if (c == 'e' || c == 'E') {
-        return Double.NaN; // rare (a few real rows): the exact path handles exponents
       } else {
-        return Double.NaN;
+        break;
       }
     }
     if (!any || significand < 0) {
       return Double.NaN;
     }
+    int exponent = 0;
+    if (i < to) {
+      if (b[i] != 'e' && b[i] != 'E') {
+        return Double.NaN;
+      }
+      i++;
+      boolean expNegative = false;
+      if (i < to && (b[i] == '-' || b[i] == '+')) {
+        expNegative = b[i] == '-';
+        i++;
+      }
+      if (i >= to) {
+        return Double.NaN;
+      }
+      for (; i < to; i++) {
+        byte c = b[i];
+        if (c < '0' || c > '9' || exponent > 1000) {
+          return Double.NaN;
+        }
+        exponent = exponent * 10 + (c - '0');
+      }
+      if (expNegative) {
+        exponent = -exponent;
+      }
+    }
+    if (exact && significand > (1L << 53)) {
+      return Double.NaN;
+    }
+    int e10 = exponent - fractionDigits;
     double value;
     if (significand == 0) {
       value = 0;
-    } else if (fractionDigits <= 22) {
-      value = fractionDigits == 0 ? (double) significand : significand / POW10[fractionDigits];
+    } else if (e10 == 0) {
+      value = significand;
+    } else if (e10 < 0 && -e10 <= 22) {
+      value = significand / POW10[-e10];
+    } else if (e10 > 0 && e10 <= 22) {
+      value = significand * POW10[e10];
     } else {
       return Double.NaN;
     }
@@ -139,91 +174,5 @@ public final class FastDecimal {
 
   static String text(byte[] b, int from, int to) {
     return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
-  }
-
-  /** NaN when the fast path does not apply (never a parse result: NaN text takes the slow path). */
-  private static double tryFast(byte[] b, int from, int to) {
-    int i = from;
-    if (i >= to) {
-      return Double.NaN;
-    }
-    boolean negative = false;
-    if (b[i] == '-' || b[i] == '+') {
-      negative = b[i] == '-';
-      i++;
-    }
-    long significand = 0;
-    int digits = 0;
-    int fractionDigits = 0;
-    boolean seenDot = false;
-    boolean any = false;
-    for (; i < to; i++) {
-      byte c = b[i];
-      if (c >= '0' && c <= '9') {
-        any = true;
-        if (significand == 0 && c == '0') {
-          if (seenDot) {
-            fractionDigits++;
-          }
-          continue; // leading zeros do not count as significant digits
-        }
-        if (++digits > 18) {
-          return Double.NaN;
-        }
-        significand = significand * 10 + (c - '0');
-        if (seenDot) {
-          fractionDigits++;
-        }
-      } else if (c == '.' && !seenDot) {
-        seenDot = true;
-      } else {
-        break;
-      }
-    }
-    if (!any) {
-      return Double.NaN;
-    }
-    int exponent = 0;
-    if (i < to) {
-      if (b[i] != 'e' && b[i] != 'E') {
-        return Double.NaN;
-      }
-      i++;
-      boolean expNegative = false;
-      if (i < to && (b[i] == '-' || b[i] == '+')) {
-        expNegative = b[i] == '-';
-        i++;
-      }
-      if (i >= to) {
-        return Double.NaN;
-      }
-      for (; i < to; i++) {
-        byte c = b[i];
-        if (c < '0' || c > '9' || exponent > 1000) {
-          return Double.NaN;
-        }
-        exponent = exponent * 10 + (c - '0');
-      }
-      if (expNegative) {
-        exponent = -exponent;
-      }
-    }
-    if (significand > (1L << 53)) {
-      return Double.NaN;
-    }
-    int e10 = exponent - fractionDigits;
-    double value;
-    if (significand == 0) {
-      value = 0;
-    } else if (e10 == 0) {
-      value = significand;
-    } else if (e10 < 0 && -e10 <= 22) {
-      value = significand / POW10[-e10];
-    } else if (e10 > 0 && e10 <= 22) {
-      value = significand * POW10[e10]; // two exact doubles, rounded once
-    } else {
-      return Double.NaN;
-    }
-    return negative ? -value : value;
   }
 }

@@ -138,6 +138,12 @@ final class SeriesParquetWriter implements Closeable {
   }
 
   private void flushRowGroup() throws IOException {
+    writeRowGroup();
+    newRowGroup();
+  }
+
+  /** Writes the buffered rows (if any) as one row group and releases the column buffers. */
+  private void writeRowGroup() throws IOException {
     if (rowsInGroup > 0) {
       file.startBlock(rowsInGroup);
       store.flush();
@@ -146,20 +152,12 @@ final class SeriesParquetWriter implements Closeable {
     }
     store.close();
     pages.close();
-    newRowGroup();
   }
 
   @Override
   public void close() throws IOException {
     try {
-      if (rowsInGroup > 0) {
-        file.startBlock(rowsInGroup);
-        store.flush();
-        pages.flushToFileWriter(file);
-        file.endBlock();
-      }
-      store.close();
-      pages.close();
+      writeRowGroup();
       file.end(metadata);
     } finally {
       codecs.release();
