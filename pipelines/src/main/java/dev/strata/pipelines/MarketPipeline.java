@@ -51,8 +51,8 @@ import org.apache.parquet.io.LocalInputFile;
  * inputs and options are unchanged, written atomically, with a {@code _manifest.json} holding the
  * inputs, options, runner, timings and row accounting (rows in = rows out + rows rejected, checked
  * against the files actually written). Rejected rows are JSON lines with file, line, reason and the
- * original text. The same graph runs on the DirectRunner, embedded Flink and other Beam runners; the
- * stage orchestration itself expects a local (or mounted) output directory.
+ * original text. The same graph runs on the DirectRunner, embedded Flink and other Beam runners;
+ * the stage orchestration itself expects a local (or mounted) output directory.
  */
 public final class MarketPipeline {
   public static final String INGEST = "ingest";
@@ -64,7 +64,8 @@ public final class MarketPipeline {
 
   public static void main(String[] args) throws Exception {
     MarketOptions options =
-        PipelineOptionsFactory.fromArgs(RunnerArgs.expand(args)).withValidation()
+        PipelineOptionsFactory.fromArgs(RunnerArgs.expand(args))
+            .withValidation()
             .as(MarketOptions.class);
     run(options, System.out);
   }
@@ -127,35 +128,59 @@ public final class MarketPipeline {
     inputs.add(metadata);
     Map<String, String> stageOptions = Map.of("input", input.toAbsolutePath().toString());
 
-    return runner.run(INGEST, inputs, stageOptions, (dataDir, rejectedDir) -> {
-      Pipeline p = Pipeline.create(options);
-      buildIngest(p, input.toAbsolutePath().toString(), dataDir.toString(), rejectedDir.toString());
-      MetricQueryResults metrics = runToCompletion(p);
-      StageRunner.Counts c = new StageRunner.Counts();
-      c.runner = options.getRunner().getSimpleName();
-      c.rowsIn = counter(metrics, "ParseBarFiles", "rowsRead");
-      c.rowsOut = parquetRows(dataDir);
-      c.rowsRejected = countRejected(rejectedDir, c.rejectedByReason);
-      for (String name : new String[] {"files", "rowsRead", "rowsKept", "rowsRejected", "openZero",
-          "highBelowLow", "zeroVolume", "scientificNotation", "floatVolume"}) {
-        c.counters.put(name, counter(metrics, "ParseBarFiles", name));
-      }
-      c.counters.put("unmatchedFiles", counter(metrics, "JoinSecurityNames", "unmatchedFiles"));
-      c.counters.put("unmatchedRows", counter(metrics, "JoinSecurityNames", "unmatchedRows"));
-      List<String> unmatched = unmatchedFiles(metadata, priceFiles);
-      c.extra.put("unmatched_files", unmatched);
-      c.extra.put("outputs", list(dataDir, ".parquet").stream().map(Path::toString).toList());
-      if (!unmatched.isEmpty()) {
-        runner.log().printf("[%s] %d price files have no metadata row (kept, Security Name null):"
-            + " %s%n", INGEST, unmatched.size(),
-            unmatched.size() > 10 ? unmatched.subList(0, 10) + "..." : unmatched);
-      }
-      if (c.counters.get("rowsKept") != c.rowsOut) {
-        throw new IllegalStateException("rows kept by the parser (" + c.counters.get("rowsKept")
-            + ") differ from rows in the Parquet files (" + c.rowsOut + ")");
-      }
-      return c;
-    });
+    return runner.run(
+        INGEST,
+        inputs,
+        stageOptions,
+        (dataDir, rejectedDir) -> {
+          Pipeline p = Pipeline.create(options);
+          buildIngest(
+              p, input.toAbsolutePath().toString(), dataDir.toString(), rejectedDir.toString());
+          MetricQueryResults metrics = runToCompletion(p);
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.runner = options.getRunner().getSimpleName();
+          c.rowsIn = counter(metrics, "ParseBarFiles", "rowsRead");
+          c.rowsOut = parquetRows(dataDir);
+          c.rowsRejected = countRejected(rejectedDir, c.rejectedByReason);
+          for (String name :
+              new String[] {
+                "files",
+                "rowsRead",
+                "rowsKept",
+                "rowsRejected",
+                "openZero",
+                "highBelowLow",
+                "zeroVolume",
+                "scientificNotation",
+                "floatVolume"
+              }) {
+            c.counters.put(name, counter(metrics, "ParseBarFiles", name));
+          }
+          c.counters.put("unmatchedFiles", counter(metrics, "JoinSecurityNames", "unmatchedFiles"));
+          c.counters.put("unmatchedRows", counter(metrics, "JoinSecurityNames", "unmatchedRows"));
+          List<String> unmatched = unmatchedFiles(metadata, priceFiles);
+          c.extra.put("unmatched_files", unmatched);
+          c.extra.put("outputs", list(dataDir, ".parquet").stream().map(Path::toString).toList());
+          if (!unmatched.isEmpty()) {
+            runner
+                .log()
+                .printf(
+                    "[%s] %d price files have no metadata row (kept, Security Name null):"
+                        + " %s%n",
+                    INGEST,
+                    unmatched.size(),
+                    unmatched.size() > 10 ? unmatched.subList(0, 10) + "..." : unmatched);
+          }
+          if (c.counters.get("rowsKept") != c.rowsOut) {
+            throw new IllegalStateException(
+                "rows kept by the parser ("
+                    + c.counters.get("rowsKept")
+                    + ") differ from rows in the Parquet files ("
+                    + c.rowsOut
+                    + ")");
+          }
+          return c;
+        });
   }
 
   /** Wires stage 1: Kaggle layout under {@code input} to Parquet in {@code dataDir}. */
@@ -164,11 +189,13 @@ public final class MarketPipeline {
         p.apply("ReadMetadata", ReadSymbolMetadata.from(input + "/" + METADATA_FILE));
     PCollectionTuple parsed =
         p.apply("PriceFilePatterns", Create.of(input + "/etfs/*.csv", input + "/stocks/*.csv"))
-            .apply("MatchPriceFiles",
+            .apply(
+                "MatchPriceFiles",
                 FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenPriceFiles", FileIO.readMatches())
             .apply("ParseBarFiles", ParseBarFiles.create());
-    parsed.get(ParseBarFiles.SERIES)
+    parsed
+        .get(ParseBarFiles.SERIES)
         .apply("JoinSecurityNames", JoinSecurityNames.from(metadata))
         .apply("WriteRaw", WriteMarketParquet.raw(dataDir));
     parsed.get(ParseBarFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
@@ -181,39 +208,53 @@ public final class MarketPipeline {
     Path rawDir = runner.dataDir(INGEST);
     if (!Files.isRegularFile(rawDir.resolve(StageRunner.MANIFEST))) {
       throw new IllegalStateException(
-          "stage features needs the output of stage ingest in " + rawDir
+          "stage features needs the output of stage ingest in "
+              + rawDir
               + ", which has no manifest: run --stages=ingest,features first");
     }
     List<Path> rawFiles = list(rawDir, ".parquet");
     Map<String, String> stageOptions = Map.of("window", window.toString());
-    return runner.run(FEATURES, rawFiles, stageOptions, (dataDir, rejectedDir) -> {
-      Pipeline p = Pipeline.create(options);
-      buildFeatures(p, rawDir.toAbsolutePath().toString(), window, dataDir.toString(),
-          rejectedDir.toString());
-      MetricQueryResults metrics = runToCompletion(p);
-      StageRunner.Counts c = new StageRunner.Counts();
-      c.runner = options.getRunner().getSimpleName();
-      c.rowsIn = parquetRows(rawDir);
-      c.rowsOut = parquetRows(dataDir);
-      c.rowsRejected = countRejected(rejectedDir, c.rejectedByReason);
-      for (String name : new String[] {"symbols", "rows", "warmupRows", "duplicateDates"}) {
-        c.counters.put(name, counter(metrics, "RollingFeatures", name));
-      }
-      c.extra.put("outputs", list(dataDir, ".parquet").stream().map(Path::toString).toList());
-      return c;
-    });
+    return runner.run(
+        FEATURES,
+        rawFiles,
+        stageOptions,
+        (dataDir, rejectedDir) -> {
+          Pipeline p = Pipeline.create(options);
+          buildFeatures(
+              p,
+              rawDir.toAbsolutePath().toString(),
+              window,
+              dataDir.toString(),
+              rejectedDir.toString());
+          MetricQueryResults metrics = runToCompletion(p);
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.runner = options.getRunner().getSimpleName();
+          c.rowsIn = parquetRows(rawDir);
+          c.rowsOut = parquetRows(dataDir);
+          c.rowsRejected = countRejected(rejectedDir, c.rejectedByReason);
+          for (String name : new String[] {"symbols", "rows", "warmupRows", "duplicateDates"}) {
+            c.counters.put(name, counter(metrics, "RollingFeatures", name));
+          }
+          c.extra.put("outputs", list(dataDir, ".parquet").stream().map(Path::toString).toList());
+          return c;
+        });
   }
 
   /** Wires stage 2: stage-1 Parquet in {@code rawDir} to feature Parquet in {@code dataDir}. */
   public static void buildFeatures(
       Pipeline p, String rawDir, WindowSpec window, String dataDir, String rejectedDir) {
     PCollectionTuple rolled =
-        p.apply("MatchRaw", FileIO.match().filepattern(rawDir + "/*.parquet")
-                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        p.apply(
+                "MatchRaw",
+                FileIO.match()
+                    .filepattern(rawDir + "/*.parquet")
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenRaw", FileIO.readMatches())
             .apply("ReadRaw", ReadMarketParquet.create())
             .apply("RollingFeatures", RollingFeatures.of(window));
-    rolled.get(RollingFeatures.FEATURES).apply("WriteFeatures", WriteMarketParquet.features(dataDir));
+    rolled
+        .get(RollingFeatures.FEATURES)
+        .apply("WriteFeatures", WriteMarketParquet.features(dataDir));
     rolled.get(RollingFeatures.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 

@@ -30,10 +30,10 @@ import java.util.stream.Stream;
  * <p>A stage owns {@code <output>/<stage>/} and {@code <output>/_rejected/<stage>/}. It first
  * fingerprints its inputs (path, size, modification time of every file) and options; if {@code
  * <output>/<stage>/_manifest.json} records the same fingerprint from a successful run, the stage is
- * skipped (unless forced). Otherwise the stage writes into fresh {@code .inprogress} directories and
- * only when the body succeeded and its row accounting balances (rows in = rows out + rows rejected)
- * are they swapped into place, manifest last. A crash or failure leaves the previous output and
- * manifest untouched, so a rerun never sees half a stage.
+ * skipped (unless forced). Otherwise the stage writes into fresh {@code .inprogress} directories
+ * and only when the body succeeded and its row accounting balances (rows in = rows out + rows
+ * rejected) are they swapped into place, manifest last. A crash or failure leaves the previous
+ * output and manifest untouched, so a rerun never sees half a stage.
  */
 public final class StageRunner {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -105,7 +105,11 @@ public final class StageRunner {
       long size = Files.size(p);
       long modified = Files.getLastModifiedTime(p).toMillis();
       inputBytes += size;
-      inputList.addObject().put("path", p.toString()).put("size", size).put("modified_ms", modified);
+      inputList
+          .addObject()
+          .put("path", p.toString())
+          .put("size", size)
+          .put("modified_ms", modified);
       digest.update((p + "\0" + size + "\0" + modified + "\n").getBytes(StandardCharsets.UTF_8));
     }
     digest.update(("options:" + new TreeMap<>(options)).getBytes(StandardCharsets.UTF_8));
@@ -118,7 +122,8 @@ public final class StageRunner {
       JsonNode previous = JSON.readTree(manifestPath.toFile());
       if (fingerprint.equals(previous.path("fingerprint").asText())
           && "succeeded".equals(previous.path("status").asText())) {
-        log.printf("[%s] skipped: inputs and options unchanged since %s (--force reruns it)%n",
+        log.printf(
+            "[%s] skipped: inputs and options unchanged since %s (--force reruns it)%n",
             stage, previous.path("finished_at").asText());
         return new Outcome(true, previous);
       }
@@ -135,10 +140,11 @@ public final class StageRunner {
     try {
       counts = body.run(tmpData, tmpRejected);
       if (counts.rowsIn != counts.rowsOut + counts.rowsRejected) {
-        throw new IllegalStateException(String.format(
-            "[%s] row accounting does not balance: %,d in != %,d out + %,d rejected; output kept"
-                + " in %s for inspection", stage, counts.rowsIn, counts.rowsOut, counts.rowsRejected,
-            tmpData));
+        throw new IllegalStateException(
+            String.format(
+                "[%s] row accounting does not balance: %,d in != %,d out + %,d rejected; output kept"
+                    + " in %s for inspection",
+                stage, counts.rowsIn, counts.rowsOut, counts.rowsRejected, tmpData));
       }
     } catch (Exception | Error e) {
       log.printf("[%s] FAILED: %s%n", stage, e);
@@ -178,10 +184,15 @@ public final class StageRunner {
     JSON.writeValue(tmpData.resolve(MANIFEST).toFile(), m);
     replaceDirectory(tmpData, finalData);
 
-    log.printf("[%s] %,d rows in -> %,d out + %,d rejected%s in %.1f s [%s]%n", stage,
-        counts.rowsIn, counts.rowsOut, counts.rowsRejected,
+    log.printf(
+        "[%s] %,d rows in -> %,d out + %,d rejected%s in %.1f s [%s]%n",
+        stage,
+        counts.rowsIn,
+        counts.rowsOut,
+        counts.rowsRejected,
         counts.rejectedByReason.isEmpty() ? "" : " " + counts.rejectedByReason,
-        Duration.between(start, end).toMillis() / 1000.0, counts.runner);
+        Duration.between(start, end).toMillis() / 1000.0,
+        counts.runner);
     return new Outcome(false, m);
   }
 

@@ -64,18 +64,21 @@ public final class Strata {
   private static void usage(PrintStream out) {
     out.println("strata " + version() + ": portable data pipelines on Apache Beam");
     out.println();
-    out.println("usage: java -jar pipelines/target/strata.jar <job> [--option=value ...]"
-        + " [@runner-configs/<runner>.args]");
+    out.println(
+        "usage: java -jar pipelines/target/strata.jar <job> [--option=value ...]"
+            + " [@runner-configs/<runner>.args]");
     out.println();
     out.println("jobs:");
-    out.println("  market           ingest Kaggle stock CSVs to Parquet (stage ingest) and add 30-day");
+    out.println(
+        "  market           ingest Kaggle stock CSVs to Parquet (stage ingest) and add 30-day");
     out.println("                   vol_moving_avg / adj_close_rolling_med (stage features)");
     out.println("                   --input=DIR --output=DIR [--stages=ingest,features] [--force]");
     out.println("                   [--window=30|30d] [--runner=DirectRunner|FlinkRunner]");
     out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
     out.println();
-    out.println("`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
+    out.println(
+        "`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
   }
 
   /** The project version baked into the jar, or "dev" when run from classes. */

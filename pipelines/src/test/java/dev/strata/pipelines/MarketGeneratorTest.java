@@ -6,8 +6,8 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.market.MarketGenerator;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +17,9 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The synthetic dataset: deterministic, in the Kaggle layout, with oddities the job accounts for. */
+/**
+ * The synthetic dataset: deterministic, in the Kaggle layout, with oddities the job accounts for.
+ */
 public class MarketGeneratorTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
@@ -43,19 +45,19 @@ public class MarketGeneratorTest {
       assertArrayEquals(Files.readAllBytes(fa.get(i)), Files.readAllBytes(fb.get(i)));
     }
     // 0.5 % of 8,049 symbols, ETFs and stocks in the real proportion (2,165 : 5,884)
-    long etfs = fa.stream().filter(p -> p.getParent().getFileName().toString().equals("etfs"))
-        .count();
-    long stocks = fa.stream().filter(p -> p.getParent().getFileName().toString().equals("stocks"))
-        .count();
+    long etfs =
+        fa.stream().filter(p -> p.getParent().getFileName().toString().equals("etfs")).count();
+    long stocks =
+        fa.stream().filter(p -> p.getParent().getFileName().toString().equals("stocks")).count();
     assertEquals(40, etfs + stocks);
     assertTrue(etfs >= 8 && etfs <= 14);
     assertTrue(Files.exists(a.resolve("symbols_valid_meta.csv")));
-    assertEquals("Date,Open,High,Low,Close,Adj Close,Volume",
-        Files.readAllLines(fa.get(1)).get(0));
+    assertEquals("Date,Open,High,Low,Close,Adj Close,Volume", Files.readAllLines(fa.get(1)).get(0));
     Path c = tmp.newFolder("c").toPath();
     MarketGenerator.generate(c, 0.005, 8, 0.01, QUIET);
-    assertTrue(!java.util.Arrays.equals(Files.readAllBytes(files(c).get(1)),
-        Files.readAllBytes(fa.get(1))));
+    assertTrue(
+        !java.util.Arrays.equals(
+            Files.readAllBytes(files(c).get(1)), Files.readAllBytes(fa.get(1))));
   }
 
   @Test
@@ -72,7 +74,7 @@ public class MarketGeneratorTest {
     assertTrue(ingest.at("/counters/highBelowLow").asLong() > 0);
     assertTrue(ingest.at("/counters/scientificNotation").asLong() > 0);
     assertTrue(ingest.at("/counters/zeroVolume").asLong() > 0);
-    assertEquals(ingest.at("/rows/out").asLong(),
-        run.get("features").manifest.at("/rows/out").asLong());
+    assertEquals(
+        ingest.at("/rows/out").asLong(), run.get("features").manifest.at("/rows/out").asLong());
   }
 }

@@ -43,8 +43,10 @@ public class MarketPipelineTest {
       throws Exception {
     List<String> args = new ArrayList<>(List.of("--input=" + input, "--output=" + output));
     args.addAll(List.of(extra));
-    MarketOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
-        .withValidation().as(MarketOptions.class);
+    MarketOptions options =
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+            .withValidation()
+            .as(MarketOptions.class);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Map<String, StageRunner.Outcome> result =
         MarketPipeline.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -67,7 +69,8 @@ public class MarketPipelineTest {
   }
 
   static long scalar(String sql) throws Exception {
-    try (Statement s = duck.createStatement(); ResultSet r = s.executeQuery(sql)) {
+    try (Statement s = duck.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
       r.next();
       return r.getLong(1);
     }
@@ -81,64 +84,97 @@ public class MarketPipelineTest {
 
   @Test
   public void everyRowMatchesTheDuckDbOracle() throws Exception {
-    exec("CREATE OR REPLACE TABLE csv AS SELECT regexp_extract(filename, '([^/]+)\\.csv$', 1)"
-        + " AS file_symbol, * FROM read_csv(['" + SAMPLE + "/etfs/*.csv', '" + SAMPLE
-        + "/stocks/*.csv'], header=true, all_varchar=true, filename=true)");
-    exec("CREATE OR REPLACE TABLE meta AS SELECT \"NASDAQ Symbol\" AS nasdaq, \"Symbol\" AS symbol,"
-        + " nullif(trim(\"Security Name\"), '') AS name FROM read_csv('" + SAMPLE
-        + "/symbols_valid_meta.csv', header=true, all_varchar=true)");
-    exec("CREATE OR REPLACE TABLE typed AS SELECT file_symbol, TRY_CAST(\"Date\" AS DATE) AS d,"
-        + " TRY_CAST(\"Open\" AS FLOAT) AS o, TRY_CAST(\"High\" AS FLOAT) AS h,"
-        + " TRY_CAST(\"Low\" AS FLOAT) AS l, TRY_CAST(\"Close\" AS FLOAT) AS c,"
-        + " TRY_CAST(\"Adj Close\" AS FLOAT) AS ac, TRY_CAST(\"Volume\" AS DOUBLE) AS v FROM csv");
-    exec("CREATE OR REPLACE TABLE kept AS SELECT * FROM typed WHERE d IS NOT NULL"
-        + " AND o IS NOT NULL AND h IS NOT NULL AND l IS NOT NULL AND c IS NOT NULL"
-        + " AND ac IS NOT NULL AND v IS NOT NULL AND v >= 0 AND v = floor(v)"
-        + " QUALIFY row_number() OVER (PARTITION BY file_symbol, d) = 1");
-    exec("CREATE OR REPLACE TABLE oracle AS SELECT coalesce(m.symbol, k.file_symbol) AS sym,"
-        + " m.name AS name, strftime(d, '%Y-%m-%d') AS dt, o, h, l, c, ac, v::BIGINT AS vol,"
-        + " CASE WHEN count(*) OVER w = 30 THEN avg(v) OVER w END AS vma,"
-        + " CASE WHEN count(*) OVER w = 30 THEN median(ac::DOUBLE) OVER w END AS med"
-        + " FROM kept k LEFT JOIN meta m ON m.nasdaq = k.file_symbol"
-        + " WINDOW w AS (PARTITION BY k.file_symbol ORDER BY d"
-        + " ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)");
-    exec("CREATE OR REPLACE TABLE ours AS SELECT * FROM read_parquet('" + directOut
-        + "/features/*.parquet')");
+    exec(
+        "CREATE OR REPLACE TABLE csv AS SELECT regexp_extract(filename, '([^/]+)\\.csv$', 1)"
+            + " AS file_symbol, * FROM read_csv(['"
+            + SAMPLE
+            + "/etfs/*.csv', '"
+            + SAMPLE
+            + "/stocks/*.csv'], header=true, all_varchar=true, filename=true)");
+    exec(
+        "CREATE OR REPLACE TABLE meta AS SELECT \"NASDAQ Symbol\" AS nasdaq, \"Symbol\" AS symbol,"
+            + " nullif(trim(\"Security Name\"), '') AS name FROM read_csv('"
+            + SAMPLE
+            + "/symbols_valid_meta.csv', header=true, all_varchar=true)");
+    exec(
+        "CREATE OR REPLACE TABLE typed AS SELECT file_symbol, TRY_CAST(\"Date\" AS DATE) AS d,"
+            + " TRY_CAST(\"Open\" AS FLOAT) AS o, TRY_CAST(\"High\" AS FLOAT) AS h,"
+            + " TRY_CAST(\"Low\" AS FLOAT) AS l, TRY_CAST(\"Close\" AS FLOAT) AS c,"
+            + " TRY_CAST(\"Adj Close\" AS FLOAT) AS ac, TRY_CAST(\"Volume\" AS DOUBLE) AS v FROM csv");
+    exec(
+        "CREATE OR REPLACE TABLE kept AS SELECT * FROM typed WHERE d IS NOT NULL"
+            + " AND o IS NOT NULL AND h IS NOT NULL AND l IS NOT NULL AND c IS NOT NULL"
+            + " AND ac IS NOT NULL AND v IS NOT NULL AND v >= 0 AND v = floor(v)"
+            + " QUALIFY row_number() OVER (PARTITION BY file_symbol, d) = 1");
+    exec(
+        "CREATE OR REPLACE TABLE oracle AS SELECT coalesce(m.symbol, k.file_symbol) AS sym,"
+            + " m.name AS name, strftime(d, '%Y-%m-%d') AS dt, o, h, l, c, ac, v::BIGINT AS vol,"
+            + " CASE WHEN count(*) OVER w = 30 THEN avg(v) OVER w END AS vma,"
+            + " CASE WHEN count(*) OVER w = 30 THEN median(ac::DOUBLE) OVER w END AS med"
+            + " FROM kept k LEFT JOIN meta m ON m.nasdaq = k.file_symbol"
+            + " WINDOW w AS (PARTITION BY k.file_symbol ORDER BY d"
+            + " ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)");
+    exec(
+        "CREATE OR REPLACE TABLE ours AS SELECT * FROM read_parquet('"
+            + directOut
+            + "/features/*.parquet')");
 
     long oracleRows = scalar("SELECT count(*) FROM oracle");
     long ourRows = scalar("SELECT count(*) FROM ours");
     assertEquals(236_479, oracleRows); // 236,483 data rows in the sample minus 4 empty rows
     assertEquals(oracleRows, ourRows);
-    assertEquals(0, scalar("SELECT count(*) FROM (SELECT \"Symbol\", \"Date\" FROM ours"
-        + " GROUP BY ALL HAVING count(*) > 1)"));
-    long joined = scalar("SELECT count(*) FROM ours JOIN oracle"
-        + " ON ours.\"Symbol\" = oracle.sym AND ours.\"Date\" = oracle.dt");
+    assertEquals(
+        0,
+        scalar(
+            "SELECT count(*) FROM (SELECT \"Symbol\", \"Date\" FROM ours"
+                + " GROUP BY ALL HAVING count(*) > 1)"));
+    long joined =
+        scalar(
+            "SELECT count(*) FROM ours JOIN oracle"
+                + " ON ours.\"Symbol\" = oracle.sym AND ours.\"Date\" = oracle.dt");
     assertEquals(oracleRows, joined);
-    long mismatches = scalar("SELECT count(*) FROM ours JOIN oracle"
-        + " ON ours.\"Symbol\" = oracle.sym AND ours.\"Date\" = oracle.dt WHERE"
-        + " ours.\"Security Name\" IS DISTINCT FROM oracle.name"
-        + " OR abs(ours.\"Open\" - o) > 1e-6 * abs(o) OR abs(ours.\"High\" - h) > 1e-6 * abs(h)"
-        + " OR abs(ours.\"Low\" - l) > 1e-6 * abs(l) OR abs(ours.\"Close\" - c) > 1e-6 * abs(c)"
-        + " OR abs(ours.\"Adj Close\" - ac) > 1e-6 * abs(ac) OR ours.\"Volume\" <> vol"
-        + " OR (ours.vol_moving_avg IS NULL) <> (vma IS NULL)"
-        + " OR (ours.adj_close_rolling_med IS NULL) <> (med IS NULL)"
-        + " OR abs(ours.vol_moving_avg - vma) > 1e-9 * greatest(1, abs(vma))"
-        + " OR abs(ours.adj_close_rolling_med - med) > 1e-9 * greatest(1e-9, abs(med))");
+    long mismatches =
+        scalar(
+            "SELECT count(*) FROM ours JOIN oracle"
+                + " ON ours.\"Symbol\" = oracle.sym AND ours.\"Date\" = oracle.dt WHERE"
+                + " ours.\"Security Name\" IS DISTINCT FROM oracle.name"
+                + " OR abs(ours.\"Open\" - o) > 1e-6 * abs(o) OR abs(ours.\"High\" - h) > 1e-6 * abs(h)"
+                + " OR abs(ours.\"Low\" - l) > 1e-6 * abs(l) OR abs(ours.\"Close\" - c) > 1e-6 * abs(c)"
+                + " OR abs(ours.\"Adj Close\" - ac) > 1e-6 * abs(ac) OR ours.\"Volume\" <> vol"
+                + " OR (ours.vol_moving_avg IS NULL) <> (vma IS NULL)"
+                + " OR (ours.adj_close_rolling_med IS NULL) <> (med IS NULL)"
+                + " OR abs(ours.vol_moving_avg - vma) > 1e-9 * greatest(1, abs(vma))"
+                + " OR abs(ours.adj_close_rolling_med - med) > 1e-9 * greatest(1e-9, abs(med))");
     assertEquals(0, mismatches);
     // the features are really there: every symbol with >= 30 rows has non-null values
-    assertEquals(scalar("SELECT count(*) FROM oracle WHERE vma IS NOT NULL"),
+    assertEquals(
+        scalar("SELECT count(*) FROM oracle WHERE vma IS NOT NULL"),
         scalar("SELECT count(*) FROM ours WHERE vol_moving_avg IS NOT NULL"));
     assertTrue(scalar("SELECT count(*) FROM ours WHERE vol_moving_avg IS NOT NULL") > 200_000);
     // floats equal bit for bit, apart from DuckDB's own rounding (reported, not required)
-    System.out.println("exact Adj Close matches: " + scalar("SELECT count(*) FROM ours JOIN oracle"
-        + " ON ours.\"Symbol\" = oracle.sym AND ours.\"Date\" = oracle.dt"
-        + " WHERE ours.\"Adj Close\" = ac") + " of " + oracleRows);
+    System.out.println(
+        "exact Adj Close matches: "
+            + scalar(
+                "SELECT count(*) FROM ours JOIN oracle"
+                    + " ON ours.\"Symbol\" = oracle.sym AND ours.\"Date\" = oracle.dt"
+                    + " WHERE ours.\"Adj Close\" = ac")
+            + " of "
+            + oracleRows);
   }
 
   @Test
   public void parquetSchemaIsExactlyTheSpec() throws Exception {
-    List<String> expected = List.of("Symbol VARCHAR", "Security Name VARCHAR", "Date VARCHAR",
-        "Open FLOAT", "High FLOAT", "Low FLOAT", "Close FLOAT", "Adj Close FLOAT", "Volume BIGINT");
+    List<String> expected =
+        List.of(
+            "Symbol VARCHAR",
+            "Security Name VARCHAR",
+            "Date VARCHAR",
+            "Open FLOAT",
+            "High FLOAT",
+            "Low FLOAT",
+            "Close FLOAT",
+            "Adj Close FLOAT",
+            "Volume BIGINT");
     assertEquals(expected, describe(directOut + "/raw/*.parquet"));
     List<String> withFeatures = new ArrayList<>(expected);
     withFeatures.add("vol_moving_avg DOUBLE");
@@ -170,51 +206,79 @@ public class MarketPipelineTest {
     assertTrue(ingest.at("/counters/highBelowLow").asLong() >= 1);
     assertTrue(ingest.at("/counters/scientificNotation").asLong() >= 1);
     assertTrue(ingest.at("/counters/zeroVolume").asLong() >= 655 + 648 + 1396);
-    assertEquals(236_479, scalar("SELECT count(*) FROM read_parquet('" + directOut
-        + "/raw/*.parquet')"));
-    assertEquals(59, scalar("SELECT count(DISTINCT \"Symbol\") FROM read_parquet('" + directOut
-        + "/raw/*.parquet')"));
+    assertEquals(
+        236_479, scalar("SELECT count(*) FROM read_parquet('" + directOut + "/raw/*.parquet')"));
+    assertEquals(
+        59,
+        scalar(
+            "SELECT count(DISTINCT \"Symbol\") FROM read_parquet('"
+                + directOut
+                + "/raw/*.parquet')"));
     // the dead letters name file, line, reason and the original text
     List<String> rejected = new ArrayList<>();
     for (Path f : MarketPipeline.list(directOut.resolve("_rejected/ingest"), ".jsonl")) {
       for (String line : Files.readAllLines(f)) {
         JsonNode j = StageRunner.JSON.readTree(line);
-        rejected.add(Path.of(j.get("source").asText()).getFileName() + ":" + j.get("line").asLong()
-            + ":" + j.get("reason").asText() + ":" + j.get("payload").asText());
+        rejected.add(
+            Path.of(j.get("source").asText()).getFileName()
+                + ":"
+                + j.get("line").asLong()
+                + ":"
+                + j.get("reason").asText()
+                + ":"
+                + j.get("payload").asText());
       }
     }
     rejected.sort(null);
-    assertEquals(List.of("BPMP.csv:818:empty_value:2021-01-27,,,,,,",
-        "BRBS.csv:1561:empty_value:2018-12-05,,,,,,", "EDOW.csv:32:empty_value:2017-09-21,,,,,,",
-        "KO.csv:9997:empty_value:2001-09-12,,,,,,"), rejected);
+    assertEquals(
+        List.of(
+            "BPMP.csv:818:empty_value:2021-01-27,,,,,,",
+            "BRBS.csv:1561:empty_value:2018-12-05,,,,,,",
+            "EDOW.csv:32:empty_value:2017-09-21,,,,,,",
+            "KO.csv:9997:empty_value:2001-09-12,,,,,,"),
+        rejected);
     // BPMP keeps its real 2021-01-27 row
-    assertEquals(1, scalar("SELECT count(*) FROM read_parquet('" + directOut
-        + "/raw/*.parquet') WHERE \"Symbol\" = 'BPMP' AND \"Date\" = '2021-01-27'"));
+    assertEquals(
+        1,
+        scalar(
+            "SELECT count(*) FROM read_parquet('"
+                + directOut
+                + "/raw/*.parquet') WHERE \"Symbol\" = 'BPMP' AND \"Date\" = '2021-01-27'"));
     JsonNode features = directRun.get("features").manifest;
     assertEquals(236_479, features.at("/rows/in").asLong());
     assertEquals(236_479, features.at("/rows/out").asLong());
     assertEquals(59, features.at("/counters/symbols").asLong());
     // every symbol leaves min(rows, 29) leading rows null (BSMO and BSCE have only 23 rows)
-    assertEquals(scalar("SELECT sum(least(n, 29)) FROM (SELECT count(*) AS n FROM read_parquet('"
-            + directOut + "/raw/*.parquet') GROUP BY \"Symbol\")"),
+    assertEquals(
+        scalar(
+            "SELECT sum(least(n, 29)) FROM (SELECT count(*) AS n FROM read_parquet('"
+                + directOut
+                + "/raw/*.parquet') GROUP BY \"Symbol\")"),
         features.at("/counters/warmupRows").asLong());
   }
 
   @Test
   public void embeddedFlinkProducesTheSameRowsAsTheDirectRunner() throws Exception {
     Path flinkOut = TMP.newFolder("flink").toPath();
-    Map<String, StageRunner.Outcome> flink = runMarket(SAMPLE, flinkOut, "--runner=FlinkRunner",
-        "--flinkMaster=[local]", "--parallelism=2");
+    Map<String, StageRunner.Outcome> flink =
+        runMarket(
+            SAMPLE, flinkOut, "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
     assertFalse(flink.get("ingest").skipped);
     assertEquals("FlinkRunner", flink.get("features").manifest.get("runner").asText());
     for (String stage : new String[] {"raw", "features"}) {
       String a = "read_parquet('" + directOut + "/" + stage + "/*.parquet')";
       String b = "read_parquet('" + flinkOut + "/" + stage + "/*.parquet')";
       assertEquals(scalar("SELECT count(*) FROM " + a), scalar("SELECT count(*) FROM " + b));
-      assertEquals(stage, 0, scalar("SELECT count(*) FROM (SELECT * FROM " + a
-          + " EXCEPT ALL SELECT * FROM " + b + ")"));
-      assertEquals(stage, 0, scalar("SELECT count(*) FROM (SELECT * FROM " + b
-          + " EXCEPT ALL SELECT * FROM " + a + ")"));
+      assertEquals(
+          stage,
+          0,
+          scalar(
+              "SELECT count(*) FROM (SELECT * FROM " + a + " EXCEPT ALL SELECT * FROM " + b + ")"));
+      assertEquals(
+          stage,
+          0,
+          scalar(
+              "SELECT count(*) FROM (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + ")"));
     }
   }
 }

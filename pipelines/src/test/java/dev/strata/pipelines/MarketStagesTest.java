@@ -27,7 +27,8 @@ public class MarketStagesTest {
     Path in = tmp.newFolder("in").toPath();
     Files.createDirectories(in.resolve("etfs"));
     Files.createDirectories(in.resolve("stocks"));
-    Files.copy(MarketPipelineTest.SAMPLE.resolve("symbols_valid_meta.csv"),
+    Files.copy(
+        MarketPipelineTest.SAMPLE.resolve("symbols_valid_meta.csv"),
         in.resolve("symbols_valid_meta.csv"));
     for (String f : new String[] {"etfs/BSMO.csv", "stocks/AI.csv", "stocks/BPMP.csv"}) {
       Files.copy(MarketPipelineTest.SAMPLE.resolve(f), in.resolve(f));
@@ -64,19 +65,19 @@ public class MarketStagesTest {
     // an input changed: ingest reruns, and so does features, which reads ingest's new files
     Path ai = in.resolve("stocks/AI.csv");
     Files.setLastModifiedTime(ai, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
-    Map<String, StageRunner.Outcome> fourth =
-        MarketPipelineTest.runMarket(in, out, "--window=30d");
+    Map<String, StageRunner.Outcome> fourth = MarketPipelineTest.runMarket(in, out, "--window=30d");
     assertFalse(fourth.get("ingest").skipped);
     assertFalse(fourth.get("features").skipped);
 
     // --force reruns even when nothing changed; --stages picks stages
-    Map<String, StageRunner.Outcome> fifth = MarketPipelineTest.runMarket(in, out,
-        "--window=30d", "--force", "--stages=features");
+    Map<String, StageRunner.Outcome> fifth =
+        MarketPipelineTest.runMarket(in, out, "--window=30d", "--force", "--stages=features");
     assertEquals(List.of("features"), List.copyOf(fifth.keySet()));
     assertFalse(fifth.get("features").skipped);
     // no leftovers of in-progress directories
     try (var s = Files.list(out)) {
-      assertEquals(List.of("_rejected", "features", "raw"),
+      assertEquals(
+          List.of("_rejected", "features", "raw"),
           s.map(p -> p.getFileName().toString()).sorted().toList());
     }
   }
@@ -87,29 +88,45 @@ public class MarketStagesTest {
     Path input = tmp.newFile("input.txt").toPath();
     Files.writeString(input, "v1");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    StageRunner runner = new StageRunner(out, false, new PrintStream(log, true,
-        StandardCharsets.UTF_8));
-    runner.run("features", List.of(input), Map.of("k", "1"), (data, rejected) -> {
-      Files.writeString(data.resolve("part-0.txt"), "first");
-      StageRunner.Counts c = new StageRunner.Counts();
-      c.rowsIn = 1;
-      c.rowsOut = 1;
-      return c;
-    });
-    Files.writeString(input, "v2-changed");
-    assertThrows(IllegalStateException.class, () ->
-        runner.run("features", List.of(input), Map.of("k", "1"), (data, rejected) -> {
-          Files.writeString(data.resolve("part-0.txt"), "second, broken");
-          throw new IllegalStateException("worker died");
-        }));
-    // a body whose rows do not balance is a failure too
-    assertThrows(IllegalStateException.class, () ->
-        runner.run("features", List.of(input), Map.of("k", "1"), (data, rejected) -> {
+    StageRunner runner =
+        new StageRunner(out, false, new PrintStream(log, true, StandardCharsets.UTF_8));
+    runner.run(
+        "features",
+        List.of(input),
+        Map.of("k", "1"),
+        (data, rejected) -> {
+          Files.writeString(data.resolve("part-0.txt"), "first");
           StageRunner.Counts c = new StageRunner.Counts();
-          c.rowsIn = 10;
-          c.rowsOut = 9;
+          c.rowsIn = 1;
+          c.rowsOut = 1;
           return c;
-        }));
+        });
+    Files.writeString(input, "v2-changed");
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            runner.run(
+                "features",
+                List.of(input),
+                Map.of("k", "1"),
+                (data, rejected) -> {
+                  Files.writeString(data.resolve("part-0.txt"), "second, broken");
+                  throw new IllegalStateException("worker died");
+                }));
+    // a body whose rows do not balance is a failure too
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            runner.run(
+                "features",
+                List.of(input),
+                Map.of("k", "1"),
+                (data, rejected) -> {
+                  StageRunner.Counts c = new StageRunner.Counts();
+                  c.rowsIn = 10;
+                  c.rowsOut = 9;
+                  return c;
+                }));
     assertEquals("first", Files.readString(out.resolve("features/part-0.txt")));
     JsonNode manifest = StageRunner.JSON.readTree(out.resolve("features/_manifest.json").toFile());
     assertEquals(1, manifest.at("/rows/out").asLong());
@@ -119,16 +136,23 @@ public class MarketStagesTest {
   @Test
   public void badInputLayoutIsAClearError() throws Exception {
     Path empty = tmp.newFolder("empty").toPath();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MarketPipelineTest.runMarket(empty, tmp.newFolder("o1").toPath()));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MarketPipelineTest.runMarket(empty, tmp.newFolder("o1").toPath()));
     assertTrue(e.getMessage(), e.getMessage().contains("symbols_valid_meta.csv"));
     Path in = smallInput();
-    IllegalArgumentException stages = assertThrows(IllegalArgumentException.class,
-        () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o2").toPath(), "--stages=train"));
+    IllegalArgumentException stages =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o2").toPath(), "--stages=train"));
     assertTrue(stages.getMessage().contains("--stages"));
-    IllegalStateException noIngest = assertThrows(IllegalStateException.class,
-        () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o3").toPath(),
-            "--stages=features"));
+    IllegalStateException noIngest =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                MarketPipelineTest.runMarket(
+                    in, tmp.newFolder("o3").toPath(), "--stages=features"));
     assertTrue(noIngest.getMessage().contains("ingest"));
   }
 }

@@ -37,7 +37,8 @@ public class StrataCliTest {
   public void runnerConfigFilesExpand() throws Exception {
     Path args = tmp.newFile("x.args").toPath();
     Files.writeString(args, "# comment\n--runner=FlinkRunner\n\n  --parallelism=2  \n");
-    assertEquals(java.util.List.of("--a=1", "--runner=FlinkRunner", "--parallelism=2"),
+    assertEquals(
+        java.util.List.of("--a=1", "--runner=FlinkRunner", "--parallelism=2"),
         java.util.List.of(RunnerArgs.expand("--a=1", "@" + args)));
     // the shipped configs hold runner flags only
     for (String f : new String[] {"direct.args", "flink-local.args"}) {

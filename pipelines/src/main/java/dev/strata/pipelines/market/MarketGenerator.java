@@ -25,12 +25,12 @@ import java.util.stream.IntStream;
  * {@code ETF} flag.
  *
  * <p>At scale 1.0: all 8,049 symbols (2,165 ETFs, 5,884 stocks), ~28 M rows, file lengths 5 to
- * 15,000 rows (mean ~3,450), weekdays ending 2020-04-01, prices written like the real files (float32
- * values printed as doubles). Injected at {@code oddityRate} per row each: rows with every value
- * empty (their file then writes Volume as a float, as pandas did), a date given twice (empty row,
- * then the real one), High below Low, Adj Close in scientific notation; plus zero-volume days and,
- * in 5 % of files, an early stretch with Open = 0. Each file draws from its own seeded stream, so
- * files are generated in parallel and a scale-0.01 file is the same as at scale 1.0.
+ * 15,000 rows (mean ~3,450), weekdays ending 2020-04-01, prices written like the real files
+ * (float32 values printed as doubles). Injected at {@code oddityRate} per row each: rows with every
+ * value empty (their file then writes Volume as a float, as pandas did), a date given twice (empty
+ * row, then the real one), High below Low, Adj Close in scientific notation; plus zero-volume days
+ * and, in 5 % of files, an early stretch with Open = 0. Each file draws from its own seeded stream,
+ * so files are generated in parallel and a scale-0.01 file is the same as at scale 1.0.
  */
 public final class MarketGenerator {
   static final String METADATA = "/dev/strata/pipelines/market/symbols_valid_meta.csv";
@@ -39,8 +39,12 @@ public final class MarketGenerator {
   private MarketGenerator() {}
 
   public static void run(GenerateMarketOptions options, PrintStream log) throws IOException {
-    generate(Path.of(options.getOutput()), options.getScale(), options.getSeed(),
-        options.getOddityRate(), log);
+    generate(
+        Path.of(options.getOutput()),
+        options.getScale(),
+        options.getSeed(),
+        options.getOddityRate(),
+        log);
   }
 
   /** Returns the number of data rows written. */
@@ -68,8 +72,10 @@ public final class MarketGenerator {
       if ((long) Math.floor((i + 1) * (double) wanted / total)
           > (long) Math.floor(i * (double) wanted / total)) {
         List<String> r = rows.get(i + 1);
-        picked.add(new String[] {r.get(nasdaqCol), "Y".equals(r.get(etfCol)) ? "etfs" : "stocks",
-            Integer.toString(i)});
+        picked.add(
+            new String[] {
+              r.get(nasdaqCol), "Y".equals(r.get(etfCol)) ? "etfs" : "stocks", Integer.toString(i)
+            });
       }
     }
     Files.createDirectories(out.resolve("etfs"));
@@ -78,15 +84,19 @@ public final class MarketGenerator {
     long start = System.nanoTime();
     AtomicLong rowCount = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
-    IntStream.range(0, picked.size()).parallel().forEach(k -> {
-      String[] p = picked.get(k);
-      Path file = out.resolve(p[1]).resolve(p[0] + ".csv");
-      long[] written = writeFile(file, seed, Integer.parseInt(p[2]), "etfs".equals(p[1]),
-          oddityRate);
-      rowCount.addAndGet(written[0]);
-      bytes.addAndGet(written[1]);
-    });
-    log.printf("[generate-market] %,d files, %,d data rows, %,d bytes in %.1f s -> %s%n",
+    IntStream.range(0, picked.size())
+        .parallel()
+        .forEach(
+            k -> {
+              String[] p = picked.get(k);
+              Path file = out.resolve(p[1]).resolve(p[0] + ".csv");
+              long[] written =
+                  writeFile(file, seed, Integer.parseInt(p[2]), "etfs".equals(p[1]), oddityRate);
+              rowCount.addAndGet(written[0]);
+              bytes.addAndGet(written[1]);
+            });
+    log.printf(
+        "[generate-market] %,d files, %,d data rows, %,d bytes in %.1f s -> %s%n",
         picked.size(), rowCount.get(), bytes.get(), (System.nanoTime() - start) / 1e9, out);
     return rowCount.get();
   }
@@ -99,7 +109,8 @@ public final class MarketGenerator {
     int openZeroUntil = openZeroStretch ? (int) (length * 0.3) : -1;
     double zeroVolumeRate = etf ? 0.05 : rate * 4;
     // decide the empty rows first: a file with any writes its whole Volume column as floats
-    byte[] kind = new byte[length]; // 0 normal, 1 empty, 2 empty + duplicate real, 3 high<low, 4 sci
+    byte[] kind =
+        new byte[length]; // 0 normal, 1 empty, 2 empty + duplicate real, 3 high<low, 4 sci
     boolean anyEmpty = false;
     for (int i = 0; i < length; i++) {
       double u = r.nextDouble();
@@ -127,8 +138,8 @@ public final class MarketGenerator {
       double high = Math.max(open, close) * (1 + Math.abs(gaussian(r)) * 0.01);
       double low = Math.min(open == 0 ? close : open, close) * (1 - Math.abs(gaussian(r)) * 0.01);
       double adj = close * (adjFactor + (1 - adjFactor) * i / length);
-      long volume = r.nextDouble() < zeroVolumeRate
-          ? 0 : (long) (baseVolume * Math.exp(gaussian(r) * 0.5));
+      long volume =
+          r.nextDouble() < zeroVolumeRate ? 0 : (long) (baseVolume * Math.exp(gaussian(r) * 0.5));
       previousClose = close;
       String date = days[i].toString();
       if (kind[i] == 1 || kind[i] == 2) {
@@ -143,9 +154,18 @@ public final class MarketGenerator {
         high = low;
         low = t;
       }
-      sb.append(date).append(',').append(f32(open)).append(',').append(f32(high)).append(',')
-          .append(f32(low)).append(',').append(f32(close)).append(',')
-          .append(kind[i] == 4 ? pythonScientific(adj * 1e-7) : f32(adj)).append(',')
+      sb.append(date)
+          .append(',')
+          .append(f32(open))
+          .append(',')
+          .append(f32(high))
+          .append(',')
+          .append(f32(low))
+          .append(',')
+          .append(f32(close))
+          .append(',')
+          .append(kind[i] == 4 ? pythonScientific(adj * 1e-7) : f32(adj))
+          .append(',')
           .append(volume);
       if (anyEmpty) {
         sb.append(".0");

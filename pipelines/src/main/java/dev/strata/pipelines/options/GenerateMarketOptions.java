@@ -7,7 +7,8 @@ import org.apache.beam.sdk.options.Validation;
 
 /** Options of {@code strata generate-market}: a deterministic synthetic Kaggle-layout dataset. */
 public interface GenerateMarketOptions extends PipelineOptions {
-  @Description("Directory to write symbols_valid_meta.csv, etfs/ and stocks/ into. Example: --output=/tmp/market-full")
+  @Description(
+      "Directory to write symbols_valid_meta.csv, etfs/ and stocks/ into. Example: --output=/tmp/market-full")
   @Validation.Required
   String getOutput();
 

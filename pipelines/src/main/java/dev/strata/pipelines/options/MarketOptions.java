@@ -23,7 +23,8 @@ public interface MarketOptions extends PipelineOptions {
 
   void setOutput(String value);
 
-  @Description("Comma-separated stages to run, in DAG order: ingest,features. Example: --stages=features")
+  @Description(
+      "Comma-separated stages to run, in DAG order: ingest,features. Example: --stages=features")
   @Default.String("ingest,features")
   String getStages();
 

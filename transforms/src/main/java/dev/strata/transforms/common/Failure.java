@@ -37,7 +37,12 @@ public final class Failure implements Serializable {
   private final String message;
   private final String payload;
 
-  private Failure(String step, String source, @Nullable Long line, String reason, String message,
+  private Failure(
+      String step,
+      String source,
+      @Nullable Long line,
+      String reason,
+      String message,
       String payload) {
     this.step = Objects.requireNonNull(step, "step");
     this.source = Objects.requireNonNull(source, "source");
@@ -48,7 +53,11 @@ public final class Failure implements Serializable {
   }
 
   public static Failure of(
-      String step, String source, @Nullable Long line, String reason, String message,
+      String step,
+      String source,
+      @Nullable Long line,
+      String reason,
+      String message,
       String payload) {
     return new Failure(step, source, line, reason, message, payload);
   }
@@ -109,8 +118,12 @@ public final class Failure implements Serializable {
       return false;
     }
     Failure f = (Failure) o;
-    return step.equals(f.step) && source.equals(f.source) && Objects.equals(line, f.line)
-        && reason.equals(f.reason) && message.equals(f.message) && payload.equals(f.payload);
+    return step.equals(f.step)
+        && source.equals(f.source)
+        && Objects.equals(line, f.line)
+        && reason.equals(f.reason)
+        && message.equals(f.message)
+        && payload.equals(f.payload);
   }
 
   @Override
@@ -150,8 +163,13 @@ public final class Failure implements Serializable {
 
     @Override
     public Failure decode(InputStream in) throws IOException {
-      return new Failure(STRING.decode(in), STRING.decode(in), LINE.decode(in),
-          STRING.decode(in), STRING.decode(in), STRING.decode(in));
+      return new Failure(
+          STRING.decode(in),
+          STRING.decode(in),
+          LINE.decode(in),
+          STRING.decode(in),
+          STRING.decode(in),
+          STRING.decode(in));
     }
 
     @Override

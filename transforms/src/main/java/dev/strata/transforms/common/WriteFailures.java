@@ -8,9 +8,9 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Writes failures as JSON lines to {@code <directory>/rejected-SSSSS-of-NNNNN.jsonl}: one file, since
- * rejects are few. An empty input still writes one empty file, so "no rejects" is visible on disk.
- * Bounded input only.
+ * Writes failures as JSON lines to {@code <directory>/rejected-SSSSS-of-NNNNN.jsonl}: one file,
+ * since rejects are few. An empty input still writes one empty file, so "no rejects" is visible on
+ * disk. Bounded input only.
  */
 public final class WriteFailures extends PTransform<PCollection<Failure>, PDone> {
   private final String directory;
@@ -21,7 +21,8 @@ public final class WriteFailures extends PTransform<PCollection<Failure>, PDone>
 
   public static WriteFailures to(String directory) {
     if (directory == null || directory.isEmpty()) {
-      throw new IllegalArgumentException("directory must be a non-empty path, but was " + directory);
+      throw new IllegalArgumentException(
+          "directory must be a non-empty path, but was " + directory);
     }
     return new WriteFailures(directory);
   }

@@ -15,9 +15,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Close,Volume}) into a {@link DailySeries} plus rejected rows. Plain Java, no Beam.
  *
  * <p>Columns are found by header name, so their order does not matter and extra columns are
- * ignored. LF and CRLF line endings and a UTF-8 BOM are accepted; blank lines are not data rows. Each
- * data row is either kept or rejected with a {@link BarRejection}, never both and never neither:
- * {@code rowsRead == series.size() + failures.size()}.
+ * ignored. LF and CRLF line endings and a UTF-8 BOM are accepted; blank lines are not data rows.
+ * Each data row is either kept or rejected with a {@link BarRejection}, never both and never
+ * neither: {@code rowsRead == series.size() + failures.size()}.
  *
  * <p>Kept but counted (real oddities of the dataset, not errors): {@code Open} = 0, {@code High} <
  * {@code Low}, zero volume, scientific notation in a price, volume written as a float ({@code
@@ -38,8 +38,12 @@ public final class BarFileParser {
     public final Map<BarRejection, Long> rejectedByReason;
     public final Oddities oddities;
 
-    Result(DailySeries series, List<Failure> failures, long rowsRead,
-        Map<BarRejection, Long> rejectedByReason, Oddities oddities) {
+    Result(
+        DailySeries series,
+        List<Failure> failures,
+        long rowsRead,
+        Map<BarRejection, Long> rejectedByReason,
+        Oddities oddities) {
       this.series = series;
       this.failures = failures;
       this.rowsRead = rowsRead;
@@ -119,8 +123,8 @@ public final class BarFileParser {
         }
         if (columnIndex == null) {
           // header
-          String[] header = new String(b, start, lineEndPos - start, StandardCharsets.UTF_8)
-              .split(",", -1);
+          String[] header =
+              new String(b, start, lineEndPos - start, StandardCharsets.UTF_8).split(",", -1);
           headerFields = header.length;
           columnIndex = new int[COLUMNS.length];
           Arrays.fill(columnIndex, -1);
@@ -139,8 +143,11 @@ public final class BarFileParser {
             }
           }
           if (missing != null) {
-            missing = "header lacks column '" + missing + "': "
-                + new String(b, start, lineEndPos - start, StandardCharsets.UTF_8);
+            missing =
+                "header lacks column '"
+                    + missing
+                    + "': "
+                    + new String(b, start, lineEndPos - start, StandardCharsets.UTF_8);
           }
           continue;
         }
@@ -173,7 +180,11 @@ public final class BarFileParser {
           }
         }
         if (fields != headerFields) {
-          reject(line, start, lineEndPos, BarRejection.WRONG_FIELD_COUNT,
+          reject(
+              line,
+              start,
+              lineEndPos,
+              BarRejection.WRONG_FIELD_COUNT,
               "expected " + headerFields + " fields, found " + fields);
           continue;
         }
@@ -207,7 +218,11 @@ public final class BarFileParser {
       try {
         day = parseDate(fs[col[0]], fe[col[0]]);
       } catch (NumberFormatException e) {
-        reject(line, start, end, BarRejection.UNPARSEABLE_DATE,
+        reject(
+            line,
+            start,
+            end,
+            BarRejection.UNPARSEABLE_DATE,
             "Date '" + FastDecimal.text(b, fs[col[0]], fe[col[0]]) + "' is not a YYYY-MM-DD date");
         return;
       }
@@ -223,8 +238,15 @@ public final class BarFileParser {
           v = Float.NaN;
         }
         if (!Float.isFinite(v)) {
-          reject(line, start, end, BarRejection.UNPARSEABLE_NUMBER,
-              "'" + COLUMNS[k + 1] + "' value '" + FastDecimal.text(b, a, z)
+          reject(
+              line,
+              start,
+              end,
+              BarRejection.UNPARSEABLE_NUMBER,
+              "'"
+                  + COLUMNS[k + 1]
+                  + "' value '"
+                  + FastDecimal.text(b, a, z)
                   + "' is not a finite number");
           return;
         }
@@ -239,7 +261,11 @@ public final class BarFileParser {
       if (isInteger(a, z)) {
         vol = parseLong(a, z);
         if (vol == Long.MIN_VALUE) {
-          reject(line, start, end, BarRejection.UNPARSEABLE_NUMBER,
+          reject(
+              line,
+              start,
+              end,
+              BarRejection.UNPARSEABLE_NUMBER,
               "Volume '" + FastDecimal.text(b, a, z) + "' does not fit in int64");
           return;
         }
@@ -251,12 +277,20 @@ public final class BarFileParser {
           d = Double.NaN;
         }
         if (!Double.isFinite(d) || Math.abs(d) >= 0x1p63) {
-          reject(line, start, end, BarRejection.UNPARSEABLE_NUMBER,
+          reject(
+              line,
+              start,
+              end,
+              BarRejection.UNPARSEABLE_NUMBER,
               "Volume '" + FastDecimal.text(b, a, z) + "' is not a finite int64 number");
           return;
         }
         if (d != Math.rint(d)) {
-          reject(line, start, end, BarRejection.NON_INTEGRAL_VOLUME,
+          reject(
+              line,
+              start,
+              end,
+              BarRejection.NON_INTEGRAL_VOLUME,
               "Volume '" + FastDecimal.text(b, a, z) + "' has a fractional part");
           return;
         }
@@ -264,7 +298,11 @@ public final class BarFileParser {
         flag |= FLOAT_VOLUME;
       }
       if (vol < 0) {
-        reject(line, start, end, BarRejection.NEGATIVE_VOLUME,
+        reject(
+            line,
+            start,
+            end,
+            BarRejection.NEGATIVE_VOLUME,
             "Volume " + FastDecimal.text(b, a, z) + " is negative");
         return;
       }
@@ -381,8 +419,14 @@ public final class BarFileParser {
 
     private void reject(int line, int start, int end, BarRejection why, String message) {
       byReason.merge(why, 1L, Long::sum);
-      failures.add(Failure.of(STEP, source, (long) line, why.code(), message,
-          new String(b, start, end - start, StandardCharsets.UTF_8)));
+      failures.add(
+          Failure.of(
+              STEP,
+              source,
+              (long) line,
+              why.code(),
+              message,
+              new String(b, start, end - start, StandardCharsets.UTF_8)));
     }
 
     private Result finish(String symbol, @Nullable String securityName) {
@@ -438,8 +482,15 @@ public final class BarFileParser {
       for (int k = 0; k < n; k++) {
         int i = (int) keys[k];
         if (kept > 0 && days[i] == days[previous]) {
-          reject(lineNo[i], lineStart[i], lineEnd[i], BarRejection.DUPLICATE_DATE,
-              "date " + LocalDate.ofEpochDay(days[i]) + " already seen on line " + lineNo[previous]);
+          reject(
+              lineNo[i],
+              lineStart[i],
+              lineEnd[i],
+              BarRejection.DUPLICATE_DATE,
+              "date "
+                  + LocalDate.ofEpochDay(days[i])
+                  + " already seen on line "
+                  + lineNo[previous]);
           continue;
         }
         order[kept++] = i;

@@ -12,16 +12,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The daily bars of one symbol from one source, stored column by column.
  *
- * <p>This is the market job's element type: one element per symbol (or per piece of a symbol) rather
- * than one per row. The Kaggle layout holds ~28 M rows in 8,049 files; carrying whole series keeps
- * Beam's per-element cost (coder calls, runner bookkeeping) at thousands of elements instead of tens
- * of millions, and each series is exactly the unit that the order-dependent rolling math needs.
+ * <p>This is the market job's element type: one element per symbol (or per piece of a symbol)
+ * rather than one per row. The Kaggle layout holds ~28 M rows in 8,049 files; carrying whole series
+ * keeps Beam's per-element cost (coder calls, runner bookkeeping) at thousands of elements instead
+ * of tens of millions, and each series is exactly the unit that the order-dependent rolling math
+ * needs.
  *
  * <p>Columns: {@code days} (epoch day of {@code Date}), {@code open}, {@code high}, {@code low},
- * {@code close}, {@code adjClose} (float, as in the stage-1 schema), {@code volume} (int64) and, once
- * {@link RollingFeatures} has run, {@code volMovingAvg} and {@code adjCloseRollingMed} (double, with
- * {@code NaN} standing for SQL null: the window is not full yet). Instances are immutable: the arrays
- * are never written after construction.
+ * {@code close}, {@code adjClose} (float, as in the stage-1 schema), {@code volume} (int64) and,
+ * once {@link RollingFeatures} has run, {@code volMovingAvg} and {@code adjCloseRollingMed}
+ * (double, with {@code NaN} standing for SQL null: the window is not full yet). Instances are
+ * immutable: the arrays are never written after construction.
  */
 @DefaultCoder(DailySeriesCoder.class)
 public final class DailySeries implements Serializable {
@@ -141,7 +142,10 @@ public final class DailySeries implements Serializable {
     return nullIfNaN(volMovingAvg, i);
   }
 
-  /** The 30-row median adjusted close at row {@code i}, or {@code null} while the window is not full. */
+  /**
+   * The 30-row median adjusted close at row {@code i}, or {@code null} while the window is not
+   * full.
+   */
   public @Nullable Double adjCloseRollingMed(int i) {
     return nullIfNaN(adjCloseRollingMed, i);
   }
@@ -157,18 +161,40 @@ public final class DailySeries implements Serializable {
   /** The same rows under another symbol and name (the metadata join). */
   public DailySeries withIdentity(String newSymbol, @Nullable String newSecurityName) {
     return new DailySeries(
-        newSymbol, newSecurityName, source, days, open, high, low, close, adjClose, volume,
-        volMovingAvg, adjCloseRollingMed);
+        newSymbol,
+        newSecurityName,
+        source,
+        days,
+        open,
+        high,
+        low,
+        close,
+        adjClose,
+        volume,
+        volMovingAvg,
+        adjCloseRollingMed);
   }
 
   /** The same rows with the two feature columns set (NaN = null). */
   public DailySeries withFeatures(double[] newVolMovingAvg, double[] newAdjCloseRollingMed) {
     return new DailySeries(
-        symbol, securityName, source, days, open, high, low, close, adjClose, volume,
-        newVolMovingAvg, newAdjCloseRollingMed);
+        symbol,
+        securityName,
+        source,
+        days,
+        open,
+        high,
+        low,
+        close,
+        adjClose,
+        volume,
+        newVolMovingAvg,
+        newAdjCloseRollingMed);
   }
 
-  /** The rows at {@code index}, in that order (a sort or a filter). Feature columns follow along. */
+  /**
+   * The rows at {@code index}, in that order (a sort or a filter). Feature columns follow along.
+   */
   public DailySeries select(int[] index) {
     int n = index.length;
     int[] d = new int[n];
@@ -248,16 +274,24 @@ public final class DailySeries implements Serializable {
 
   @Override
   public String toString() {
-    StringBuilder s = new StringBuilder("DailySeries{")
-        .append(symbol).append(", ").append(securityName).append(", ").append(source)
-        .append(", rows=").append(size());
+    StringBuilder s =
+        new StringBuilder("DailySeries{")
+            .append(symbol)
+            .append(", ")
+            .append(securityName)
+            .append(", ")
+            .append(source)
+            .append(", rows=")
+            .append(size());
     for (int i = 0; i < Math.min(size(), 3); i++) {
       s.append(", ").append(date(i)).append(':').append(adjClose[i]).append('/').append(volume[i]);
     }
     return s.append(size() > 3 ? ", ...}" : "}").toString();
   }
 
-  /** Appends rows; grows its arrays as needed. Not thread-safe; build once, then {@link #build()}. */
+  /**
+   * Appends rows; grows its arrays as needed. Not thread-safe; build once, then {@link #build()}.
+   */
   public static final class Builder {
     private final String symbol;
     private final @Nullable String securityName;
@@ -309,10 +343,18 @@ public final class DailySeries implements Serializable {
 
     public DailySeries build() {
       return new DailySeries(
-          symbol, securityName, source,
-          Arrays.copyOf(days, n), Arrays.copyOf(open, n), Arrays.copyOf(high, n),
-          Arrays.copyOf(low, n), Arrays.copyOf(close, n), Arrays.copyOf(adjClose, n),
-          Arrays.copyOf(volume, n), null, null);
+          symbol,
+          securityName,
+          source,
+          Arrays.copyOf(days, n),
+          Arrays.copyOf(open, n),
+          Arrays.copyOf(high, n),
+          Arrays.copyOf(low, n),
+          Arrays.copyOf(close, n),
+          Arrays.copyOf(adjClose, n),
+          Arrays.copyOf(volume, n),
+          null,
+          null);
     }
   }
 }

@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
  * else (more digits, large exponents) falls back to the JDK parser, so the result always equals
  * {@link Double#parseDouble}/{@link Float#parseFloat} of the same text; the property test checks
  * this on random inputs. Unlike the JDK, only plain decimals are numbers: no {@code NaN}, {@code
- * Infinity}, hex, type suffixes or spaces. This matters because the market CSVs hold ~140 M
- * numbers and the JDK 17 parsers cost ~150 ns each.
+ * Infinity}, hex, type suffixes or spaces. This matters because the market CSVs hold ~140 M numbers
+ * and the JDK 17 parsers cost ~150 ns each.
  */
 public final class FastDecimal {
   private static final double[] POW10 = new double[23];
@@ -26,7 +26,9 @@ public final class FastDecimal {
 
   private FastDecimal() {}
 
-  /** Parses {@code b[from, to)} as a double; throws {@link NumberFormatException} if it is not one. */
+  /**
+   * Parses {@code b[from, to)} as a double; throws {@link NumberFormatException} if it is not one.
+   */
   public static double parseDouble(byte[] b, int from, int to) {
     double fast = scan(b, from, to, true);
     if (!Double.isNaN(fast)) {
@@ -35,7 +37,9 @@ public final class FastDecimal {
     return Double.parseDouble(strictText(b, from, to));
   }
 
-  /** Parses {@code b[from, to)} as a float, rounded once from the decimal (like Float.parseFloat). */
+  /**
+   * Parses {@code b[from, to)} as a float, rounded once from the decimal (like Float.parseFloat).
+   */
   public static float parseFloat(byte[] b, int from, int to) {
     double approx = scan(b, from, to, false);
     if (!Double.isNaN(approx)) {
@@ -158,9 +162,9 @@ public final class FastDecimal {
   }
 
   /**
-   * The text for the JDK parser, which is laxer than CSV numbers should be: it accepts {@code 1.5f},
-   * {@code 0x1p3}, {@code NaN}, {@code Infinity} and surrounding spaces. Only digits, sign, dot and
-   * exponent are let through.
+   * The text for the JDK parser, which is laxer than CSV numbers should be: it accepts {@code
+   * 1.5f}, {@code 0x1p3}, {@code NaN}, {@code Infinity} and surrounding spaces. Only digits, sign,
+   * dot and exponent are let through.
    */
   private static String strictText(byte[] b, int from, int to) {
     for (int i = from; i < to; i++) {

@@ -38,7 +38,8 @@ public final class JoinSecurityNames
   public PCollection<DailySeries> expand(PCollection<DailySeries> series) {
     PCollectionView<Map<String, Iterable<SymbolMetadata>>> byFileName =
         metadata
-            .apply("KeyByNasdaqSymbol",
+            .apply(
+                "KeyByNasdaqSymbol",
                 WithKeys.<String, SymbolMetadata>of(SymbolMetadata::nasdaqSymbol)
                     .withKeyType(TypeDescriptors.strings()))
             .apply("AsMultimap", View.asMultimap());
@@ -57,8 +58,7 @@ public final class JoinSecurityNames
     }
 
     @ProcessElement
-    public void process(
-        @Element DailySeries s, OutputReceiver<DailySeries> out, ProcessContext c) {
+    public void process(@Element DailySeries s, OutputReceiver<DailySeries> out, ProcessContext c) {
       Iterable<SymbolMetadata> rows = c.sideInput(byFileName).get(s.symbol());
       if (rows == null || !rows.iterator().hasNext()) {
         unmatched.inc();

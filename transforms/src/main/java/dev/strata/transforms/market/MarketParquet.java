@@ -2,33 +2,33 @@ package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.ParquetReadOptions;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.List;
-import java.util.Set;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.DataPage;
 import org.apache.parquet.column.page.DataPageV1;
 import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnPath;
-import org.apache.parquet.column.ColumnReader;
-import org.apache.parquet.column.impl.ColumnReadStoreImpl;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
@@ -45,11 +45,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * names ({@code Security Name}, {@code Adj Close}) are not Avro names (see ARCHITECTURE.md).
  *
  * <p>Stage 1 ({@link #RAW}): {@code Symbol} string, {@code Security Name} string (nullable), {@code
- * Date} string {@code YYYY-MM-DD}, {@code Open}, {@code High}, {@code Low}, {@code Close}, {@code Adj
- * Close} float, {@code Volume} int64. Stage 2 ({@link #FEATURES}) adds {@code vol_moving_avg} and
- * {@code adj_close_rolling_med}, nullable doubles. Rows of one series are written contiguously and in
- * date order (by {@link SeriesParquetWriter}). Snappy-compressed; {@code Symbol} and {@code Security
- * Name} dictionary-encoded; readable by DuckDB, Spark and pandas.
+ * Date} string {@code YYYY-MM-DD}, {@code Open}, {@code High}, {@code Low}, {@code Close}, {@code
+ * Adj Close} float, {@code Volume} int64. Stage 2 ({@link #FEATURES}) adds {@code vol_moving_avg}
+ * and {@code adj_close_rolling_med}, nullable doubles. Rows of one series are written contiguously
+ * and in date order (by {@link SeriesParquetWriter}). Snappy-compressed; {@code Symbol} and {@code
+ * Security Name} dictionary-encoded; readable by DuckDB, Spark and pandas.
  */
 public final class MarketParquet {
   public static final String SYMBOL = "Symbol";
@@ -72,7 +72,9 @@ public final class MarketParquet {
   private static MessageType schema(boolean features) {
     Types.MessageTypeBuilder b = Types.buildMessage();
     b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(SYMBOL);
-    b.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(SECURITY_NAME);
+    b.optional(PrimitiveTypeName.BINARY)
+        .as(LogicalTypeAnnotation.stringType())
+        .named(SECURITY_NAME);
     b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(DATE);
     for (String price : new String[] {OPEN, HIGH, LOW, CLOSE, ADJ_CLOSE}) {
       b.required(PrimitiveTypeName.FLOAT).named(price);
@@ -95,9 +97,16 @@ public final class MarketParquet {
       return d.toString().getBytes(StandardCharsets.US_ASCII);
     }
     return new byte[] {
-      (byte) ('0' + y / 1000), (byte) ('0' + y / 100 % 10), (byte) ('0' + y / 10 % 10),
-      (byte) ('0' + y % 10), '-', (byte) ('0' + m / 10), (byte) ('0' + m % 10), '-',
-      (byte) ('0' + day / 10), (byte) ('0' + day % 10)
+      (byte) ('0' + y / 1000),
+      (byte) ('0' + y / 100 % 10),
+      (byte) ('0' + y / 10 % 10),
+      (byte) ('0' + y % 10),
+      '-',
+      (byte) ('0' + m / 10),
+      (byte) ('0' + m % 10),
+      '-',
+      (byte) ('0' + day / 10),
+      (byte) ('0' + day % 10)
     };
   }
 
@@ -195,12 +204,20 @@ public final class MarketParquet {
               out.accept(current.build());
             }
             currentSymbol = symbol.copy();
-            current = DailySeries.builder(
-                symbol.toStringUsingUTF8(), name == null ? null : name.toStringUsingUTF8(),
-                sourceName);
+            current =
+                DailySeries.builder(
+                    symbol.toStringUsingUTF8(),
+                    name == null ? null : name.toStringUsingUTF8(),
+                    sourceName);
           }
-          current.add(parseDate(dates.getBinary(), sourceName), prices[0][k], prices[1][k],
-              prices[2][k], prices[3][k], prices[4][k], volume[k]);
+          current.add(
+              parseDate(dates.getBinary(), sourceName),
+              prices[0][k],
+              prices[1][k],
+              prices[2][k],
+              prices[3][k],
+              prices[4][k],
+              volume[k]);
           symbols.consume();
           names.consume();
           dates.consume();
@@ -229,13 +246,18 @@ public final class MarketParquet {
 
   /** The page's value bytes (levels are absent for required, non-repeated columns). */
   private static ByteBuffer values(DataPage page) throws IOException {
-    BytesInput bytes = page instanceof DataPageV2
-        ? ((DataPageV2) page).getData() : ((DataPageV1) page).getBytes();
+    BytesInput bytes =
+        page instanceof DataPageV2 ? ((DataPageV2) page).getData() : ((DataPageV1) page).getBytes();
     return ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  private static float[] readFloats(PageReadStore rowGroup, ColumnReadStoreImpl store,
-      BlockMetaData block, ColumnDescriptor d, int rows) throws IOException {
+  private static float[] readFloats(
+      PageReadStore rowGroup,
+      ColumnReadStoreImpl store,
+      BlockMetaData block,
+      ColumnDescriptor d,
+      int rows)
+      throws IOException {
     float[] out = new float[rows];
     if (plainRequired(block, d)) {
       PageReader pages = rowGroup.getPageReader(d);
@@ -256,8 +278,13 @@ public final class MarketParquet {
     return out;
   }
 
-  private static long[] readLongs(PageReadStore rowGroup, ColumnReadStoreImpl store,
-      BlockMetaData block, ColumnDescriptor d, int rows) throws IOException {
+  private static long[] readLongs(
+      PageReadStore rowGroup,
+      ColumnReadStoreImpl store,
+      BlockMetaData block,
+      ColumnDescriptor d,
+      int rows)
+      throws IOException {
     long[] out = new long[rows];
     if (plainRequired(block, d)) {
       PageReader pages = rowGroup.getPageReader(d);
@@ -280,8 +307,14 @@ public final class MarketParquet {
 
   private static void checkCount(ColumnDescriptor d, int got, int rows) throws IOException {
     if (got != rows) {
-      throw new IOException("column " + String.join(".", d.getPath()) + " has " + got
-          + " values in a row group of " + rows + " rows");
+      throw new IOException(
+          "column "
+              + String.join(".", d.getPath())
+              + " has "
+              + got
+              + " values in a row group of "
+              + rows
+              + " rows");
     }
   }
 

@@ -29,7 +29,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  * oddities {@code openZero}, {@code highBelowLow}, {@code zeroVolume}, {@code scientificNotation},
  * {@code floatVolume}. A file that cannot be read fails the bundle (the runner retries it).
  */
-public final class ParseBarFiles extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
+public final class ParseBarFiles
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
   public static final TupleTag<DailySeries> SERIES = new TupleTag<DailySeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
 
@@ -42,7 +43,8 @@ public final class ParseBarFiles extends PTransform<PCollection<FileIO.ReadableF
   @Override
   public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
     PCollectionTuple out =
-        files.apply("ParseFiles",
+        files.apply(
+            "ParseFiles",
             ParDo.of(new ParseFn()).withOutputTags(SERIES, TupleTagList.of(FAILURES)));
     out.get(SERIES).setCoder(DailySeriesCoder.of());
     return out;
@@ -72,8 +74,7 @@ public final class ParseBarFiles extends PTransform<PCollection<FileIO.ReadableF
         throws IOException {
       String path = file.getMetadata().resourceId().toString();
       byte[] content = file.readFullyAsBytes();
-      BarFileParser.Result r =
-          BarFileParser.parse(path, content, symbolOfFile(path), null);
+      BarFileParser.Result r = BarFileParser.parse(path, content, symbolOfFile(path), null);
       files.inc();
       rowsRead.inc(r.rowsRead);
       rowsKept.inc(r.series.size());

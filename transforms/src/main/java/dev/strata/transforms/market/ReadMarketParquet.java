@@ -39,10 +39,13 @@ public final class ReadMarketParquet
         throws IOException {
       String source = file.getMetadata().resourceId().toString();
       try (SeekableByteChannel channel = file.openSeekable()) {
-        MarketParquet.readSeries(channel, source, s -> {
-          rows.inc(s.size());
-          out.output(s);
-        });
+        MarketParquet.readSeries(
+            channel,
+            source,
+            s -> {
+              rows.inc(s.size());
+              out.output(s);
+            });
       }
       files.inc();
     }

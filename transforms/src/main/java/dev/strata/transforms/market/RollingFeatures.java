@@ -27,13 +27,14 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *
  * <p>Consumes {@link DailySeries} pieces (bounded; any number of pieces per symbol, in any order),
  * groups them by symbol, sorts each symbol once by date and makes one pass with a {@link
- * RollingWindow}. Produces one series per symbol on {@link #FEATURES}, with both feature columns null
- * (NaN inside the series) until the window is full. Not {@code SlidingWindows}: no row is copied
- * per window.
+ * RollingWindow}. Produces one series per symbol on {@link #FEATURES}, with both feature columns
+ * null (NaN inside the series) until the window is full. Not {@code SlidingWindows}: no row is
+ * copied per window.
  *
- * <p>Two pieces of one symbol carrying the same date (the symbol was in two input files) cannot both
- * be kept: the row from the source that sorts first is kept, the other goes to {@link #FAILURES} with
- * reason {@code duplicate_date}. Rows in = rows on {@code FEATURES} + rows on {@code FAILURES}.
+ * <p>Two pieces of one symbol carrying the same date (the symbol was in two input files) cannot
+ * both be kept: the row from the source that sorts first is kept, the other goes to {@link
+ * #FAILURES} with reason {@code duplicate_date}. Rows in = rows on {@code FEATURES} + rows on
+ * {@code FAILURES}.
  *
  * <p>Counters ({@code RollingFeatures} namespace): {@code symbols}, {@code rows}, {@code
  * warmupRows} (rows left null), {@code duplicateDates}.
@@ -69,12 +70,14 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
   public PCollectionTuple expand(PCollection<DailySeries> series) {
     PCollectionTuple out =
         series
-            .apply("KeyBySymbol",
+            .apply(
+                "KeyBySymbol",
                 WithKeys.<String, DailySeries>of(DailySeries::symbol)
                     .withKeyType(TypeDescriptors.strings()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), DailySeriesCoder.of()))
             .apply("GroupBySymbol", GroupByKey.create())
-            .apply("RollPerSymbol",
+            .apply(
+                "RollPerSymbol",
                 ParDo.of(new RollFn(window)).withOutputTags(FEATURES, TupleTagList.of(FAILURES)));
     out.get(FEATURES).setCoder(DailySeriesCoder.of());
     return out;
@@ -92,13 +95,15 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<DailySeries>> symbol, MultiOutputReceiver out) {
+    public void process(
+        @Element KV<String, Iterable<DailySeries>> symbol, MultiOutputReceiver out) {
       List<DailySeries> pieces = new ArrayList<>();
       symbol.getValue().forEach(pieces::add);
       // Delivery order is not promised: order pieces by source, then by first date, so the result
       // (which duplicate wins) is the same on every runner.
-      pieces.sort(Comparator.comparing(DailySeries::source)
-          .thenComparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0)));
+      pieces.sort(
+          Comparator.comparing(DailySeries::source)
+              .thenComparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0)));
       DailySeries all = DailySeries.concat(pieces);
       int[] order = sortedUniqueDays(all, pieces, out);
       DailySeries sorted = all.select(order);
@@ -144,12 +149,25 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
     private static Failure duplicateFailure(
         DailySeries all, int row, int keptRow, List<DailySeries> pieces) {
       String source = sourceOf(pieces, row);
-      String payload = String.join(",",
-          all.date(row).toString(), Float.toString(all.open(row)), Float.toString(all.high(row)),
-          Float.toString(all.low(row)), Float.toString(all.close(row)),
-          Float.toString(all.adjClose(row)), Long.toString(all.volume(row)));
-      return Failure.of(STEP, source, null, BarRejection.DUPLICATE_DATE.code(),
-          all.symbol() + " has " + all.date(row) + " twice; kept the row from "
+      String payload =
+          String.join(
+              ",",
+              all.date(row).toString(),
+              Float.toString(all.open(row)),
+              Float.toString(all.high(row)),
+              Float.toString(all.low(row)),
+              Float.toString(all.close(row)),
+              Float.toString(all.adjClose(row)),
+              Long.toString(all.volume(row)));
+      return Failure.of(
+          STEP,
+          source,
+          null,
+          BarRejection.DUPLICATE_DATE.code(),
+          all.symbol()
+              + " has "
+              + all.date(row)
+              + " twice; kept the row from "
               + sourceOf(pieces, keptRow),
           payload);
     }
@@ -181,8 +199,13 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
       int day = sorted.epochDay(i);
       if (i > 0 && day <= sorted.epochDay(i - 1)) {
         throw new IllegalArgumentException(
-            sorted.symbol() + ": rows must be sorted by date with unique dates, but row " + i
-                + " is " + sorted.date(i) + " after " + sorted.date(i - 1));
+            sorted.symbol()
+                + ": rows must be sorted by date with unique dates, but row "
+                + i
+                + " is "
+                + sorted.date(i)
+                + " after "
+                + sorted.date(i - 1));
       }
       boolean full;
       if (window.isCalendarDays()) {

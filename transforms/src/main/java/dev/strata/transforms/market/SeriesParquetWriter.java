@@ -49,26 +49,32 @@ final class SeriesParquetWriter implements Closeable {
   SeriesParquetWriter(OutputFile out, boolean features) throws IOException {
     this.features = features;
     this.schema = features ? MarketParquet.FEATURES : MarketParquet.RAW;
-    this.props = ParquetProperties.builder()
-        // prices, volumes and features are high-cardinality: no dictionary to build and discard
-        .withDictionaryEncoding(false)
-        .withDictionaryEncoding(MarketParquet.SYMBOL, true)
-        .withDictionaryEncoding(MarketParquet.SECURITY_NAME, true)
-        .withStatisticsEnabled(MarketParquet.SECURITY_NAME, false)
-        .build();
-    this.file = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.OVERWRITE,
-        ROW_GROUP_BYTES, 0, null, props);
+    this.props =
+        ParquetProperties.builder()
+            // prices, volumes and features are high-cardinality: no dictionary to build and discard
+            .withDictionaryEncoding(false)
+            .withDictionaryEncoding(MarketParquet.SYMBOL, true)
+            .withDictionaryEncoding(MarketParquet.SECURITY_NAME, true)
+            .withStatisticsEnabled(MarketParquet.SECURITY_NAME, false)
+            .build();
+    this.file =
+        new ParquetFileWriter(
+            out, schema, ParquetFileWriter.Mode.OVERWRITE, ROW_GROUP_BYTES, 0, null, props);
     this.file.start();
     this.codecs = new CodecFactory(new PlainParquetConfiguration(), props.getPageSizeThreshold());
     this.compressor = codecs.getCompressor(CompressionCodecName.SNAPPY);
-    this.metadata = Map.of("strata.schema", schema.getName(),
-        "writer.model.name", "strata");
+    this.metadata = Map.of("strata.schema", schema.getName(), "writer.model.name", "strata");
     newRowGroup();
   }
 
   private void newRowGroup() {
-    pages = new ColumnChunkPageWriteStore(compressor, schema, props.getAllocator(),
-        props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+    pages =
+        new ColumnChunkPageWriteStore(
+            compressor,
+            schema,
+            props.getAllocator(),
+            props.getColumnIndexTruncateLength(),
+            props.getPageWriteChecksumEnabled());
     store = props.newColumnWriteStore(schema, pages, pages);
     columns = new ColumnWriter[schema.getColumns().size()];
     int c = 0;

@@ -1,12 +1,12 @@
 package dev.strata.transforms.market;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import org.apache.beam.sdk.coders.CoderProvider;
 import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.CustomCoder;
@@ -75,10 +75,11 @@ public final class SymbolMetadata implements Serializable {
       }
       String nasdaq = nasdaqCol < 0 ? null : field(row, nasdaqCol);
       String name = nameCol < 0 ? null : field(row, nameCol);
-      out.add(new SymbolMetadata(
-          nasdaq == null || nasdaq.isEmpty() ? symbol : nasdaq,
-          symbol,
-          name == null || name.isEmpty() ? null : name));
+      out.add(
+          new SymbolMetadata(
+              nasdaq == null || nasdaq.isEmpty() ? symbol : nasdaq,
+              symbol,
+              name == null || name.isEmpty() ? null : name));
     }
     return out;
   }

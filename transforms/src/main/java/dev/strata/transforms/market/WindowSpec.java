@@ -10,9 +10,9 @@ import java.util.Locale;
  *   <li>{@code rows(30)} (the default, written {@code 30}): the current row and the 29 previous
  *       trading rows of the symbol; null until 30 rows exist.
  *   <li>{@code days(30)} (written {@code 30d}): the rows whose date lies in the 30 calendar days
- *       ending on the current row's date, {@code [date - 29, date]}; null until the symbol's history
- *       reaches back that far (its first date is on or before {@code date - 29}). The same as SQL's
- *       {@code RANGE BETWEEN INTERVAL 29 DAYS PRECEDING AND CURRENT ROW} once non-null.
+ *       ending on the current row's date, {@code [date - 29, date]}; null until the symbol's
+ *       history reaches back that far (its first date is on or before {@code date - 29}). The same
+ *       as SQL's {@code RANGE BETWEEN INTERVAL 29 DAYS PRECEDING AND CURRENT ROW} once non-null.
  * </ul>
  */
 public final class WindowSpec implements Serializable {
@@ -47,8 +47,10 @@ public final class WindowSpec implements Serializable {
       return rows(Integer.parseInt(t));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "window must be N (trading rows) or Nd (calendar days) with N >= 1, but was '" + text
-              + "'", e);
+          "window must be N (trading rows) or Nd (calendar days) with N >= 1, but was '"
+              + text
+              + "'",
+          e);
     }
   }
 

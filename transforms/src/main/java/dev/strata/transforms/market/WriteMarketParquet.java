@@ -19,7 +19,8 @@ public final class WriteMarketParquet
 
   private WriteMarketParquet(String directory, String prefix, boolean features) {
     if (directory == null || directory.isEmpty()) {
-      throw new IllegalArgumentException("directory must be a non-empty path, but was " + directory);
+      throw new IllegalArgumentException(
+          "directory must be a non-empty path, but was " + directory);
     }
     this.directory = directory;
     this.prefix = prefix;

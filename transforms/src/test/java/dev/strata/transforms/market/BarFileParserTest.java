@@ -39,10 +39,12 @@ public class BarFileParserTest {
 
   @Test
   public void parsesAGoodFile() {
-    BarFileParser.Result r = parse(HEADER
-        + "1962-01-02,0.2630208432674408,0.2701822817325592,0.2630208432674408,0.2630208432674408,"
-        + "0.004237719811499119,806400\n"
-        + "1962-01-03,1.5,2.5,1.25,2.0,1.75,1574400\n");
+    BarFileParser.Result r =
+        parse(
+            HEADER
+                + "1962-01-02,0.2630208432674408,0.2701822817325592,0.2630208432674408,0.2630208432674408,"
+                + "0.004237719811499119,806400\n"
+                + "1962-01-03,1.5,2.5,1.25,2.0,1.75,1574400\n");
     assertBalanced(r);
     assertEquals(0, r.failures.size());
     DailySeries s = r.series;
@@ -60,8 +62,8 @@ public class BarFileParserTest {
   @Test
   public void emptyValuesAreRejected() {
     Failure f = onlyFailure("2001-09-12,,,,,,", "empty_value");
-    assertEquals("empty value in 'Open', 'High', 'Low', 'Close', 'Adj Close', 'Volume'",
-        f.message());
+    assertEquals(
+        "empty value in 'Open', 'High', 'Low', 'Close', 'Adj Close', 'Volume'", f.message());
     onlyFailure("2001-09-13,1,2,,1,1,5", "empty_value");
     onlyFailure(",1,2,1,1,1,5", "empty_value");
   }
@@ -92,8 +94,8 @@ public class BarFileParserTest {
 
   @Test
   public void floatVolumeIsAcceptedAndCounted() {
-    BarFileParser.Result r = parse(HEADER + "2020-01-02,1,2,1,1,1,806400.0\n"
-        + "2020-01-03,1,2,1,1,1,8.064e5\n");
+    BarFileParser.Result r =
+        parse(HEADER + "2020-01-02,1,2,1,1,1,806400.0\n" + "2020-01-03,1,2,1,1,1,8.064e5\n");
     assertEquals(0, r.failures.size());
     assertEquals(806400L, r.series.volume(0));
     assertEquals(806400L, r.series.volume(1));
@@ -109,19 +111,28 @@ public class BarFileParserTest {
   @Test
   public void duplicateDateKeepsTheCompleteRow() {
     // the real BPMP case: an empty row and a real row for the same last date
-    BarFileParser.Result r = parse(HEADER + "2021-01-26,1,2,1,1,1,5.0\n"
-        + "2021-01-27,,,,,,\n" + "2021-01-27,3,4,2,3,3,7.0\n");
+    BarFileParser.Result r =
+        parse(
+            HEADER
+                + "2021-01-26,1,2,1,1,1,5.0\n"
+                + "2021-01-27,,,,,,\n"
+                + "2021-01-27,3,4,2,3,3,7.0\n");
     assertBalanced(r);
     assertEquals(2, r.series.size());
     assertEquals(7L, r.series.volume(1));
-    assertEquals(List.of("empty_value"),
+    assertEquals(
+        List.of("empty_value"),
         r.failures.stream().map(Failure::reason).collect(Collectors.toList()));
   }
 
   @Test
   public void secondCompleteRowOfADateIsRejectedAsDuplicate() {
-    BarFileParser.Result r = parse(HEADER + "2021-01-27,3,4,2,3,3,7\n"
-        + "2021-01-26,1,2,1,1,1,5\n" + "2021-01-27,9,9,9,9,9,9\n");
+    BarFileParser.Result r =
+        parse(
+            HEADER
+                + "2021-01-27,3,4,2,3,3,7\n"
+                + "2021-01-26,1,2,1,1,1,5\n"
+                + "2021-01-27,9,9,9,9,9,9\n");
     assertBalanced(r);
     assertEquals(2, r.series.size());
     // sorted by date, first row of 2021-01-27 kept
@@ -136,10 +147,12 @@ public class BarFileParserTest {
 
   @Test
   public void realOdditiesAreKeptAndCounted() {
-    BarFileParser.Result r = parse(HEADER
-        + "1969-09-16,0.0,2,1,1.5,1.5,100\n" // Open = 0
-        + "1969-09-17,1,1,2,1.5,1.5,100\n" // High < Low
-        + "1969-09-18,1,2,1,1.5,6.281418905018654e-07,0\n"); // scientific, zero volume
+    BarFileParser.Result r =
+        parse(
+            HEADER
+                + "1969-09-16,0.0,2,1,1.5,1.5,100\n" // Open = 0
+                + "1969-09-17,1,1,2,1.5,1.5,100\n" // High < Low
+                + "1969-09-18,1,2,1,1.5,6.281418905018654e-07,0\n"); // scientific, zero volume
     assertBalanced(r);
     assertEquals(0, r.failures.size());
     assertEquals(3, r.series.size());
@@ -152,10 +165,11 @@ public class BarFileParserTest {
 
   @Test
   public void crlfBomBlankLinesAndColumnOrderAreHandled() {
-    String content = "\uFEFFVolume,Date,Adj Close,Close,Low,High,Open,Extra\r\n"
-        + "100,2020-01-02,1.4,1.5,0.5,2,1,x\r\n"
-        + "\r\n"
-        + "200,2020-01-03,2.4,2.5,1.5,3,2,y\r\n";
+    String content =
+        "\uFEFFVolume,Date,Adj Close,Close,Low,High,Open,Extra\r\n"
+            + "100,2020-01-02,1.4,1.5,0.5,2,1,x\r\n"
+            + "\r\n"
+            + "200,2020-01-03,2.4,2.5,1.5,3,2,y\r\n";
     BarFileParser.Result r = parse(content);
     assertBalanced(r);
     assertEquals(2, r.rowsRead);
@@ -167,8 +181,8 @@ public class BarFileParserTest {
 
   @Test
   public void missingColumnRejectsEveryRowOfTheFile() {
-    BarFileParser.Result r = parse("Date,Open,High,Low,Close,Volume\n"
-        + "2020-01-02,1,2,1,1,5\n2020-01-03,1,2,1,1,5\n");
+    BarFileParser.Result r =
+        parse("Date,Open,High,Low,Close,Volume\n" + "2020-01-02,1,2,1,1,5\n2020-01-03,1,2,1,1,5\n");
     assertBalanced(r);
     assertEquals(0, r.series.size());
     assertEquals(2, r.failures.size());
@@ -185,7 +199,9 @@ public class BarFileParserTest {
   @Test
   public void epochDayAgreesWithLocalDateFrom1600To2400() {
     for (LocalDate d = LocalDate.of(1600, 1, 1); d.getYear() < 2400; d = d.plusDays(1)) {
-      assertEquals(d.toString(), d.toEpochDay(),
+      assertEquals(
+          d.toString(),
+          d.toEpochDay(),
           BarFileParser.Run.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
     }
     BarFileParser.Result r = parse(HEADER + "2000-02-29,1,1,1,1,1,1\n1900-02-29,1,1,1,1,1,1\n");

@@ -21,16 +21,38 @@ public class FastDecimalTest {
 
   private static void same(String s) {
     assertEquals(s, Float.floatToRawIntBits(Float.parseFloat(s)), Float.floatToRawIntBits(f(s)));
-    assertEquals(s, Double.doubleToRawLongBits(Double.parseDouble(s)),
-        Double.doubleToRawLongBits(d(s)));
+    assertEquals(
+        s, Double.doubleToRawLongBits(Double.parseDouble(s)), Double.doubleToRawLongBits(d(s)));
   }
 
   @Test
   public void realFileNumbers() {
-    for (String s : new String[] {"38.23500061035156", "0.0", "0", "806400.0", "1574400",
-        "6.281418905018654e-07", "0.004237719811499119", "1.5E10", "-3.25", "+7", "00012.50",
-        "123456789012345678901234567890", "1e-400", "1e400", "4.9e-324", "3.4028235e38",
-        "0.000000000000000000000001", ".5", "5.", "16777217", "16777216.5", "0.1", "2.2250738585072014E-308"}) {
+    for (String s :
+        new String[] {
+          "38.23500061035156",
+          "0.0",
+          "0",
+          "806400.0",
+          "1574400",
+          "6.281418905018654e-07",
+          "0.004237719811499119",
+          "1.5E10",
+          "-3.25",
+          "+7",
+          "00012.50",
+          "123456789012345678901234567890",
+          "1e-400",
+          "1e400",
+          "4.9e-324",
+          "3.4028235e38",
+          "0.000000000000000000000001",
+          ".5",
+          "5.",
+          "16777217",
+          "16777216.5",
+          "0.1",
+          "2.2250738585072014E-308"
+        }) {
       same(s);
     }
   }
@@ -60,7 +82,10 @@ public class FastDecimalTest {
 
   @Test
   public void garbageIsRejected() {
-    for (String s : new String[] {"", "abc", "1.2.3", "1e", "--1", "1,5", "NaN", "Infinity", "1.5f", "2d", "0x1p3", " 1"}) {
+    for (String s :
+        new String[] {
+          "", "abc", "1.2.3", "1e", "--1", "1,5", "NaN", "Infinity", "1.5f", "2d", "0x1p3", " 1"
+        }) {
       assertThrows(s, NumberFormatException.class, () -> f(s));
     }
   }

@@ -38,15 +38,19 @@ public class MarketParquetTest {
   public void ourFilesRoundTripAndDuckDbReadsTheSameValues() throws Exception {
     Path file = tmp.getRoot().toPath().resolve("f.parquet");
     String src = file.toString();
-    DailySeries a = DailySeries.builder("AGM$A", "Federal \"Farmer Mac\", Inc.", src)
-        .add(LocalDate.of(1962, 1, 2), 0f, 2.5f, 0.25f, 1.5f, 6.281419e-07f, 806400)
-        .add(LocalDate.of(2020, 4, 1), 38.235f, 39f, 37f, 38.5f, 38.5f, 0).build();
-    DailySeries b = DailySeries.builder("ZZZ", null, src)
-        .add(LocalDate.of(2021, 1, 27), 1f, 1f, 1f, 1f, 1f, Long.MAX_VALUE).build();
+    DailySeries a =
+        DailySeries.builder("AGM$A", "Federal \"Farmer Mac\", Inc.", src)
+            .add(LocalDate.of(1962, 1, 2), 0f, 2.5f, 0.25f, 1.5f, 6.281419e-07f, 806400)
+            .add(LocalDate.of(2020, 4, 1), 38.235f, 39f, 37f, 38.5f, 38.5f, 0)
+            .build();
+    DailySeries b =
+        DailySeries.builder("ZZZ", null, src)
+            .add(LocalDate.of(2021, 1, 27), 1f, 1f, 1f, 1f, 1f, Long.MAX_VALUE)
+            .build();
     DailySeries bf = RollingFeatures.compute(b, WindowSpec.rows(1));
     DailySeries af = RollingFeatures.compute(a, WindowSpec.rows(2));
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       MarketParquet.Sink sink = MarketParquet.Sink.features();
       sink.open(ch);
       sink.write(af);
@@ -57,9 +61,13 @@ public class MarketParquetTest {
     assertEquals(List.of(a, b), back); // every column, bit for bit (features are not read back)
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT \"Symbol\", \"Security Name\", \"Date\", \"Open\","
-            + " \"Adj Close\", \"Volume\", vol_moving_avg, adj_close_rolling_med"
-            + " FROM read_parquet('" + file + "') ORDER BY \"Symbol\", \"Date\"")) {
+        ResultSet r =
+            s.executeQuery(
+                "SELECT \"Symbol\", \"Security Name\", \"Date\", \"Open\","
+                    + " \"Adj Close\", \"Volume\", vol_moving_avg, adj_close_rolling_med"
+                    + " FROM read_parquet('"
+                    + file
+                    + "') ORDER BY \"Symbol\", \"Date\"")) {
       r.next();
       assertEquals("AGM$A", r.getString(1));
       assertEquals("Federal \"Farmer Mac\", Inc.", r.getString(2));
@@ -85,13 +93,16 @@ public class MarketParquetTest {
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement s = c.createStatement()) {
       // few distinct float values: DuckDB dictionary-encodes them; rows of a symbol contiguous
-      s.execute("COPY (SELECT CASE WHEN i < 3000 THEN 'AAA' ELSE 'BBB' END AS \"Symbol\","
-          + " CASE WHEN i < 3000 THEN 'A name' END AS \"Security Name\","
-          + " strftime(DATE '2000-01-01' + i::INTEGER, '%Y-%m-%d') AS \"Date\","
-          + " (i % 7)::FLOAT AS \"Open\", (i % 5)::FLOAT AS \"High\", (i % 3)::FLOAT AS \"Low\","
-          + " (i % 11)::FLOAT AS \"Close\", (i % 13)::FLOAT / 4 AS \"Adj Close\","
-          + " (i % 17)::BIGINT * 1000 AS \"Volume\" FROM range(5000) t(i) ORDER BY i)"
-          + " TO '" + file + "' (FORMAT parquet, ROW_GROUP_SIZE 2048)");
+      s.execute(
+          "COPY (SELECT CASE WHEN i < 3000 THEN 'AAA' ELSE 'BBB' END AS \"Symbol\","
+              + " CASE WHEN i < 3000 THEN 'A name' END AS \"Security Name\","
+              + " strftime(DATE '2000-01-01' + i::INTEGER, '%Y-%m-%d') AS \"Date\","
+              + " (i % 7)::FLOAT AS \"Open\", (i % 5)::FLOAT AS \"High\", (i % 3)::FLOAT AS \"Low\","
+              + " (i % 11)::FLOAT AS \"Close\", (i % 13)::FLOAT / 4 AS \"Adj Close\","
+              + " (i % 17)::BIGINT * 1000 AS \"Volume\" FROM range(5000) t(i) ORDER BY i)"
+              + " TO '"
+              + file
+              + "' (FORMAT parquet, ROW_GROUP_SIZE 2048)");
     }
     List<DailySeries> back = read(file);
     long rows = 0;

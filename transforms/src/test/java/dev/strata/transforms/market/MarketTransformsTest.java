@@ -46,16 +46,19 @@ public class MarketTransformsTest {
   }
 
   private PCollectionTuple parse(String glob) {
-    return p.apply(FileIO.match().filepattern(glob)
-            .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+    return p.apply(
+            FileIO.match().filepattern(glob).withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply(FileIO.readMatches())
         .apply(ParseBarFiles.create());
   }
 
   private static long counter(PipelineResult r, Class<?> ns, String name) {
     long sum = 0;
-    for (MetricResult<Long> c : r.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(ns, name)).build()).getCounters()) {
+    for (MetricResult<Long> c :
+        r.metrics()
+            .queryMetrics(
+                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(ns, name)).build())
+            .getCounters()) {
       sum += c.getCommitted();
     }
     return sum;
@@ -64,32 +67,46 @@ public class MarketTransformsTest {
   @Test
   @Category(NeedsRunner.class)
   public void parseBarFilesEmitsSeriesAndEveryBadRow() throws IOException {
-    Path a = write("stocks/AGM-A.csv", HEADER
-        + "2020-01-02,1,2,0.5,1.5,1.25,100\n"
-        + "2020-01-03,,,,,,\n"
-        + "2020-01-06,x,2,1,1,1,5\n"
-        + "2020-01-07,1,2,1,1,1,5.5\n"
-        + "2020-01-08,1,2,1,1,1,-1\n"
-        + "2020-02-31,1,2,1,1,1,1\n"
-        + "2020-01-09,1,2,1,1,1\n"
-        + "2020-01-02,9,9,9,9,9,9\n");
+    Path a =
+        write(
+            "stocks/AGM-A.csv",
+            HEADER
+                + "2020-01-02,1,2,0.5,1.5,1.25,100\n"
+                + "2020-01-03,,,,,,\n"
+                + "2020-01-06,x,2,1,1,1,5\n"
+                + "2020-01-07,1,2,1,1,1,5.5\n"
+                + "2020-01-08,1,2,1,1,1,-1\n"
+                + "2020-02-31,1,2,1,1,1,1\n"
+                + "2020-01-09,1,2,1,1,1\n"
+                + "2020-01-02,9,9,9,9,9,9\n");
     PCollectionTuple out = parse(tmp.getRoot() + "/stocks/*.csv");
     String src = a.toString();
-    PAssert.that(out.get(ParseBarFiles.SERIES)).containsInAnyOrder(
-        DailySeries.builder("AGM-A", null, src)
-            .add(LocalDate.of(2020, 1, 2), 1f, 2f, 0.5f, 1.5f, 1.25f, 100).build());
-    PAssert.that(out.get(ParseBarFiles.FAILURES)).satisfies(failures -> {
-      List<String> got = new ArrayList<>();
-      for (Failure f : failures) {
-        assertEquals(src, f.source());
-        got.add(f.line() + ":" + f.reason());
-      }
-      got.sort(null);
-      assertEquals(List.of("3:empty_value", "4:unparseable_number", "5:non_integral_volume",
-          "6:negative_volume", "7:unparseable_date", "8:wrong_field_count", "9:duplicate_date"),
-          got);
-      return null;
-    });
+    PAssert.that(out.get(ParseBarFiles.SERIES))
+        .containsInAnyOrder(
+            DailySeries.builder("AGM-A", null, src)
+                .add(LocalDate.of(2020, 1, 2), 1f, 2f, 0.5f, 1.5f, 1.25f, 100)
+                .build());
+    PAssert.that(out.get(ParseBarFiles.FAILURES))
+        .satisfies(
+            failures -> {
+              List<String> got = new ArrayList<>();
+              for (Failure f : failures) {
+                assertEquals(src, f.source());
+                got.add(f.line() + ":" + f.reason());
+              }
+              got.sort(null);
+              assertEquals(
+                  List.of(
+                      "3:empty_value",
+                      "4:unparseable_number",
+                      "5:non_integral_volume",
+                      "6:negative_volume",
+                      "7:unparseable_date",
+                      "8:wrong_field_count",
+                      "9:duplicate_date"),
+                  got);
+              return null;
+            });
     PipelineResult r = p.run();
     r.waitUntilFinish();
     assertEquals(8, counter(r, ParseBarFiles.class, "rowsRead"));
@@ -110,17 +127,24 @@ public class MarketTransformsTest {
   @Test
   @Category(NeedsRunner.class)
   public void joinSecurityNamesMapsFileNamesAndKeepsUnknownFiles() {
-    PCollection<SymbolMetadata> meta = p.apply("Meta", Create.of(
-        new SymbolMetadata("AGM-A", "AGM$A", "Federal Agricultural Mortgage"),
-        new SymbolMetadata("AAPL", "AAPL", "Apple Inc.")));
-    DailySeries agm = DailySeries.builder("AGM-A", null, "s1")
-        .add(LocalDate.of(2020, 1, 2), 1, 1, 1, 1, 1, 1).build();
-    DailySeries zzz = DailySeries.builder("ZZZ", null, "s2")
-        .add(LocalDate.of(2020, 1, 2), 2, 2, 2, 2, 2, 2).build();
-    PCollection<DailySeries> out = p.apply("Series", Create.of(agm, zzz))
-        .apply(JoinSecurityNames.from(meta));
-    PAssert.that(out).containsInAnyOrder(
-        agm.withIdentity("AGM$A", "Federal Agricultural Mortgage"), zzz);
+    PCollection<SymbolMetadata> meta =
+        p.apply(
+            "Meta",
+            Create.of(
+                new SymbolMetadata("AGM-A", "AGM$A", "Federal Agricultural Mortgage"),
+                new SymbolMetadata("AAPL", "AAPL", "Apple Inc.")));
+    DailySeries agm =
+        DailySeries.builder("AGM-A", null, "s1")
+            .add(LocalDate.of(2020, 1, 2), 1, 1, 1, 1, 1, 1)
+            .build();
+    DailySeries zzz =
+        DailySeries.builder("ZZZ", null, "s2")
+            .add(LocalDate.of(2020, 1, 2), 2, 2, 2, 2, 2, 2)
+            .build();
+    PCollection<DailySeries> out =
+        p.apply("Series", Create.of(agm, zzz)).apply(JoinSecurityNames.from(meta));
+    PAssert.that(out)
+        .containsInAnyOrder(agm.withIdentity("AGM$A", "Federal Agricultural Mortgage"), zzz);
     PipelineResult r = p.run();
     r.waitUntilFinish();
     assertEquals(1, counter(r, JoinSecurityNames.class, "unmatchedFiles"));
@@ -143,29 +167,37 @@ public class MarketTransformsTest {
     DailySeries c = piece("c.csv", 990, 10, 200); // days 990..999
     PCollectionTuple out = p.apply(Create.of(b, c, a)).apply(RollingFeatures.ofRows(3));
     // the merged series carries the first source in sort order ("a.csv"): an empty piece sets it
-    DailySeries merged = DailySeries.concat(List.of(DailySeries.builder("S", "S Corp", "a.csv")
-        .build(), c, a, b.select(new int[] {1, 2, 3, 4})));
-    PAssert.that(out.get(RollingFeatures.FEATURES)).containsInAnyOrder(
-        RollingFeatures.compute(merged, WindowSpec.rows(3)).withIdentity("S", "S Corp"));
-    PAssert.that(out.get(RollingFeatures.FAILURES)).satisfies(failures -> {
-      int n = 0;
-      for (Failure f : failures) {
-        n++;
-        assertEquals("duplicate_date", f.reason());
-        assertEquals("b.csv", f.source());
-        assertTrue(f.payload(), f.payload().startsWith("1972-10-02,")); // epoch day 1005
-      }
-      assertEquals(1, n);
-      return null;
-    });
+    DailySeries merged =
+        DailySeries.concat(
+            List.of(
+                DailySeries.builder("S", "S Corp", "a.csv").build(),
+                c,
+                a,
+                b.select(new int[] {1, 2, 3, 4})));
+    PAssert.that(out.get(RollingFeatures.FEATURES))
+        .containsInAnyOrder(
+            RollingFeatures.compute(merged, WindowSpec.rows(3)).withIdentity("S", "S Corp"));
+    PAssert.that(out.get(RollingFeatures.FAILURES))
+        .satisfies(
+            failures -> {
+              int n = 0;
+              for (Failure f : failures) {
+                n++;
+                assertEquals("duplicate_date", f.reason());
+                assertEquals("b.csv", f.source());
+                assertTrue(f.payload(), f.payload().startsWith("1972-10-02,")); // epoch day 1005
+              }
+              assertEquals(1, n);
+              return null;
+            });
     p.run().waitUntilFinish();
   }
 
   @Test
   @Category(NeedsRunner.class)
   public void rollingFeaturesOnEmptyInputIsEmpty() {
-    PCollectionTuple out = p.apply(Create.empty(DailySeriesCoder.of()))
-        .apply(RollingFeatures.ofRows(30));
+    PCollectionTuple out =
+        p.apply(Create.empty(DailySeriesCoder.of())).apply(RollingFeatures.ofRows(30));
     PAssert.that(out.get(RollingFeatures.FEATURES)).empty();
     PAssert.that(out.get(RollingFeatures.FAILURES)).empty();
     p.run().waitUntilFinish();
@@ -175,20 +207,28 @@ public class MarketTransformsTest {
   @Category(NeedsRunner.class)
   public void rollingFeaturesWindowSettingHasAnEffect() {
     DailySeries s = piece("a.csv", 1000, 40, 0);
-    PCollection<DailySeries> rows30 = p.apply("A", Create.of(s))
-        .apply("Rows", RollingFeatures.ofRows(30)).get(RollingFeatures.FEATURES);
-    PCollection<DailySeries> days10 = p.apply("B", Create.of(s))
-        .apply("Days", RollingFeatures.of(WindowSpec.days(10))).get(RollingFeatures.FEATURES);
-    PAssert.thatSingleton(rows30).satisfies(out -> {
-      assertNull(out.volMovingAvg(28));
-      assertEquals((0 + 29) / 2.0, out.volMovingAvg(29), 0.0);
-      return null;
-    });
-    PAssert.thatSingleton(days10).satisfies(out -> {
-      assertNull(out.volMovingAvg(8));
-      assertEquals((0 + 9) / 2.0, out.volMovingAvg(9), 0.0);
-      return null;
-    });
+    PCollection<DailySeries> rows30 =
+        p.apply("A", Create.of(s))
+            .apply("Rows", RollingFeatures.ofRows(30))
+            .get(RollingFeatures.FEATURES);
+    PCollection<DailySeries> days10 =
+        p.apply("B", Create.of(s))
+            .apply("Days", RollingFeatures.of(WindowSpec.days(10)))
+            .get(RollingFeatures.FEATURES);
+    PAssert.thatSingleton(rows30)
+        .satisfies(
+            out -> {
+              assertNull(out.volMovingAvg(28));
+              assertEquals((0 + 29) / 2.0, out.volMovingAvg(29), 0.0);
+              return null;
+            });
+    PAssert.thatSingleton(days10)
+        .satisfies(
+            out -> {
+              assertNull(out.volMovingAvg(8));
+              assertEquals((0 + 9) / 2.0, out.volMovingAvg(9), 0.0);
+              return null;
+            });
     p.run().waitUntilFinish();
   }
 
@@ -197,8 +237,8 @@ public class MarketTransformsTest {
     Coder<DailySeries> coder = DailySeriesCoder.of();
     DailySeries raw = piece("x", 1, 50, 7);
     CoderProperties.coderDecodeEncodeEqual(coder, raw);
-    CoderProperties.coderDecodeEncodeEqual(coder,
-        RollingFeatures.compute(raw, WindowSpec.rows(30)));
+    CoderProperties.coderDecodeEncodeEqual(
+        coder, RollingFeatures.compute(raw, WindowSpec.rows(30)));
     CoderProperties.coderDecodeEncodeEqual(coder, DailySeries.builder("E", null, "y").build());
     CoderProperties.coderDeterministic(coder, raw, piece("x", 1, 50, 7));
   }

@@ -182,11 +182,11 @@ public class RollingWindowTest {
   @Test
   public void computeRefusesUnsortedOrDuplicateDates() {
     DailySeries dup = series(new int[] {5, 5}, new double[] {1, 2}, new long[] {1, 2});
-    assertThrows(IllegalArgumentException.class,
-        () -> RollingFeatures.compute(dup, WindowSpec.rows(2)));
+    assertThrows(
+        IllegalArgumentException.class, () -> RollingFeatures.compute(dup, WindowSpec.rows(2)));
     DailySeries back = series(new int[] {6, 5}, new double[] {1, 2}, new long[] {1, 2});
-    assertThrows(IllegalArgumentException.class,
-        () -> RollingFeatures.compute(back, WindowSpec.rows(2)));
+    assertThrows(
+        IllegalArgumentException.class, () -> RollingFeatures.compute(back, WindowSpec.rows(2)));
   }
 
   @Test

@@ -10,16 +10,17 @@ import org.junit.Test;
 public class SymbolMetadataTest {
   @Test
   public void parsesTheRealFormat() {
-    String csv = "Nasdaq Traded,Symbol,Security Name,Listing Exchange,Market Category,ETF,"
-        + "Round Lot Size,Test Issue,Financial Status,CQS Symbol,NASDAQ Symbol,NextShares\r\n"
-        + "Y,A,\"Agilent Technologies, Inc. Common Stock\",N, ,N,100,N,,A,A,N\r\n"
-        + "Y,AA,Alcoa Corporation Common Stock ,N, ,N,100,N,,AA,AA,N\r\n"
-        + "Y,AGM$A,\"Federal Agricultural \"\"Farmer Mac\"\"\",N, ,N,100,N,,AGM$A,AGM-A,N\r\n"
-        + "Y,NONAME,,N, ,N,100,N,,NONAME,NONAME,N";
+    String csv =
+        "Nasdaq Traded,Symbol,Security Name,Listing Exchange,Market Category,ETF,"
+            + "Round Lot Size,Test Issue,Financial Status,CQS Symbol,NASDAQ Symbol,NextShares\r\n"
+            + "Y,A,\"Agilent Technologies, Inc. Common Stock\",N, ,N,100,N,,A,A,N\r\n"
+            + "Y,AA,Alcoa Corporation Common Stock ,N, ,N,100,N,,AA,AA,N\r\n"
+            + "Y,AGM$A,\"Federal Agricultural \"\"Farmer Mac\"\"\",N, ,N,100,N,,AGM$A,AGM-A,N\r\n"
+            + "Y,NONAME,,N, ,N,100,N,,NONAME,NONAME,N";
     List<SymbolMetadata> rows = SymbolMetadata.parseCsv(csv);
     assertEquals(4, rows.size());
-    assertEquals(new SymbolMetadata("A", "A", "Agilent Technologies, Inc. Common Stock"),
-        rows.get(0));
+    assertEquals(
+        new SymbolMetadata("A", "A", "Agilent Technologies, Inc. Common Stock"), rows.get(0));
     assertEquals("Alcoa Corporation Common Stock", rows.get(1).securityName()); // trimmed
     assertEquals("AGM-A", rows.get(2).nasdaqSymbol());
     assertEquals("AGM$A", rows.get(2).symbol());
