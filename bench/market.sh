@@ -21,7 +21,7 @@ DUCK_JAR=$WORK/duckdb_jdbc-2.0.0.1.jar
 if [ ! -f "$DATA/symbols_valid_meta.csv" ]; then
   java -jar pipelines/target/strata.jar generate-market --output="$DATA" --scale=1.0
 fi
-echo "dataset: $DATA ($(du -shL "$DATA" | cut -f1), $(find -L "$DATA" -name '*.csv' | wc -l) files)"
+echo "dataset: $DATA ($(du -shL "$DATA" | cut -f1), $(find -L "$DATA/etfs" "$DATA/stocks" -name '*.csv' | wc -l) price files)"
 
 STRATA_OUT=$WORK/strata-out
 PEER_OUT=$WORK/duckdb-out

@@ -2,7 +2,10 @@ package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Map;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -58,6 +61,30 @@ public final class ParseBarFiles
         : name;
   }
 
+  /**
+   * The whole file in one array of its own size. {@code ReadableFile.readFullyAsBytes} copies
+   * through small buffers and regrows its array (a tenth of ingest's CPU in the profile); an
+   * uncompressed file of known size is read straight into place instead. A file that changed size
+   * while being read, or a compressed one, falls back to the general path.
+   */
+  static byte[] readAll(FileIO.ReadableFile file) throws IOException {
+    long size = file.getMetadata().sizeBytes();
+    if (file.getCompression() != Compression.UNCOMPRESSED || size > Integer.MAX_VALUE - 64) {
+      return file.readFullyAsBytes();
+    }
+    try (ReadableByteChannel channel = file.open()) {
+      byte[] bytes = new byte[(int) size];
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+        // read until full or end of file
+      }
+      if (!buffer.hasRemaining() && channel.read(ByteBuffer.allocate(1)) < 0) {
+        return bytes;
+      }
+    }
+    return file.readFullyAsBytes(); // size changed under us: take the slow, exact path
+  }
+
   static final class ParseFn extends DoFn<FileIO.ReadableFile, DailySeries> {
     private final Counter files = Metrics.counter(ParseBarFiles.class, "files");
     private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, "rowsRead");
@@ -73,7 +100,7 @@ public final class ParseBarFiles
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
         throws IOException {
       String path = file.getMetadata().resourceId().toString();
-      byte[] content = file.readFullyAsBytes();
+      byte[] content = readAll(file);
       BarFileParser.Result r = BarFileParser.parse(path, content, symbolOfFile(path), null);
       files.inc();
       rowsRead.inc(r.rowsRead);
