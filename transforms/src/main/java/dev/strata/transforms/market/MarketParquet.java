@@ -259,22 +259,14 @@ public final class MarketParquet {
       int rows)
       throws IOException {
     float[] out = new float[rows];
-    if (plainRequired(block, d)) {
-      PageReader pages = rowGroup.getPageReader(d);
-      int at = 0;
-      for (DataPage page = pages.readPage(); page != null; page = pages.readPage()) {
-        int n = page.getValueCount();
-        values(page).asFloatBuffer().get(out, at, n);
-        at += n;
-      }
-      checkCount(d, at, rows);
-    } else {
-      ColumnReader r = store.getColumnReader(d);
-      for (int k = 0; k < rows; k++) {
-        out[k] = r.getFloat();
-        r.consume();
-      }
-    }
+    readColumn(
+        rowGroup,
+        store,
+        block,
+        d,
+        rows,
+        (values, at, n) -> values.asFloatBuffer().get(out, at, n),
+        (reader, k) -> out[k] = reader.getFloat());
     return out;
   }
 
@@ -286,23 +278,53 @@ public final class MarketParquet {
       int rows)
       throws IOException {
     long[] out = new long[rows];
+    readColumn(
+        rowGroup,
+        store,
+        block,
+        d,
+        rows,
+        (values, at, n) -> values.asLongBuffer().get(out, at, n),
+        (reader, k) -> out[k] = reader.getLong());
+    return out;
+  }
+
+  /** Copies {@code n} little-endian values of a page into the output from index {@code at}. */
+  private interface BulkDecoder {
+    void decode(ByteBuffer values, int at, int n);
+  }
+
+  /** Stores the reader's current value at index {@code k}. */
+  private interface ValueCopier {
+    void copy(ColumnReader reader, int k);
+  }
+
+  /** One numeric column of a row group: in bulk from PLAIN pages, else value by value. */
+  private static void readColumn(
+      PageReadStore rowGroup,
+      ColumnReadStoreImpl store,
+      BlockMetaData block,
+      ColumnDescriptor d,
+      int rows,
+      BulkDecoder bulk,
+      ValueCopier each)
+      throws IOException {
     if (plainRequired(block, d)) {
       PageReader pages = rowGroup.getPageReader(d);
       int at = 0;
       for (DataPage page = pages.readPage(); page != null; page = pages.readPage()) {
         int n = page.getValueCount();
-        values(page).asLongBuffer().get(out, at, n);
+        bulk.decode(values(page), at, n);
         at += n;
       }
       checkCount(d, at, rows);
     } else {
       ColumnReader r = store.getColumnReader(d);
       for (int k = 0; k < rows; k++) {
-        out[k] = r.getLong();
+        each.copy(r, k);
         r.consume();
       }
     }
-    return out;
   }
 
   private static void checkCount(ColumnDescriptor d, int got, int rows) throws IOException {
