@@ -106,7 +106,8 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
               .thenComparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0)));
       DailySeries all = DailySeries.concat(pieces);
       int[] order = sortedUniqueDays(all, pieces, out);
-      DailySeries sorted = all.select(order);
+      // the usual case (one piece, already in date order) needs no copy of its columns
+      DailySeries sorted = isIdentity(order, all.size()) ? all : all.select(order);
       DailySeries result = compute(sorted, window);
       symbols.inc();
       rows.inc(result.size());
@@ -144,6 +145,18 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
         order[kept++] = i;
       }
       return Arrays.copyOf(order, kept);
+    }
+
+    private static boolean isIdentity(int[] order, int size) {
+      if (order.length != size) {
+        return false;
+      }
+      for (int i = 0; i < size; i++) {
+        if (order[i] != i) {
+          return false;
+        }
+      }
+      return true;
     }
 
     private static Failure duplicateFailure(
