@@ -1,0 +1,587 @@
+package dev.strata.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Trains the volume model on the market job's features and writes {@code model.bin}, {@code
+ * training.log}, {@code loss.csv}, {@code loss.png} and {@code metrics.json} to {@link
+ * TrainConfig#outputDir()}.
+ *
+ * <ol>
+ *   <li><b>Examples</b> ({@link Examples}): day {@code t}'s {@code Volume} from the features of the
+ *       window ending on day {@code t-1}: no target leakage.
+ *   <li><b>Split by time</b> ({@link TimeSplit}): the latest 20 % of rows (by date) are the test
+ *       set, the 10 % before them the validation set, the rest training; no date in two sets.
+ *   <li><b>Spill</b>: a second scan writes training rows to shuffle buckets on disk (each row to a
+ *       random bucket), validation and test rows to their own files, measures the {@link Scaling}
+ *       on training rows and keeps a uniform sample for the forest. Memory is bounded by the bucket
+ *       size, not the row count: rows are never held as objects.
+ *   <li><b>Train</b>: Adam on the L1 loss of the standardised {@code ln(1 + Volume)}; each epoch
+ *       visits the buckets in random order and each bucket in random order. L1 on the log scale
+ *       makes the network estimate the conditional <i>median</i> of the log volume, and since
+ *       {@code exp} is monotonic, its back-transform is the conditional median volume: the
+ *       predictor that minimises the mean absolute error on the raw scale, which is how the model
+ *       is judged. (L2 on the log scale would estimate a geometric mean, below the median for
+ *       skewed data; L2 on the raw scale chases the few largest volumes.) The validation loss after
+ *       each epoch drives early stopping, and the epoch with the lowest validation loss is kept.
+ *   <li><b>Evaluate</b> on the test set, on the raw volume scale: MAE, RMSE, R² of the model (via
+ *       the same {@link VolumeModel} predictor the API uses, loaded back from {@code model.bin}),
+ *       the naive baseline {@code Volume ≈ vol_moving_avg}, and a random forest ({@link
+ *       ForestBaseline}) trained on a sample of the training split and scored on a uniform sample
+ *       of the test set, next to the other two on that same sample.
+ * </ol>
+ *
+ * <p>Everything random is seeded from {@link TrainConfig#seed()}; with PyTorch single-threaded
+ * ({@link DjlEnvironment}) two runs on the same data give the same {@code model.bin} weights.
+ */
+public final class TrainVolumeModel {
+  public static final String LOG_FILE = "training.log";
+  public static final String LOSS_CSV = "loss.csv";
+  public static final String LOSS_PNG = "loss.png";
+  public static final String METRICS_FILE = "metrics.json";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final int EVAL_CHUNK = 65_536;
+
+  /** One epoch: mean L1 loss on the standardised log target. */
+  public record Epoch(int epoch, double trainLoss, double validationLoss, double seconds) {}
+
+  /** What a run produced. */
+  public record Result(
+      Path modelFile,
+      TimeSplit split,
+      Examples.Counts counts,
+      List<Epoch> epochs,
+      int bestEpoch,
+      Map<String, Object> metrics) {}
+
+  private TrainVolumeModel() {}
+
+  public static Result run(TrainConfig config, FeatureSource source, PrintStream console)
+      throws IOException {
+    Files.createDirectories(config.outputDir());
+    Files.createDirectories(config.workDir());
+    Path logFile = config.outputDir().resolve(LOG_FILE);
+    try (OutputStream file = Files.newOutputStream(logFile);
+        PrintStream log = new PrintStream(new Tee(file, console), true, StandardCharsets.UTF_8)) {
+      return new Run(config, source, log).execute();
+    } finally {
+      deleteRecursively(config.workDir());
+    }
+  }
+
+  private static final class Run {
+    final TrainConfig config;
+    final FeatureSource source;
+    final PrintStream log;
+    final Instant started = Instant.now();
+    TimeSplit split;
+    Examples.Counts counts;
+    Scaling scaling;
+    RowFile[] buckets;
+    RowFile validation;
+    RowFile test;
+    double[][] forestSample;
+
+    Run(TrainConfig config, FeatureSource source, PrintStream log) {
+      this.config = config;
+      this.source = source;
+      this.log = log;
+    }
+
+    Result execute() throws IOException {
+      log.printf("training the volume model: %s%n", config.toMap());
+      long t0 = System.nanoTime();
+      TimeSplit.DayHistogram histogram = new TimeSplit.DayHistogram();
+      counts = Examples.scan(source, (day, vma, med, volume) -> histogram.add(day));
+      split = histogram.split(config.validationFraction(), config.testFraction());
+      log.printf(
+          "examples: %,d from %,d feature rows (%,d first rows, %,d in the window warm-up,"
+              + " %,d non-finite, %,d out of date order) [%.1f s]%n",
+          counts.examples,
+          counts.rows,
+          counts.firstRow,
+          counts.warmup,
+          counts.nonFinite,
+          counts.outOfOrder,
+          seconds(t0));
+      log.printf("split by date: %s%n", split);
+
+      try {
+        spill();
+        List<Epoch> epochs = new ArrayList<>();
+        byte[] best = train(epochs);
+        int bestEpoch =
+            epochs.stream()
+                .min(Comparator.comparingDouble(Epoch::validationLoss))
+                .orElseThrow()
+                .epoch;
+        ObjectNode metadata = JSON.createObjectNode();
+        metadata.put("created_at", Instant.now().toString());
+        metadata.put("djl_version", Engine.getDjlVersion());
+        metadata.put("engine", "PyTorch " + Engine.getEngine("PyTorch").getVersion());
+        metadata.put("loss", "L1 on standardised ln(1 + Volume)");
+        metadata.put("best_epoch", bestEpoch);
+        metadata.put("best_validation_loss", epochs.get(bestEpoch - 1).validationLoss());
+        metadata.set("config", JSON.valueToTree(config.toMap()));
+        metadata.set("split", JSON.valueToTree(splitMap()));
+        Path modelFile = config.outputDir().resolve(VolumeModel.FILE_NAME);
+        try (VolumeModel trained = VolumeModel.of(scaling, config.hidden(), best, metadata)) {
+          trained.save(modelFile);
+        }
+        Map<String, Object> metrics;
+        // Score what was written, through the predictor the API uses.
+        try (VolumeModel saved = VolumeModel.load(modelFile)) {
+          metrics = evaluate(saved);
+        }
+        metrics.put("model_bytes", Files.size(modelFile));
+        JSON.writeValue(config.outputDir().resolve(METRICS_FILE).toFile(), metrics);
+        writeLossCsv(epochs);
+        LossChart.write(
+            config.outputDir().resolve(LOSS_PNG),
+            epochs,
+            bestEpoch,
+            String.format(
+                "%,d training / %,d validation rows, split by date; epoch %d kept",
+                split.trainRows, split.validationRows, bestEpoch));
+        log.printf(
+            "wrote %s (%,d bytes), %s, %s, %s [total %.1f s]%n",
+            modelFile, Files.size(modelFile), METRICS_FILE, LOSS_CSV, LOSS_PNG, seconds(started));
+        return new Result(modelFile, split, counts, epochs, bestEpoch, metrics);
+      } finally {
+        closeAll();
+      }
+    }
+
+    Map<String, Object> splitMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("train", part(split.firstDay, split.validationStart - 1, split.trainRows));
+      m.put("validation", part(split.validationStart, split.testStart - 1, split.validationRows));
+      m.put("test", part(split.testStart, split.lastDay, split.testRows));
+      return m;
+    }
+
+    Map<String, Object> part(int from, int to, long rows) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("from", LocalDate.ofEpochDay(from).toString());
+      m.put("to", LocalDate.ofEpochDay(to).toString());
+      m.put("rows", rows);
+      return m;
+    }
+
+    // ---------------------------------------------------------------- spill
+
+    void spill() throws IOException {
+      long t0 = System.nanoTime();
+      int k = (int) Math.max(1, (split.trainRows + config.bucketRows() - 1) / config.bucketRows());
+      buckets = new RowFile[k];
+      for (int i = 0; i < k; i++) {
+        buckets[i] = new RowFile(config.workDir().resolve("train-" + i + ".bin"), 3);
+      }
+      validation = new RowFile(config.workDir().resolve("validation.bin"), 3);
+      test = new RowFile(config.workDir().resolve("test.bin"), 3);
+      int sampleSize = (int) Math.min(config.forestSampleRows(), split.trainRows);
+      forestSample = new double[sampleSize][];
+      SplittableRandom bucketRandom = new SplittableRandom(config.seed());
+      SplittableRandom sampleRandom = new SplittableRandom(config.seed() + 1);
+      Scaling.Builder stats = new Scaling.Builder();
+      long[] seen = {0};
+      Examples.scan(
+          source,
+          (day, vma, med, volume) -> {
+            switch (split.partOf(day)) {
+              case TRAIN -> {
+                stats.add(vma, med, volume);
+                buckets[bucketRandom.nextInt(k)].append(
+                    FeatureSpec.symlog(vma),
+                    FeatureSpec.symlog(med),
+                    FeatureSpec.logVolume(volume));
+                // Reservoir sampling (Algorithm R): a uniform sample in one pass.
+                long c = seen[0]++;
+                if (c < sampleSize) {
+                  forestSample[(int) c] = new double[] {vma, med, volume};
+                } else {
+                  long j = sampleRandom.nextLong(c + 1);
+                  if (j < sampleSize) {
+                    forestSample[(int) j] = new double[] {vma, med, volume};
+                  }
+                }
+              }
+              case VALIDATION ->
+                  validation.append(
+                      FeatureSpec.symlog(vma),
+                      FeatureSpec.symlog(med),
+                      FeatureSpec.logVolume(volume));
+              case TEST -> test.append(vma, med, volume);
+            }
+          });
+      for (RowFile b : buckets) {
+        b.flush();
+      }
+      validation.flush();
+      test.flush();
+      scaling = stats.build();
+      log.printf(
+          "spilled %,d training rows to %d shuffle buckets, %,d validation and %,d test rows;"
+              + " %s [%.1f s]%n",
+          seen[0], k, validation.rows(), test.rows(), scaling, seconds(t0));
+    }
+
+    // ---------------------------------------------------------------- train
+
+    byte[] train(List<Epoch> epochs) throws IOException {
+      Engine engine = Engine.getEngine("PyTorch");
+      engine.setRandomSeed((int) config.seed());
+      DefaultTrainingConfig trainingConfig =
+          new DefaultTrainingConfig(Loss.l1Loss())
+              .optOptimizer(
+                  Optimizer.adam()
+                      .optLearningRateTracker(Tracker.fixed((float) config.learningRate()))
+                      .build())
+              .optDevices(new Device[] {Device.cpu()});
+      try (Model model = Model.newInstance("volume-train", "PyTorch")) {
+        model.setBlock(VolumeModel.network(config.hidden()));
+        try (Trainer trainer = model.newTrainer(trainingConfig)) {
+          trainer.initialize(new Shape(1, FeatureSpec.SIZE));
+          SplittableRandom shuffle = new SplittableRandom(config.seed() + 2);
+          byte[] best = null;
+          double bestLoss = Double.POSITIVE_INFINITY;
+          int sinceBest = 0;
+          log.printf(
+              "network 2 -> %s -> 1 (ReLU), %,d parameters; Adam lr=%s, batch %d, L1 loss%n",
+              java.util.Arrays.toString(config.hidden()),
+              VolumeModel.parameterCount(config.hidden()),
+              config.learningRate(),
+              config.batchSize());
+          for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
+            long t0 = System.nanoTime();
+            double trainLoss = trainEpoch(trainer, shuffle);
+            double validationLoss = validationLoss(trainer);
+            Epoch e = new Epoch(epoch, trainLoss, validationLoss, seconds(t0));
+            epochs.add(e);
+            boolean improved = validationLoss < bestLoss - 1e-5;
+            if (improved) {
+              bestLoss = validationLoss;
+              best = VolumeModel.parametersOf(model.getBlock());
+              sinceBest = 0;
+            } else {
+              sinceBest++;
+            }
+            log.printf(
+                "epoch %2d  train_loss %.6f  validation_loss %.6f  %5.1f s%s%n",
+                epoch, trainLoss, validationLoss, e.seconds(), improved ? "  (best)" : "");
+            if (!Double.isFinite(trainLoss)) {
+              throw new IllegalStateException("training diverged: loss " + trainLoss);
+            }
+            if (sinceBest >= config.patience()) {
+              log.printf(
+                  "early stop: validation loss did not improve for %d epochs%n", config.patience());
+              break;
+            }
+          }
+          return best;
+        }
+      }
+    }
+
+    double trainEpoch(Trainer trainer, SplittableRandom shuffle) throws IOException {
+      int[] order = permutation(buckets.length, shuffle);
+      double lossSum = 0;
+      long n = 0;
+      int batch = config.batchSize();
+      float[] x = new float[batch * FeatureSpec.SIZE];
+      float[] y = new float[batch];
+      for (int b : order) {
+        RowFile bucket = buckets[b];
+        int rows = Math.toIntExact(bucket.rows());
+        double[] data = new double[rows * 3];
+        bucket.read(0, rows, data);
+        int[] perm = permutation(rows, shuffle);
+        for (int start = 0; start < rows; start += batch) {
+          int m = Math.min(batch, rows - start);
+          for (int i = 0; i < m; i++) {
+            int r = perm[start + i] * 3;
+            x[2 * i] = standardize(data[r], 0);
+            x[2 * i + 1] = standardize(data[r + 1], 1);
+            y[i] = (float) ((data[r + 2] - scaling.targetMean()) / scaling.targetStd());
+          }
+          try (NDManager batchManager = trainer.getManager().newSubManager()) {
+            NDArray features = batchManager.create(slice(x, m * 2), new Shape(m, 2));
+            NDArray labels = batchManager.create(slice(y, m), new Shape(m, 1));
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+              NDList predictions = trainer.forward(new NDList(features));
+              NDArray loss = trainer.getLoss().evaluate(new NDList(labels), predictions);
+              collector.backward(loss);
+              lossSum += loss.getFloat() * (double) m;
+              n += m;
+            }
+            trainer.step();
+          }
+        }
+      }
+      return lossSum / n;
+    }
+
+    float standardize(double transformed, int input) {
+      return (float) ((transformed - scaling.mean()[input]) / scaling.std()[input]);
+    }
+
+    double validationLoss(Trainer trainer) throws IOException {
+      double sum = 0;
+      long n = validation.rows();
+      double[] data = new double[EVAL_CHUNK * 3];
+      float[] x = new float[EVAL_CHUNK * 2];
+      double[] mean = scaling.mean();
+      double[] std = scaling.std();
+      for (long from = 0; from < n; from += EVAL_CHUNK) {
+        int m = (int) Math.min(EVAL_CHUNK, n - from);
+        validation.read(from, m, data);
+        for (int i = 0; i < m; i++) {
+          x[2 * i] = (float) ((data[3 * i] - mean[0]) / std[0]);
+          x[2 * i + 1] = (float) ((data[3 * i + 1] - mean[1]) / std[1]);
+        }
+        try (NDManager chunk = trainer.getManager().newSubManager()) {
+          NDArray features = chunk.create(slice(x, m * 2), new Shape(m, 2));
+          float[] z = trainer.evaluate(new NDList(features)).singletonOrThrow().toFloatArray();
+          for (int i = 0; i < m; i++) {
+            double target = (data[3 * i + 2] - scaling.targetMean()) / scaling.targetStd();
+            sum += Math.abs(z[i] - target);
+          }
+        }
+      }
+      return sum / n;
+    }
+
+    // ---------------------------------------------------------------- evaluate
+
+    Map<String, Object> evaluate(VolumeModel model) throws IOException {
+      long t0 = System.nanoTime();
+      RegressionMetrics ours = new RegressionMetrics();
+      RegressionMetrics naive = new RegressionMetrics();
+      long testRows = test.rows();
+      int forestRows =
+          config.forestTrees() == 0
+              ? 0
+              : (int)
+                  (config.forestTestRows() == 0
+                      ? testRows
+                      : Math.min(config.forestTestRows(), testRows));
+      double[][] forestRowsData = new double[forestRows][];
+      long[] forestRowsModel = new long[forestRows];
+      SplittableRandom pick = new SplittableRandom(config.seed() + 3);
+      int picked = 0;
+      double[] data = new double[EVAL_CHUNK * 3];
+      try (Predictor<FeatureBatch, long[]> predictor = model.newPredictor()) {
+        for (long from = 0; from < testRows; from += EVAL_CHUNK) {
+          int m = (int) Math.min(EVAL_CHUNK, testRows - from);
+          test.read(from, m, data);
+          double[] vma = new double[m];
+          double[] med = new double[m];
+          for (int i = 0; i < m; i++) {
+            vma[i] = data[3 * i];
+            med[i] = data[3 * i + 1];
+          }
+          long[] predicted = predictor.predict(new FeatureBatch(vma, med));
+          for (int i = 0; i < m; i++) {
+            double actual = data[3 * i + 2];
+            ours.add(actual, predicted[i]);
+            naive.add(actual, vma[i]);
+            // Selection sampling (Knuth's Algorithm S): exactly forestRows rows, uniformly.
+            long remaining = testRows - (from + i);
+            if (picked < forestRows && pick.nextLong(remaining) < forestRows - picked) {
+              forestRowsData[picked] = new double[] {vma[i], med[i], actual};
+              forestRowsModel[picked] = predicted[i];
+              picked++;
+            }
+          }
+        }
+      } catch (TranslateException e) {
+        throw new IOException("prediction failed on the test set", e);
+      }
+      log.printf("test set (%,d rows) [%.1f s]%n", testRows, seconds(t0));
+      log.printf("  model  %s%n", ours);
+      log.printf("  naive  %s   (Volume ≈ vol_moving_avg)%n", naive);
+
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("test_rows", testRows);
+      metrics.put("model", ours.toMap());
+      metrics.put("naive", naive.toMap());
+      if (forestRows > 0) {
+        metrics.put("random_forest", forest(forestRowsData, forestRowsModel));
+      }
+      metrics.put("split", splitMap());
+      metrics.put("examples", counts.examples);
+      metrics.put("feature_rows", counts.rows);
+      metrics.put("target", "Volume of day t from the features of the window ending on day t-1");
+      metrics.put("config", config.toMap());
+      metrics.put("created_at", Instant.now().toString());
+      return metrics;
+    }
+
+    Map<String, Object> forest(double[][] rows, long[] modelPredictions) {
+      long t0 = System.nanoTime();
+      ForestBaseline forest = ForestBaseline.fit(forestSample, config.forestTrees(), config.seed());
+      double fitSeconds = seconds(t0);
+      long t1 = System.nanoTime();
+      double[] predicted = new double[rows.length];
+      IntStream.range(0, rows.length)
+          .parallel()
+          .forEach(i -> predicted[i] = forest.predict(rows[i][0], rows[i][1]));
+      RegressionMetrics rf = new RegressionMetrics();
+      RegressionMetrics ours = new RegressionMetrics();
+      RegressionMetrics naive = new RegressionMetrics();
+      for (int i = 0; i < rows.length; i++) {
+        rf.add(rows[i][2], predicted[i]);
+        ours.add(rows[i][2], modelPredictions[i]);
+        naive.add(rows[i][2], rows[i][0]);
+      }
+      log.printf(
+          "random forest: %d trees on %,d training rows [fit %.1f s, predict %.1f s], scored on"
+              + " %,d test rows%n",
+          config.forestTrees(), forestSample.length, fitSeconds, seconds(t1), rows.length);
+      log.printf("  forest %s%n", rf);
+      log.printf("  model  %s   (same rows)%n", ours);
+      log.printf("  naive  %s   (same rows)%n", naive);
+      Map<String, Object> m = rf.toMap();
+      m.put("trees", config.forestTrees());
+      m.put("train_sample_rows", forestSample.length);
+      m.put(
+          "scored_on",
+          rows.length == test.rows() ? "all test rows" : "a uniform sample of the test rows");
+      Map<String, Object> same = new LinkedHashMap<>();
+      same.put("model", ours.toMap());
+      same.put("naive", naive.toMap());
+      m.put("same_rows", same);
+      m.put("fit_seconds", fitSeconds);
+      return m;
+    }
+
+    void writeLossCsv(List<Epoch> epochs) throws IOException {
+      StringBuilder csv = new StringBuilder("epoch,train_loss,validation_loss,seconds\n");
+      for (Epoch e : epochs) {
+        csv.append(e.epoch())
+            .append(',')
+            .append(e.trainLoss())
+            .append(',')
+            .append(e.validationLoss())
+            .append(',')
+            .append(String.format("%.3f", e.seconds()))
+            .append('\n');
+      }
+      Files.writeString(config.outputDir().resolve(LOSS_CSV), csv, StandardCharsets.UTF_8);
+    }
+
+    void closeAll() throws IOException {
+      if (buckets != null) {
+        for (RowFile b : buckets) {
+          b.close();
+        }
+      }
+      if (validation != null) {
+        validation.close();
+      }
+      if (test != null) {
+        test.close();
+      }
+    }
+  }
+
+  private static float[] slice(float[] a, int n) {
+    return n == a.length ? a : java.util.Arrays.copyOf(a, n);
+  }
+
+  private static int[] permutation(int n, SplittableRandom random) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private static double seconds(Instant start) {
+    return java.time.Duration.between(start, Instant.now()).toMillis() / 1000.0;
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** Writes to the log file and the console. */
+  private static final class Tee extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    Tee(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public void write(int c) throws IOException {
+      a.write(c);
+      b.write(c);
+    }
+
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+      a.write(buf, off, len);
+      b.write(buf, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      a.flush();
+      b.flush();
+    }
+  }
+}
