@@ -1,5 +1,11 @@
 package dev.strata.pipelines;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.model.DjlEnvironment;
+import dev.strata.model.TrainConfig;
+import dev.strata.model.TrainVolumeModel;
+import dev.strata.model.VolumeModel;
+import dev.strata.pipelines.market.ParquetFeatureSource;
 import dev.strata.pipelines.options.MarketOptions;
 import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.market.JoinSecurityNames;
@@ -31,13 +37,14 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.util.construction.renderer.PipelineDotRenderer;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.LocalInputFile;
 
 /**
- * The market job, stages 1 and 2.
+ * The market job: ingest → features → train.
  *
  * <pre>
  * symbols_valid_meta.csv ─┐
@@ -45,7 +52,14 @@ import org.apache.parquet.io.LocalInputFile;
  *                                  └─▶ _rejected/ingest/
  * raw/*.parquet ─ ReadMarketParquet ─ RollingFeatures ─▶ features/             (stage "features")
  *                                          └─▶ _rejected/features/
+ * features/*.parquet ─ TrainVolumeModel (DJL) ─▶ model/model.bin, metrics.json, training.log,
+ *                                                loss.csv, loss.png         (stage "train")
  * </pre>
+ *
+ * <p>Ingest and features are Beam pipelines (their graphs are saved as {@code _pipeline.dot} in
+ * their folders); train runs in this process on DJL, streaming the feature files. After every run,
+ * {@code <output>/_dag.svg} and {@code _dag.dot} picture the stages with their last row counts and
+ * durations.
  *
  * <p>Options: {@link MarketOptions}. Each stage is run by {@link StageRunner}: skipped when its
  * inputs and options are unchanged, written atomically, with a {@code _manifest.json} holding the
@@ -57,7 +71,9 @@ import org.apache.parquet.io.LocalInputFile;
 public final class MarketPipeline {
   public static final String INGEST = "ingest";
   public static final String FEATURES = "features";
-  public static final List<String> STAGES = List.of(INGEST, FEATURES);
+  public static final String TRAIN = "train";
+  public static final List<String> STAGES = List.of(INGEST, FEATURES, TRAIN);
+  static final String PIPELINE_DOT = "_pipeline.dot";
   static final String METADATA_FILE = "symbols_valid_meta.csv";
 
   private MarketPipeline() {}
@@ -78,14 +94,108 @@ public final class MarketPipeline {
     List<String> stages = parseStages(options.getStages());
     WindowSpec window = WindowSpec.parse(options.getWindow());
     StageRunner runner = new StageRunner(output, options.getForce(), log);
+    TrainConfig training = trainConfig(options, output);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
-    if (stages.contains(INGEST)) {
-      outcomes.put(INGEST, ingest(options, input, runner));
+    String failed = null;
+    try {
+      if (stages.contains(INGEST)) {
+        failed = INGEST;
+        outcomes.put(INGEST, ingest(options, input, runner));
+      }
+      if (stages.contains(FEATURES)) {
+        failed = FEATURES;
+        outcomes.put(FEATURES, features(options, window, runner));
+      }
+      if (stages.contains(TRAIN)) {
+        failed = TRAIN;
+        outcomes.put(TRAIN, train(options, training, runner));
+      }
+      failed = null;
+    } finally {
+      writeDag(input, runner, outcomes, failed);
     }
-    if (stages.contains(FEATURES)) {
-      outcomes.put(FEATURES, features(options, window, runner));
+    if (outcomes.containsKey(TRAIN)) {
+      Path model = runner.dataDir(TRAIN);
+      log.printf(
+          "model:   %s%nmetrics: %s%nlogs:    %s, %s, %s%n",
+          model.resolve(VolumeModel.FILE_NAME),
+          model.resolve(TrainVolumeModel.METRICS_FILE),
+          model.resolve(TrainVolumeModel.LOG_FILE),
+          model.resolve(TrainVolumeModel.LOSS_CSV),
+          model.resolve(TrainVolumeModel.LOSS_PNG));
     }
+    log.printf("dag:     %s%n", output.resolve("_dag.svg"));
     return outcomes;
+  }
+
+  /** The training settings from the options; paths are set per run by the stage. */
+  static TrainConfig trainConfig(MarketOptions o, Path output) {
+    int[] hidden;
+    try {
+      hidden =
+          java.util.Arrays.stream(o.getHidden().split(","))
+              .map(String::trim)
+              .mapToInt(Integer::parseInt)
+              .toArray();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--hidden must be comma-separated layer sizes like 64,64, but was '"
+              + o.getHidden()
+              + "'");
+    }
+    TrainConfig d = TrainConfig.defaults(output, output);
+    return d.withHidden(hidden)
+        .withEpochs(o.getEpochs(), o.getPatience())
+        .withBatch(
+            o.getBatchSize(), o.getLearningRate(), Math.max(d.bucketRows(), o.getBatchSize()))
+        .withSeed(o.getSeed())
+        .withForest(o.getForestTrees(), o.getForestSampleRows(), o.getForestTestRows());
+  }
+
+  private static void writeDag(
+      Path input, StageRunner runner, Map<String, StageRunner.Outcome> outcomes, String failed)
+      throws IOException {
+    DagReport dag = new DagReport();
+    JsonNode ingest = runner.lastManifest(INGEST);
+    List<String> inputLines = new ArrayList<>();
+    inputLines.add(abbreviate(input.toString(), 34));
+    if (ingest != null) {
+      inputLines.add(String.format("%,d files", ingest.path("inputs").size()));
+      inputLines.add(String.format("%,.1f MB", ingest.path("input_bytes").asLong() / 1e6));
+    }
+    dag.node("input", "input (Kaggle layout)", inputLines, "input");
+    String previous = "input";
+    String[] labels = {"CSV", "raw/", "features/"};
+    for (int i = 0; i < STAGES.size(); i++) {
+      String stage = STAGES.get(i);
+      StageRunner.Outcome o = outcomes.get(stage);
+      JsonNode manifest = runner.lastManifest(stage);
+      String state =
+          stage.equals(failed)
+              ? "failed"
+              : o == null ? (manifest == null ? "never" : "idle") : o.skipped ? "skipped" : "ran";
+      List<String> lines = DagReport.facts(manifest, state);
+      if (TRAIN.equals(stage) && manifest != null) {
+        JsonNode m = manifest.path("metrics");
+        lines.add(
+            2,
+            String.format(
+                "test MAE %,.0f (naive %,.0f)",
+                m.at("/model/mae").asDouble(), m.at("/naive/mae").asDouble()));
+      }
+      dag.node(
+          stage,
+          stage + " → " + StageRunner.directoryOf(stage) + "/",
+          "never".equals(state) && manifest == null ? List.of("never run") : lines,
+          state);
+      dag.edge(previous, stage, labels[i]);
+      previous = stage;
+    }
+    dag.write(runner.dataDir(INGEST).getParent());
+  }
+
+  private static String abbreviate(String s, int max) {
+    return s.length() <= max ? s : "…" + s.substring(s.length() - max + 1);
   }
 
   static List<String> parseStages(String text) {
@@ -136,6 +246,7 @@ public final class MarketPipeline {
           Pipeline p = Pipeline.create(options);
           buildIngest(
               p, input.toAbsolutePath().toString(), dataDir.toString(), rejectedDir.toString());
+          writePipelineDot(p, dataDir);
           MetricQueryResults metrics = runToCompletion(p);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
@@ -226,6 +337,7 @@ public final class MarketPipeline {
               window,
               dataDir.toString(),
               rejectedDir.toString());
+          writePipelineDot(p, dataDir);
           MetricQueryResults metrics = runToCompletion(p);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
@@ -258,7 +370,69 @@ public final class MarketPipeline {
     rolled.get(RollingFeatures.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 
+  // ------------------------------------------------------------------ stage 3
+
+  static StageRunner.Outcome train(MarketOptions options, TrainConfig config, StageRunner runner)
+      throws Exception {
+    Path featuresDir = runner.dataDir(FEATURES);
+    if (!Files.isRegularFile(featuresDir.resolve(StageRunner.MANIFEST))) {
+      throw new IllegalStateException(
+          "stage train needs the output of stage features in "
+              + featuresDir
+              + ", which has no manifest: run --stages=ingest,features,train first");
+    }
+    List<Path> featureFiles = list(featuresDir, ".parquet");
+    return runner.run(
+        TRAIN,
+        featureFiles,
+        config.toMap(),
+        (dataDir, rejectedDir) -> {
+          DjlEnvironment.configure(Strata.defaultDjlCache());
+          TrainConfig here =
+              TrainConfig.defaults(dataDir, dataDir.resolve(".spill"))
+                  .withHidden(config.hidden())
+                  .withEpochs(config.maxEpochs(), config.patience())
+                  .withBatch(config.batchSize(), config.learningRate(), config.bucketRows())
+                  .withSeed(config.seed())
+                  .withForest(
+                      config.forestTrees(), config.forestSampleRows(), config.forestTestRows());
+          TrainVolumeModel.Result r =
+              TrainVolumeModel.run(here, new ParquetFeatureSource(featureFiles), runner.log());
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.runner = "DJL PyTorch";
+          // Rows that cannot become an example are not errors: they are counted by reason here,
+          // not written to _rejected/ (each is a symbol's first row or a window warm-up row).
+          c.rowsIn = r.counts().rows;
+          c.rowsOut = r.counts().examples;
+          c.rowsRejected = r.counts().excluded();
+          putIfPositive(c, "first_row_of_symbol", r.counts().firstRow);
+          putIfPositive(c, "previous_day_features_null", r.counts().warmup);
+          putIfPositive(c, "previous_day_features_not_finite", r.counts().nonFinite);
+          putIfPositive(c, "dates_out_of_order", r.counts().outOfOrder);
+          c.counters.put("epochs", (long) r.epochs().size());
+          c.counters.put("bestEpoch", (long) r.bestEpoch());
+          c.counters.put("trainRows", r.split().trainRows);
+          c.counters.put("validationRows", r.split().validationRows);
+          c.counters.put("testRows", r.split().testRows);
+          c.extra.put("metrics", r.metrics());
+          c.extra.put("model_bytes", Files.size(r.modelFile()));
+          return c;
+        });
+  }
+
+  private static void putIfPositive(StageRunner.Counts c, String reason, long n) {
+    if (n > 0) {
+      c.rejectedByReason.put(reason, n);
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  /** Saves the Beam graph of a stage as Graphviz DOT next to its data. */
+  static void writePipelineDot(Pipeline p, Path dataDir) throws IOException {
+    Files.writeString(
+        dataDir.resolve(PIPELINE_DOT), PipelineDotRenderer.toDotString(p), StandardCharsets.UTF_8);
+  }
 
   static MetricQueryResults runToCompletion(Pipeline p) {
     PipelineResult result = p.run();

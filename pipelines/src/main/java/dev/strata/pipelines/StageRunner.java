@@ -70,6 +70,12 @@ public final class StageRunner {
     Counts run(Path dataDir, Path rejectedDir) throws Exception;
   }
 
+  /** The manifest of a stage's last successful run, or null. */
+  public JsonNode lastManifest(String stage) throws IOException {
+    Path m = dataDir(stage).resolve(MANIFEST);
+    return Files.isRegularFile(m) ? JSON.readTree(m.toFile()) : null;
+  }
+
   /** The outcome of {@link #run}: the manifest that is now in place. */
   public static final class Outcome {
     public final boolean skipped;
@@ -81,13 +87,19 @@ public final class StageRunner {
     }
   }
 
-  /** Where a stage's data lives: {@code raw/} for ingest, else the stage's name. */
+  /**
+   * Where a stage's data lives: {@code raw/} for ingest, {@code model/} for train, else the name.
+   */
   public Path dataDir(String stage) {
     return outputRoot.resolve(directoryOf(stage));
   }
 
   static String directoryOf(String stage) {
-    return "ingest".equals(stage) ? "raw" : stage;
+    return switch (stage) {
+      case "ingest" -> "raw";
+      case "train" -> "model";
+      default -> stage;
+    };
   }
 
   public Path rejectedDir(String stage) {

@@ -4,6 +4,9 @@ import dev.strata.pipelines.market.MarketGenerator;
 import dev.strata.pipelines.options.GenerateMarketOptions;
 import dev.strata.pipelines.options.MarketOptions;
 import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -70,15 +73,35 @@ public final class Strata {
     out.println();
     out.println("jobs:");
     out.println(
-        "  market           ingest Kaggle stock CSVs to Parquet (stage ingest) and add 30-day");
-    out.println("                   vol_moving_avg / adj_close_rolling_med (stage features)");
-    out.println("                   --input=DIR --output=DIR [--stages=ingest,features] [--force]");
-    out.println("                   [--window=30|30d] [--runner=DirectRunner|FlinkRunner]");
+        "  market           ingest Kaggle stock CSVs to Parquet (stage ingest), add 30-day");
+    out.println("                   vol_moving_avg / adj_close_rolling_med (stage features),");
+    out.println("                   train the DJL volume model (stage train: model/model.bin)");
+    out.println(
+        "                   --input=DIR --output=DIR [--stages=ingest,features,train] [--force]");
+    out.println(
+        "                   [--window=30|30d] [--epochs=12] [--seed=42] [--runner=FlinkRunner]");
     out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
     out.println();
     out.println(
         "`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
+  }
+
+  /**
+   * Where DJL unpacks PyTorch unless {@code DJL_CACHE_DIR} is set: {@code djl-cache/} beside {@code
+   * strata.jar} (so {@code pipelines/target/djl-cache} for the built jar), or {@code
+   * target/djl-cache} when running from classes.
+   */
+  public static Path defaultDjlCache() {
+    try {
+      Path code = Path.of(Strata.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (Files.isRegularFile(code)) {
+        return code.toAbsolutePath().getParent().resolve("djl-cache");
+      }
+    } catch (URISyntaxException | SecurityException | NullPointerException e) {
+      // fall through to the working directory
+    }
+    return Path.of("target", "djl-cache").toAbsolutePath();
   }
 
   /** The project version baked into the jar, or "dev" when run from classes. */

@@ -29,8 +29,9 @@ import org.junit.rules.TemporaryFolder;
  * The market job on the real sample (60 real files from the Kaggle layout, copied from
  * shared/data/stocks-sample), checked against an independent oracle: DuckDB computes the same
  * validation and the 30-row features with SQL window functions straight from the CSVs, and every
- * row of our Parquet output must match it. Then the runner matrix: embedded Flink must produce the
- * same rows as the DirectRunner.
+ * row of our Parquet output must match it. The train stage's test split, lag and naive baseline are
+ * recomputed by DuckDB from the feature files. Then the runner matrix: embedded Flink must produce
+ * the same rows as the DirectRunner.
  */
 public class MarketPipelineTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -258,11 +259,78 @@ public class MarketPipelineTest {
   }
 
   @Test
+  public void trainedModelBeatsNaiveAndForestOnTheRealSample() throws Exception {
+    JsonNode manifest = directRun.get("train").manifest;
+    JsonNode metrics = StageRunner.JSON.readTree(directOut.resolve("model/metrics.json").toFile());
+    assertEquals(metrics.get("test_rows").asLong(), manifest.at("/metrics/test_rows").asLong());
+    double model = metrics.at("/model/mae").asDouble();
+    double naive = metrics.at("/naive/mae").asDouble();
+    double forest = metrics.at("/random_forest/mae").asDouble();
+    assertTrue("model " + model + " vs naive " + naive, model < naive);
+    assertTrue("model " + model + " vs forest " + forest, model < forest);
+    // The forest is scored on all test rows of the sample: the same rows as the others.
+    assertEquals(metrics.get("test_rows").asLong(), metrics.at("/random_forest/rows").asLong());
+    assertTrue(Files.size(directOut.resolve("model/model.bin")) < 1 << 20);
+  }
+
+  @Test
+  public void testSplitLagAndNaiveBaselineMatchDuckDb() throws Exception {
+    JsonNode metrics = StageRunner.JSON.readTree(directOut.resolve("model/metrics.json").toFile());
+    String testFrom = metrics.at("/split/test/from").asText();
+    String validationFrom = metrics.at("/split/validation/from").asText();
+    // Examples: day t's Volume with the features of the symbol's previous row (t-1).
+    String examples =
+        "(SELECT \"Date\", \"Volume\", lag(vol_moving_avg) OVER w AS vma,"
+            + " lag(adj_close_rolling_med) OVER w AS med FROM read_parquet('"
+            + directOut
+            + "/features/*.parquet') WINDOW w AS (PARTITION BY \"Symbol\" ORDER BY \"Date\"))"
+            + " WHERE vma IS NOT NULL AND med IS NOT NULL";
+    assertEquals(metrics.get("examples").asLong(), scalar("SELECT count(*) FROM " + examples));
+    assertEquals(
+        metrics.get("test_rows").asLong(),
+        scalar("SELECT count(*) FROM " + examples + " AND \"Date\" >= '" + testFrom + "'"));
+    assertEquals(
+        metrics.at("/split/validation/rows").asLong(),
+        scalar(
+            "SELECT count(*) FROM "
+                + examples
+                + " AND \"Date\" >= '"
+                + validationFrom
+                + "' AND \"Date\" < '"
+                + testFrom
+                + "'"));
+    // The test set is the latest 20 % of rows, as close as whole days allow.
+    double share = metrics.get("test_rows").asDouble() / metrics.get("examples").asDouble();
+    assertEquals(0.2, share, 0.01);
+    try (Statement st = duck.createStatement();
+        ResultSet r =
+            st.executeQuery(
+                "SELECT avg(abs(\"Volume\" - vma)), sqrt(avg((\"Volume\" - vma) ^ 2)),"
+                    + " 1 - sum((\"Volume\" - vma) ^ 2) / sum((\"Volume\" - m) ^ 2) FROM (SELECT"
+                    + " *, avg(\"Volume\") OVER () AS m FROM "
+                    + examples
+                    + " AND \"Date\" >= '"
+                    + testFrom
+                    + "')")) {
+      r.next();
+      assertEquals(r.getDouble(1), metrics.at("/naive/mae").asDouble(), 1e-6 * r.getDouble(1));
+      assertEquals(r.getDouble(2), metrics.at("/naive/rmse").asDouble(), 1e-6 * r.getDouble(2));
+      assertEquals(r.getDouble(3), metrics.at("/naive/r2").asDouble(), 1e-9);
+    }
+  }
+
+  @Test
   public void embeddedFlinkProducesTheSameRowsAsTheDirectRunner() throws Exception {
     Path flinkOut = TMP.newFolder("flink").toPath();
     Map<String, StageRunner.Outcome> flink =
         runMarket(
-            SAMPLE, flinkOut, "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
+            SAMPLE,
+            flinkOut,
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=2",
+            // train is not a Beam stage: it runs the same in-process on every runner
+            "--stages=ingest,features");
     assertFalse(flink.get("ingest").skipped);
     assertEquals("FlinkRunner", flink.get("features").manifest.get("runner").asText());
     for (String stage : new String[] {"raw", "features"}) {

@@ -36,13 +36,27 @@ public class MarketStagesTest {
     return in;
   }
 
+  /** Fast training settings: the stage logic is under test here, not the model. */
+  private static final String[] QUICK_TRAIN = {
+    "--epochs=2", "--patience=1", "--hidden=8", "--forestTrees=5", "--forestSampleRows=2000"
+  };
+
+  private static Map<String, StageRunner.Outcome> run(Path in, Path out, String... extra)
+      throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of(QUICK_TRAIN));
+    args.addAll(List.of(extra));
+    return MarketPipelineTest.runMarket(in, out, args.toArray(new String[0]));
+  }
+
   @Test
   public void rerunSkipsForceRerunsAndOptionChangesRerunDependents() throws Exception {
     Path in = smallInput();
     Path out = tmp.newFolder("out").toPath();
-    Map<String, StageRunner.Outcome> first = MarketPipelineTest.runMarket(in, out);
-    assertFalse(first.get("ingest").skipped);
-    assertFalse(first.get("features").skipped);
+    Map<String, StageRunner.Outcome> first = run(in, out);
+    assertEquals(List.of("ingest", "features", "train"), List.copyOf(first.keySet()));
+    for (StageRunner.Outcome o : first.values()) {
+      assertFalse(o.skipped);
+    }
     JsonNode m = first.get("ingest").manifest;
     assertEquals("succeeded", m.get("status").asText());
     assertEquals("DirectRunner", m.get("runner").asText());
@@ -50,34 +64,64 @@ public class MarketStagesTest {
     assertTrue(m.get("inputs").get(0).has("size"));
     assertTrue(Files.exists(out.resolve("raw/_manifest.json")));
     assertTrue(Files.exists(out.resolve("features/_manifest.json")));
+    assertTrue(Files.exists(out.resolve("model/_manifest.json")));
+    assertTrue(Files.exists(out.resolve("model/model.bin")));
+    String dag = Files.readString(out.resolve("_dag.dot"));
+    assertTrue(dag, dag.contains("\"features\" -> \"train\""));
+    assertTrue(dag, dag.contains("ran now"));
 
-    // nothing changed: every stage is skipped
-    Map<String, StageRunner.Outcome> second = MarketPipelineTest.runMarket(in, out);
-    assertTrue(second.get("ingest").skipped);
-    assertTrue(second.get("features").skipped);
+    // nothing changed: every stage is skipped, and the picture says so
+    Map<String, StageRunner.Outcome> second = run(in, out);
+    for (StageRunner.Outcome o : second.values()) {
+      assertTrue(o.skipped);
+    }
+    assertEquals(3, second.size());
+    assertTrue(Files.readString(out.resolve("_dag.dot")).contains("skipped: unchanged"));
+    assertFalse(Files.readString(out.resolve("_dag.dot")).contains("ran now"));
 
-    // a feature option changed: ingest skipped, features rerun with the new window
-    Map<String, StageRunner.Outcome> third = MarketPipelineTest.runMarket(in, out, "--window=30d");
+    // a training option changed: only train reruns
+    Map<String, StageRunner.Outcome> trainOnly = run(in, out, "--seed=7");
+    assertTrue(trainOnly.get("ingest").skipped);
+    assertTrue(trainOnly.get("features").skipped);
+    assertFalse(trainOnly.get("train").skipped);
+    assertEquals("7", trainOnly.get("train").manifest.at("/options/seed").asText());
+
+    // a feature option changed: ingest skipped, features rerun with the new window, and train
+    // reruns because its input files changed
+    Map<String, StageRunner.Outcome> third = run(in, out, "--seed=7", "--window=30d");
     assertTrue(third.get("ingest").skipped);
     assertFalse(third.get("features").skipped);
+    assertFalse(third.get("train").skipped);
     assertEquals("30d", third.get("features").manifest.at("/options/window").asText());
 
     // an input changed: ingest reruns, and so does features, which reads ingest's new files
     Path ai = in.resolve("stocks/AI.csv");
     Files.setLastModifiedTime(ai, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
-    Map<String, StageRunner.Outcome> fourth = MarketPipelineTest.runMarket(in, out, "--window=30d");
+    Map<String, StageRunner.Outcome> fourth =
+        run(in, out, "--seed=7", "--window=30d", "--stages=ingest,features");
     assertFalse(fourth.get("ingest").skipped);
     assertFalse(fourth.get("features").skipped);
 
     // --force reruns even when nothing changed; --stages picks stages
     Map<String, StageRunner.Outcome> fifth =
-        MarketPipelineTest.runMarket(in, out, "--window=30d", "--force", "--stages=features");
+        run(in, out, "--window=30d", "--force", "--stages=features");
     assertEquals(List.of("features"), List.copyOf(fifth.keySet()));
     assertFalse(fifth.get("features").skipped);
     // no leftovers of in-progress directories
     try (var s = Files.list(out)) {
       assertEquals(
-          List.of("_rejected", "features", "raw"),
+          List.of("_dag.dot", "_dag.svg", "_rejected", "features", "model", "raw"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+    try (var s = Files.list(out.resolve("model"))) {
+      assertEquals(
+          List.of(
+              "_manifest.json",
+              "loss.csv",
+              "loss.png",
+              "metrics.json",
+              "model.bin",
+              "training.log"),
           s.map(p -> p.getFileName().toString()).sorted().toList());
     }
   }
@@ -145,7 +189,7 @@ public class MarketStagesTest {
     IllegalArgumentException stages =
         assertThrows(
             IllegalArgumentException.class,
-            () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o2").toPath(), "--stages=train"));
+            () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o2").toPath(), "--stages=fit"));
     assertTrue(stages.getMessage().contains("--stages"));
     IllegalStateException noIngest =
         assertThrows(
@@ -154,5 +198,10 @@ public class MarketStagesTest {
                 MarketPipelineTest.runMarket(
                     in, tmp.newFolder("o3").toPath(), "--stages=features"));
     assertTrue(noIngest.getMessage().contains("ingest"));
+    IllegalStateException noFeatures =
+        assertThrows(
+            IllegalStateException.class,
+            () -> MarketPipelineTest.runMarket(in, tmp.newFolder("o4").toPath(), "--stages=train"));
+    assertTrue(noFeatures.getMessage().contains("features"));
   }
 }

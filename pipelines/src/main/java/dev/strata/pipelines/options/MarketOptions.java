@@ -24,8 +24,9 @@ public interface MarketOptions extends PipelineOptions {
   void setOutput(String value);
 
   @Description(
-      "Comma-separated stages to run, in DAG order: ingest,features. Example: --stages=features")
-  @Default.String("ingest,features")
+      "Comma-separated stages to run, in DAG order: ingest,features,train. Example:"
+          + " --stages=features,train")
+  @Default.String("ingest,features,train")
   String getStages();
 
   void setStages(String value);
@@ -43,4 +44,61 @@ public interface MarketOptions extends PipelineOptions {
   String getWindow();
 
   void setWindow(String value);
+
+  @Description("Train: hidden layer sizes of the network, comma-separated. Example: --hidden=64,64")
+  @Default.String("64,64")
+  String getHidden();
+
+  void setHidden(String value);
+
+  @Description("Train: upper bound on epochs (passes over the training split).")
+  @Default.Integer(12)
+  int getEpochs();
+
+  void setEpochs(int value);
+
+  @Description("Train: stop after this many epochs without a better validation loss.")
+  @Default.Integer(3)
+  int getPatience();
+
+  void setPatience(int value);
+
+  @Description("Train: examples per gradient step.")
+  @Default.Integer(1024)
+  int getBatchSize();
+
+  void setBatchSize(int value);
+
+  @Description("Train: Adam's learning rate.")
+  @Default.Double(0.002)
+  double getLearningRate();
+
+  void setLearningRate(double value);
+
+  @Description("Train: seed of initialisation, shuffling, samples and the forest.")
+  @Default.Long(42L)
+  long getSeed();
+
+  void setSeed(long value);
+
+  @Description("Train: trees of the random-forest baseline in metrics.json; 0 skips it.")
+  @Default.Integer(100)
+  int getForestTrees();
+
+  void setForestTrees(int value);
+
+  @Description(
+      "Train: training rows (uniform sample of the training split) the forest learns from.")
+  @Default.Integer(100_000)
+  int getForestSampleRows();
+
+  void setForestSampleRows(int value);
+
+  @Description(
+      "Train: test rows (uniform sample) the forest is scored on, next to the model and the naive"
+          + " baseline on the same rows; 0 = every test row.")
+  @Default.Integer(200_000)
+  int getForestTestRows();
+
+  void setForestTestRows(int value);
 }

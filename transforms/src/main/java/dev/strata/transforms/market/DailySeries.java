@@ -150,6 +150,28 @@ public final class DailySeries implements Serializable {
     return nullIfNaN(adjCloseRollingMed, i);
   }
 
+  /**
+   * A copy of the {@code vol_moving_avg} column with NaN for null, for consumers that read whole
+   * columns without boxing.
+   *
+   * @throws IllegalStateException if the series has no feature columns
+   */
+  public double[] volMovingAvgColumn() {
+    return featureColumn(volMovingAvg);
+  }
+
+  /** Like {@link #volMovingAvgColumn()}, for {@code adj_close_rolling_med}. */
+  public double[] adjCloseRollingMedColumn() {
+    return featureColumn(adjCloseRollingMed);
+  }
+
+  private double[] featureColumn(double @Nullable [] column) {
+    if (column == null) {
+      throw new IllegalStateException(symbol + " has no feature columns (a stage-1 series)");
+    }
+    return column.clone();
+  }
+
   private static @Nullable Double nullIfNaN(double @Nullable [] column, int i) {
     if (column == null) {
       return null;

@@ -8,6 +8,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -166,16 +167,32 @@ public final class MarketParquet {
   public static void readSeries(
       SeekableByteChannel channel, String sourceName, Consumer<DailySeries> out)
       throws IOException {
+    readSeries(channel, sourceName, false, out);
+  }
+
+  /**
+   * Like {@link #readSeries(SeekableByteChannel, String, Consumer)}; with {@code withFeatures} the
+   * file must be a stage-2 file and each series carries its {@code vol_moving_avg} and {@code
+   * adj_close_rolling_med} (null as NaN, see {@link DailySeries#withFeatures}).
+   */
+  public static void readSeries(
+      SeekableByteChannel channel,
+      String sourceName,
+      boolean withFeatures,
+      Consumer<DailySeries> out)
+      throws IOException {
     ParquetReadOptions options = HadoopReadOptions.builder(new Configuration(false)).build();
     try (ParquetFileReader reader =
         ParquetFileReader.open(ParquetChannels.input(channel), options)) {
       MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
-      MessageType projection = new MessageType("market_raw", projectRaw(fileSchema, sourceName));
+      MessageType wanted = withFeatures ? FEATURES : RAW;
+      MessageType projection = new MessageType("market", project(wanted, fileSchema, sourceName));
       String createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
-      ColumnDescriptor[] cols = new ColumnDescriptor[RAW.getFieldCount()];
+      ColumnDescriptor[] cols = new ColumnDescriptor[wanted.getFieldCount()];
       for (int c = 0; c < cols.length; c++) {
-        cols[c] = projection.getColumnDescription(new String[] {RAW.getFieldName(c)});
+        cols[c] = projection.getColumnDescription(new String[] {wanted.getFieldName(c)});
       }
+      SeriesFeatures features = withFeatures ? new SeriesFeatures() : null;
       reader.setRequestedSchema(projection);
       List<BlockMetaData> blocks = reader.getRowGroups();
       Binary currentSymbol = null;
@@ -192,6 +209,8 @@ public final class MarketParquet {
           prices[k] = readFloats(rowGroup, store, block, cols[3 + k], rows);
         }
         long[] volume = readLongs(rowGroup, store, block, cols[8], rows);
+        ColumnReader vma = withFeatures ? store.getColumnReader(cols[9]) : null;
+        ColumnReader med = withFeatures ? store.getColumnReader(cols[10]) : null;
         ColumnReader symbols = store.getColumnReader(cols[0]);
         ColumnReader names = store.getColumnReader(cols[1]);
         ColumnReader dates = store.getColumnReader(cols[2]);
@@ -201,7 +220,7 @@ public final class MarketParquet {
           Binary name = names.getCurrentDefinitionLevel() == nameMaxDef ? names.getBinary() : null;
           if (current == null || (symbol != currentSymbol && !symbol.equals(currentSymbol))) {
             if (current != null) {
-              out.accept(current.build());
+              out.accept(build(current, features));
             }
             currentSymbol = symbol.copy();
             current =
@@ -218,14 +237,66 @@ public final class MarketParquet {
               prices[3][k],
               prices[4][k],
               volume[k]);
+          if (features != null) {
+            features.add(optionalDouble(vma), optionalDouble(med));
+          }
           symbols.consume();
           names.consume();
           dates.consume();
         }
       }
       if (current != null) {
-        out.accept(current.build());
+        out.accept(build(current, features));
       }
+    }
+  }
+
+  private static DailySeries build(DailySeries.Builder builder, SeriesFeatures features) {
+    DailySeries series = builder.build();
+    if (features == null) {
+      return series;
+    }
+    DailySeries withFeatures = series.withFeatures(features.volMovingAvg(), features.median());
+    features.clear();
+    return withFeatures;
+  }
+
+  /** The current value of an optional double column (NaN when null), consumed. */
+  private static double optionalDouble(ColumnReader reader) {
+    double v =
+        reader.getCurrentDefinitionLevel() == reader.getDescriptor().getMaxDefinitionLevel()
+            ? reader.getDouble()
+            : Double.NaN;
+    reader.consume();
+    return v;
+  }
+
+  /** The feature values of the series being built. */
+  private static final class SeriesFeatures {
+    private double[] a = new double[1024];
+    private double[] b = new double[1024];
+    private int n;
+
+    void add(double volMovingAvg, double median) {
+      if (n == a.length) {
+        a = Arrays.copyOf(a, 2 * n);
+        b = Arrays.copyOf(b, 2 * n);
+      }
+      a[n] = volMovingAvg;
+      b[n] = median;
+      n++;
+    }
+
+    double[] volMovingAvg() {
+      return Arrays.copyOf(a, n);
+    }
+
+    double[] median() {
+      return Arrays.copyOf(b, n);
+    }
+
+    void clear() {
+      n = 0;
     }
   }
 
@@ -340,10 +411,11 @@ public final class MarketParquet {
     }
   }
 
-  private static Type[] projectRaw(MessageType fileSchema, String sourceName) throws IOException {
-    Type[] fields = new Type[RAW.getFieldCount()];
+  private static Type[] project(MessageType wanted, MessageType fileSchema, String sourceName)
+      throws IOException {
+    Type[] fields = new Type[wanted.getFieldCount()];
     for (int c = 0; c < fields.length; c++) {
-      String name = RAW.getFieldName(c);
+      String name = wanted.getFieldName(c);
       if (!fileSchema.containsField(name)) {
         throw new IOException(sourceName + " has no column '" + name + "'; schema: " + fileSchema);
       }

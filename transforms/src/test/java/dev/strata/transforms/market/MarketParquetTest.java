@@ -59,6 +59,11 @@ public class MarketParquetTest {
     }
     List<DailySeries> back = read(file);
     assertEquals(List.of(a, b), back); // every column, bit for bit (features are not read back)
+    List<DailySeries> withFeatures = new ArrayList<>();
+    try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+      MarketParquet.readSeries(ch, src, true, withFeatures::add);
+    }
+    assertEquals(List.of(af, bf), withFeatures); // and with them, nulls included
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement s = c.createStatement();
         ResultSet r =

@@ -1,0 +1,56 @@
+package dev.strata.pipelines.market;
+
+import dev.strata.model.FeatureSource;
+import dev.strata.transforms.market.DailySeries;
+import dev.strata.transforms.market.MarketParquet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * The market job's stage-2 Parquet files as the model's {@link FeatureSource}: files in name order,
+ * series in file order, read column-wise by {@link MarketParquet#readSeries}, one series in memory
+ * at a time.
+ */
+public final class ParquetFeatureSource implements FeatureSource {
+  private final List<Path> files;
+
+  public ParquetFeatureSource(List<Path> files) {
+    this.files = List.copyOf(files);
+  }
+
+  @Override
+  public void scan(SeriesVisitor visitor) throws IOException {
+    for (Path file : files) {
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        MarketParquet.readSeries(
+            channel,
+            file.toString(),
+            true,
+            series -> {
+              try {
+                visit(series, visitor);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
+  private static void visit(DailySeries s, SeriesVisitor visitor) throws IOException {
+    int n = s.size();
+    int[] days = new int[n];
+    long[] volume = new long[n];
+    for (int i = 0; i < n; i++) {
+      days[i] = s.epochDay(i);
+      volume[i] = s.volume(i);
+    }
+    visitor.visit(s.symbol(), days, s.volMovingAvgColumn(), s.adjCloseRollingMedColumn(), volume);
+  }
+}
