@@ -15,8 +15,33 @@ public final class Examples {
   /** Receives one example. */
   @FunctionalInterface
   public interface Visitor {
-    void accept(int epochDay, double volMovingAvg, double adjCloseRollingMed, long volume)
+    /**
+     * @param key {@link #key(String, int)} of the example's symbol and day: a stable identity for
+     *     sampling and shuffling that does not depend on the order rows arrive in
+     */
+    void accept(long key, int epochDay, double volMovingAvg, double adjCloseRollingMed, long volume)
         throws IOException;
+  }
+
+  /**
+   * A 64-bit identity of (symbol, day), the same on every run and machine: FNV-1a over the symbol's
+   * characters, combined with the day and finished with SplitMix64's mixer. Training derives
+   * bucket, sample and shuffle order from it, so the model does not depend on how the feature files
+   * happen to be sharded.
+   */
+  public static long key(String symbol, int epochDay) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < symbol.length(); i++) {
+      h = (h ^ symbol.charAt(i)) * 0x100000001b3L;
+    }
+    return mix(h + epochDay * 0x9E3779B97F4A7C15L);
+  }
+
+  /** SplitMix64's finaliser: a bijection on longs that spreads every input bit. */
+  public static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   /** Rows seen and why some yielded no example. */
@@ -55,7 +80,7 @@ public final class Examples {
               c.nonFinite++;
             } else {
               c.examples++;
-              visitor.accept(days[t], vma[t - 1], med[t - 1], volume[t]);
+              visitor.accept(key(symbol, days[t]), days[t], vma[t - 1], med[t - 1], volume[t]);
             }
           }
         });

@@ -14,14 +14,13 @@ import java.nio.file.StandardOpenOption;
  */
 final class RowFile implements Closeable {
   private final Path path;
-  private final int width;
+  private static final int ROW_BYTES = 32;
   private final FileChannel channel;
   private final ByteBuffer buffer;
   private long rows;
 
-  RowFile(Path path, int width) throws IOException {
+  RowFile(Path path) throws IOException {
     this.path = path;
-    this.width = width;
     this.channel =
         FileChannel.open(
             path,
@@ -29,14 +28,14 @@ final class RowFile implements Closeable {
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE,
             StandardOpenOption.READ);
-    this.buffer = ByteBuffer.allocateDirect(8 * width * 8192).order(ByteOrder.LITTLE_ENDIAN);
+    this.buffer = ByteBuffer.allocateDirect(ROW_BYTES * 8192).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  void append(double a, double b, double c) throws IOException {
-    if (buffer.remaining() < 24) {
+  void append(double a, double b, double c, long key) throws IOException {
+    if (buffer.remaining() < ROW_BYTES) {
       flush();
     }
-    buffer.putDouble(a).putDouble(b).putDouble(c);
+    buffer.putDouble(a).putDouble(b).putDouble(c).putLong(key);
     rows++;
   }
 
@@ -52,14 +51,13 @@ final class RowFile implements Closeable {
     return rows;
   }
 
-  int width() {
-    return width;
-  }
-
-  /** Rows {@code [from, from + n)}, row-major, into {@code out} (length ≥ n·width). */
-  void read(long from, int n, double[] out) throws IOException {
-    ByteBuffer bytes = ByteBuffer.allocate(8 * width * n).order(ByteOrder.LITTLE_ENDIAN);
-    long position = from * width * 8;
+  /**
+   * Rows {@code [from, from + n)}: the doubles row-major into {@code values} (length ≥ 3n), the
+   * keys into {@code keys} (length ≥ n, or null to skip them).
+   */
+  void read(long from, int n, double[] values, long[] keys) throws IOException {
+    ByteBuffer bytes = ByteBuffer.allocate(ROW_BYTES * n).order(ByteOrder.LITTLE_ENDIAN);
+    long position = from * ROW_BYTES;
     while (bytes.hasRemaining()) {
       int got = channel.read(bytes, position + bytes.position());
       if (got < 0) {
@@ -67,7 +65,15 @@ final class RowFile implements Closeable {
       }
     }
     bytes.flip();
-    bytes.asDoubleBuffer().get(out, 0, n * width);
+    for (int i = 0; i < n; i++) {
+      int at = i * ROW_BYTES;
+      values[3 * i] = bytes.getDouble(at);
+      values[3 * i + 1] = bytes.getDouble(at + 8);
+      values[3 * i + 2] = bytes.getDouble(at + 16);
+      if (keys != null) {
+        keys[i] = bytes.getLong(at + 24);
+      }
+    }
   }
 
   @Override

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param workDir scratch space for the shuffled spill files (deleted afterwards)
  * @param hidden hidden layer sizes
  * @param batchSize examples per gradient step
- * @param learningRate Adam's step size
+ * @param learningRate Adam's step size in the first epoch; it halves every epoch
  * @param maxEpochs upper bound on passes over the training set
  * @param patience epochs without a better validation loss before stopping early
  * @param seed seeds initialisation, shuffling, the forest and every sample
@@ -24,7 +24,8 @@ import java.util.Map;
  *     of about this size and each epoch reads one bucket at a time, in random order, shuffled in
  *     memory; memory stays bounded by this, not by the dataset
  * @param forestTrees trees of the random-forest baseline (0 skips it)
- * @param forestSampleRows training rows (uniform sample of the training split) for the forest
+ * @param sampleRows size of the uniform sample of the training split that the input scaling is
+ *     measured on and the forest learns from
  * @param forestTestRows test rows (uniform sample) the forest is scored on; 0 = all of them
  */
 public record TrainConfig(
@@ -40,7 +41,7 @@ public record TrainConfig(
     double testFraction,
     int bucketRows,
     int forestTrees,
-    int forestSampleRows,
+    int sampleRows,
     int forestTestRows) {
 
   public TrainConfig {
@@ -50,8 +51,9 @@ public record TrainConfig(
     check(maxEpochs >= 1, "maxEpochs", maxEpochs);
     check(patience >= 1, "patience", patience);
     check(bucketRows >= batchSize, "bucketRows (>= batchSize)", bucketRows);
+    check(bucketRows <= 1 << 20, "bucketRows (<= 1,048,576)", bucketRows);
     check(forestTrees >= 0, "forestTrees", forestTrees);
-    check(forestSampleRows >= 10, "forestSampleRows", forestSampleRows);
+    check(sampleRows >= 10, "sampleRows", sampleRows);
     check(forestTestRows >= 0, "forestTestRows", forestTestRows);
   }
 
@@ -66,11 +68,11 @@ public record TrainConfig(
     return new TrainConfig(
         outputDir,
         workDir,
-        new int[] {64, 64},
-        1024,
-        2e-3,
-        12,
-        3,
+        new int[] {32, 32},
+        2048,
+        5e-3,
+        10,
+        2,
         42L,
         0.10,
         0.20,
@@ -99,7 +101,7 @@ public record TrainConfig(
         testFraction,
         bucketRows,
         forestTrees,
-        forestSampleRows,
+        sampleRows,
         forestTestRows);
   }
 
@@ -117,7 +119,7 @@ public record TrainConfig(
         testFraction,
         bucketRows,
         forestTrees,
-        forestSampleRows,
+        sampleRows,
         forestTestRows);
   }
 
@@ -135,7 +137,7 @@ public record TrainConfig(
         testFraction,
         newBucketRows,
         forestTrees,
-        forestSampleRows,
+        sampleRows,
         forestTestRows);
   }
 
@@ -153,7 +155,7 @@ public record TrainConfig(
         testFraction,
         bucketRows,
         forestTrees,
-        forestSampleRows,
+        sampleRows,
         forestTestRows);
   }
 
@@ -188,7 +190,7 @@ public record TrainConfig(
     m.put("test_fraction", Double.toString(testFraction));
     m.put("bucket_rows", Integer.toString(bucketRows));
     m.put("forest_trees", Integer.toString(forestTrees));
-    m.put("forest_sample_rows", Integer.toString(forestSampleRows));
+    m.put("sample_rows", Integer.toString(sampleRows));
     m.put("forest_test_rows", Integer.toString(forestTestRows));
     return m;
   }

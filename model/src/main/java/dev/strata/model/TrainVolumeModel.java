@@ -114,7 +114,7 @@ public final class TrainVolumeModel {
     RowFile[] buckets;
     RowFile validation;
     RowFile test;
-    double[][] forestSample;
+    double[][] trainingSample;
 
     Run(TrainConfig config, FeatureSource source, PrintStream log) {
       this.config = config;
@@ -126,7 +126,7 @@ public final class TrainVolumeModel {
       log.printf("training the volume model: %s%n", config.toMap());
       long t0 = System.nanoTime();
       TimeSplit.DayHistogram histogram = new TimeSplit.DayHistogram();
-      counts = Examples.scan(source, (day, vma, med, volume) -> histogram.add(day));
+      counts = Examples.scan(source, (key, day, vma, med, volume) -> histogram.add(day));
       split = histogram.split(config.validationFraction(), config.testFraction());
       log.printf(
           "examples: %,d from %,d feature rows (%,d first rows, %,d in the window warm-up,"
@@ -143,12 +143,9 @@ public final class TrainVolumeModel {
       try {
         spill();
         List<Epoch> epochs = new ArrayList<>();
-        byte[] best = train(epochs);
-        int bestEpoch =
-            epochs.stream()
-                .min(Comparator.comparingDouble(Epoch::validationLoss))
-                .orElseThrow()
-                .epoch;
+        int[] kept = new int[1];
+        byte[] best = train(epochs, kept);
+        int bestEpoch = kept[0];
         ObjectNode metadata = JSON.createObjectNode();
         metadata.put("created_at", Instant.now().toString());
         metadata.put("djl_version", Engine.getDjlVersion());
@@ -209,74 +206,82 @@ public final class TrainVolumeModel {
       int k = (int) Math.max(1, (split.trainRows + config.bucketRows() - 1) / config.bucketRows());
       buckets = new RowFile[k];
       for (int i = 0; i < k; i++) {
-        buckets[i] = new RowFile(config.workDir().resolve("train-" + i + ".bin"), 3);
+        buckets[i] = new RowFile(config.workDir().resolve("train-" + i + ".bin"));
       }
-      validation = new RowFile(config.workDir().resolve("validation.bin"), 3);
-      test = new RowFile(config.workDir().resolve("test.bin"), 3);
-      int sampleSize = (int) Math.min(config.forestSampleRows(), split.trainRows);
-      forestSample = new double[sampleSize][];
-      SplittableRandom bucketRandom = new SplittableRandom(config.seed());
-      SplittableRandom sampleRandom = new SplittableRandom(config.seed() + 1);
-      Scaling.Builder stats = new Scaling.Builder();
-      long[] seen = {0};
+      validation = new RowFile(config.workDir().resolve("validation.bin"));
+      test = new RowFile(config.workDir().resolve("test.bin"));
+      int sampleSize = (int) Math.min(config.sampleRows(), split.trainRows);
+      KeyedSample sample = new KeyedSample(sampleSize, config.seed() + 1);
       Examples.scan(
           source,
-          (day, vma, med, volume) -> {
+          (key, day, vma, med, volume) -> {
             switch (split.partOf(day)) {
               case TRAIN -> {
-                stats.add(vma, med, volume);
-                buckets[bucketRandom.nextInt(k)].append(
+                // Bucket and sample follow from the row's key, not from the order rows arrive.
+                int bucket = (int) Math.floorMod(Examples.mix(key ^ config.seed()), (long) k);
+                buckets[bucket].append(
                     FeatureSpec.symlog(vma),
                     FeatureSpec.symlog(med),
-                    FeatureSpec.logVolume(volume));
-                // Reservoir sampling (Algorithm R): a uniform sample in one pass.
-                long c = seen[0]++;
-                if (c < sampleSize) {
-                  forestSample[(int) c] = new double[] {vma, med, volume};
-                } else {
-                  long j = sampleRandom.nextLong(c + 1);
-                  if (j < sampleSize) {
-                    forestSample[(int) j] = new double[] {vma, med, volume};
-                  }
+                    FeatureSpec.logVolume(volume),
+                    key);
+                if (sample.wouldTake(key)) {
+                  sample.offer(key, new double[] {vma, med, volume});
                 }
               }
               case VALIDATION ->
                   validation.append(
                       FeatureSpec.symlog(vma),
                       FeatureSpec.symlog(med),
-                      FeatureSpec.logVolume(volume));
-              case TEST -> test.append(vma, med, volume);
+                      FeatureSpec.logVolume(volume),
+                      key);
+              case TEST -> test.append(vma, med, volume, key);
             }
           });
+      long trainRows = 0;
       for (RowFile b : buckets) {
         b.flush();
+        trainRows += b.rows();
       }
       validation.flush();
       test.flush();
+      trainingSample = sample.rows();
+      // Means and deviations from the sample, summed in its (rank) order: the same numbers
+      // however the input was sharded, and within noise of the full training split's.
+      Scaling.Builder stats = new Scaling.Builder();
+      for (double[] r : trainingSample) {
+        stats.add(r[0], r[1], (long) r[2]);
+      }
       scaling = stats.build();
       log.printf(
           "spilled %,d training rows to %d shuffle buckets, %,d validation and %,d test rows;"
-              + " %s [%.1f s]%n",
-          seen[0], k, validation.rows(), test.rows(), scaling, seconds(t0));
+              + " scaling from a %,d-row sample: %s [%.1f s]%n",
+          trainRows,
+          k,
+          validation.rows(),
+          test.rows(),
+          trainingSample.length,
+          scaling,
+          seconds(t0));
     }
 
     // ---------------------------------------------------------------- train
 
-    byte[] train(List<Epoch> epochs) throws IOException {
+    /** Trains; returns the parameters of the epoch kept and stores its number in {@code kept}. */
+    byte[] train(List<Epoch> epochs, int[] kept) throws IOException {
+      float[] learningRate = {(float) config.learningRate()};
       Engine engine = Engine.getEngine("PyTorch");
       engine.setRandomSeed((int) config.seed());
       DefaultTrainingConfig trainingConfig =
           new DefaultTrainingConfig(Loss.l1Loss())
               .optOptimizer(
                   Optimizer.adam()
-                      .optLearningRateTracker(Tracker.fixed((float) config.learningRate()))
+                      .optLearningRateTracker((Tracker) numUpdate -> learningRate[0])
                       .build())
               .optDevices(new Device[] {Device.cpu()});
       try (Model model = Model.newInstance("volume-train", "PyTorch")) {
         model.setBlock(VolumeModel.network(config.hidden()));
         try (Trainer trainer = model.newTrainer(trainingConfig)) {
           trainer.initialize(new Shape(1, FeatureSpec.SIZE));
-          SplittableRandom shuffle = new SplittableRandom(config.seed() + 2);
           byte[] best = null;
           double bestLoss = Double.POSITIVE_INFINITY;
           int sinceBest = 0;
@@ -288,14 +293,19 @@ public final class TrainVolumeModel {
               config.batchSize());
           for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
             long t0 = System.nanoTime();
-            double trainLoss = trainEpoch(trainer, shuffle);
+            // Halve the step each epoch after the first: Adam on an L1 loss keeps jittering at
+            // a fixed rate, and the smaller steps settle it on the median.
+            learningRate[0] = (float) (config.learningRate() * Math.pow(0.5, epoch - 1));
+            double trainLoss = trainEpoch(trainer, epoch);
             double validationLoss = validationLoss(trainer);
             Epoch e = new Epoch(epoch, trainLoss, validationLoss, seconds(t0));
             epochs.add(e);
-            boolean improved = validationLoss < bestLoss - 1e-5;
+            // Below 0.1 % the difference is noise of where the last steps happened to land.
+            boolean improved = validationLoss < bestLoss * (1 - 1e-3);
             if (improved) {
               bestLoss = validationLoss;
               best = VolumeModel.parametersOf(model.getBlock());
+              kept[0] = epoch;
               sinceBest = 0;
             } else {
               sinceBest++;
@@ -317,8 +327,14 @@ public final class TrainVolumeModel {
       }
     }
 
-    double trainEpoch(Trainer trainer, SplittableRandom shuffle) throws IOException {
-      int[] order = permutation(buckets.length, shuffle);
+    /**
+     * One pass over the training split: buckets in a seeded random order, each bucket's rows put in
+     * key order first (so the result does not depend on the order they were spilled in) and then in
+     * a seeded random order.
+     */
+    double trainEpoch(Trainer trainer, int epoch) throws IOException {
+      long epochSeed = Examples.mix(config.seed() * 31 + epoch);
+      int[] order = permutation(buckets.length, new SplittableRandom(epochSeed));
       double lossSum = 0;
       long n = 0;
       int batch = config.batchSize();
@@ -328,8 +344,14 @@ public final class TrainVolumeModel {
         RowFile bucket = buckets[b];
         int rows = Math.toIntExact(bucket.rows());
         double[] data = new double[rows * 3];
-        bucket.read(0, rows, data);
-        int[] perm = permutation(rows, shuffle);
+        long[] keys = new long[rows];
+        bucket.read(0, rows, data, keys);
+        int[] canonical = keyOrder(keys);
+        int[] shuffled = permutation(rows, new SplittableRandom(Examples.mix(epochSeed + b)));
+        int[] perm = new int[rows];
+        for (int i = 0; i < rows; i++) {
+          perm[i] = canonical[shuffled[i]];
+        }
         for (int start = 0; start < rows; start += batch) {
           int m = Math.min(batch, rows - start);
           for (int i = 0; i < m; i++) {
@@ -368,7 +390,7 @@ public final class TrainVolumeModel {
       double[] std = scaling.std();
       for (long from = 0; from < n; from += EVAL_CHUNK) {
         int m = (int) Math.min(EVAL_CHUNK, n - from);
-        validation.read(from, m, data);
+        validation.read(from, m, data, null);
         for (int i = 0; i < m; i++) {
           x[2 * i] = (float) ((data[3 * i] - mean[0]) / std[0]);
           x[2 * i + 1] = (float) ((data[3 * i + 1] - mean[1]) / std[1]);
@@ -399,15 +421,13 @@ public final class TrainVolumeModel {
                   (config.forestTestRows() == 0
                       ? testRows
                       : Math.min(config.forestTestRows(), testRows));
-      double[][] forestRowsData = new double[forestRows][];
-      long[] forestRowsModel = new long[forestRows];
-      SplittableRandom pick = new SplittableRandom(config.seed() + 3);
-      int picked = 0;
+      KeyedSample forestTest = new KeyedSample(forestRows, config.seed() + 3);
       double[] data = new double[EVAL_CHUNK * 3];
+      long[] keys = new long[EVAL_CHUNK];
       try (Predictor<FeatureBatch, long[]> predictor = model.newPredictor()) {
         for (long from = 0; from < testRows; from += EVAL_CHUNK) {
           int m = (int) Math.min(EVAL_CHUNK, testRows - from);
-          test.read(from, m, data);
+          test.read(from, m, data, keys);
           double[] vma = new double[m];
           double[] med = new double[m];
           for (int i = 0; i < m; i++) {
@@ -419,12 +439,8 @@ public final class TrainVolumeModel {
             double actual = data[3 * i + 2];
             ours.add(actual, predicted[i]);
             naive.add(actual, vma[i]);
-            // Selection sampling (Knuth's Algorithm S): exactly forestRows rows, uniformly.
-            long remaining = testRows - (from + i);
-            if (picked < forestRows && pick.nextLong(remaining) < forestRows - picked) {
-              forestRowsData[picked] = new double[] {vma[i], med[i], actual};
-              forestRowsModel[picked] = predicted[i];
-              picked++;
+            if (forestTest.wouldTake(keys[i])) {
+              forestTest.offer(keys[i], new double[] {vma[i], med[i], actual, predicted[i]});
             }
           }
         }
@@ -440,7 +456,7 @@ public final class TrainVolumeModel {
       metrics.put("model", ours.toMap());
       metrics.put("naive", naive.toMap());
       if (forestRows > 0) {
-        metrics.put("random_forest", forest(forestRowsData, forestRowsModel));
+        metrics.put("random_forest", forest(forestTest.rows()));
       }
       metrics.put("split", splitMap());
       metrics.put("examples", counts.examples);
@@ -451,9 +467,11 @@ public final class TrainVolumeModel {
       return metrics;
     }
 
-    Map<String, Object> forest(double[][] rows, long[] modelPredictions) {
+    /** Fits the forest on the training sample; scores it on rows of (vma, med, actual, ours). */
+    Map<String, Object> forest(double[][] rows) {
       long t0 = System.nanoTime();
-      ForestBaseline forest = ForestBaseline.fit(forestSample, config.forestTrees(), config.seed());
+      ForestBaseline forest =
+          ForestBaseline.fit(trainingSample, config.forestTrees(), config.seed());
       double fitSeconds = seconds(t0);
       long t1 = System.nanoTime();
       double[] predicted = new double[rows.length];
@@ -465,19 +483,19 @@ public final class TrainVolumeModel {
       RegressionMetrics naive = new RegressionMetrics();
       for (int i = 0; i < rows.length; i++) {
         rf.add(rows[i][2], predicted[i]);
-        ours.add(rows[i][2], modelPredictions[i]);
+        ours.add(rows[i][2], rows[i][3]);
         naive.add(rows[i][2], rows[i][0]);
       }
       log.printf(
           "random forest: %d trees on %,d training rows [fit %.1f s, predict %.1f s], scored on"
               + " %,d test rows%n",
-          config.forestTrees(), forestSample.length, fitSeconds, seconds(t1), rows.length);
+          config.forestTrees(), trainingSample.length, fitSeconds, seconds(t1), rows.length);
       log.printf("  forest %s%n", rf);
       log.printf("  model  %s   (same rows)%n", ours);
       log.printf("  naive  %s   (same rows)%n", naive);
       Map<String, Object> m = rf.toMap();
       m.put("trees", config.forestTrees());
-      m.put("train_sample_rows", forestSample.length);
+      m.put("train_sample_rows", trainingSample.length);
       m.put(
           "scored_on",
           rows.length == test.rows() ? "all test rows" : "a uniform sample of the test rows");
@@ -521,6 +539,53 @@ public final class TrainVolumeModel {
 
   private static float[] slice(float[] a, int n) {
     return n == a.length ? a : java.util.Arrays.copyOf(a, n);
+  }
+
+  /**
+   * The indices of {@code keys} in ascending key order. Sorts (high 43 key bits, 21-bit index)
+   * packed into one long, then settles the rare runs with equal high bits by the full key.
+   */
+  static int[] keyOrder(long[] keys) {
+    int n = keys.length;
+    int[] order = new int[n];
+    if (n > 1 << 21) {
+      Integer[] boxed = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        boxed[i] = i;
+      }
+      java.util.Arrays.sort(boxed, (a, b) -> Long.compare(keys[a], keys[b]));
+      for (int i = 0; i < n; i++) {
+        order[i] = boxed[i];
+      }
+      return order;
+    }
+    long low = (1L << 21) - 1;
+    long[] packed = new long[n];
+    for (int i = 0; i < n; i++) {
+      packed[i] = (keys[i] & ~low) | i;
+    }
+    java.util.Arrays.sort(packed);
+    for (int i = 0; i < n; i++) {
+      order[i] = (int) (packed[i] & low);
+    }
+    for (int i = 0; i < n; ) {
+      int j = i + 1;
+      while (j < n && (packed[j] & ~low) == (packed[i] & ~low)) {
+        j++;
+      }
+      if (j - i > 1) {
+        Integer[] run = new Integer[j - i];
+        for (int r = i; r < j; r++) {
+          run[r - i] = order[r];
+        }
+        java.util.Arrays.sort(run, (a, b) -> Long.compare(keys[a], keys[b]));
+        for (int r = i; r < j; r++) {
+          order[r] = run[r - i];
+        }
+      }
+      i = j;
+    }
+    return order;
   }
 
   private static int[] permutation(int n, SplittableRandom random) {

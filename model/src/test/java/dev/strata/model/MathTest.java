@@ -47,7 +47,8 @@ class MathTest {
                 new long[] {100, 200, 300, 400});
     List<double[]> got = new ArrayList<>();
     Examples.Counts c =
-        Examples.scan(source, (day, vma, med, vol) -> got.add(new double[] {day, vma, med, vol}));
+        Examples.scan(
+            source, (key, day, vma, med, vol) -> got.add(new double[] {day, vma, med, vol}));
     // Row 0 has no previous row, row 1's previous features are null (warm-up).
     assertThat(c.rows).isEqualTo(4);
     assertThat(c.examples).isEqualTo(2);

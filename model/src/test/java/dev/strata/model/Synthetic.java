@@ -12,11 +12,18 @@ final class Synthetic implements FeatureSource {
   final int symbols;
   final int days;
   final long seed;
+  final boolean reversed;
 
   Synthetic(int symbols, int days, long seed) {
+    this(symbols, days, seed, false);
+  }
+
+  /** With {@code reversed}, the same series are handed over in the opposite order. */
+  Synthetic(int symbols, int days, long seed, boolean reversed) {
     this.symbols = symbols;
     this.days = days;
     this.seed = seed;
+    this.reversed = reversed;
   }
 
   static long expectedVolume(double volMovingAvg, double price) {
@@ -25,6 +32,16 @@ final class Synthetic implements FeatureSource {
 
   @Override
   public void scan(SeriesVisitor visitor) throws java.io.IOException {
+    if (reversed) {
+      java.util.List<Object[]> all = new java.util.ArrayList<>();
+      new Synthetic(symbols, days, seed, false)
+          .scan((sym, d, a, b, v) -> all.add(new Object[] {sym, d, a, b, v}));
+      for (int i = all.size() - 1; i >= 0; i--) {
+        Object[] r = all.get(i);
+        visitor.visit((String) r[0], (int[]) r[1], (double[]) r[2], (double[]) r[3], (long[]) r[4]);
+      }
+      return;
+    }
     Random random = new Random(seed);
     for (int s = 0; s < symbols; s++) {
       int[] day = new int[days];

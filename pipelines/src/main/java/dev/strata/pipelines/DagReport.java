@@ -33,7 +33,7 @@ final class DagReport {
   }
 
   /** The facts a stage's manifest holds, as lines for its box. */
-  static List<String> facts(JsonNode manifest, String state) {
+  static List<String> facts(JsonNode manifest, String state, String rejectedWord) {
     List<String> lines = new ArrayList<>();
     if (manifest == null || manifest.isMissingNode()) {
       lines.add("never run");
@@ -43,7 +43,8 @@ final class DagReport {
     lines.add(String.format("rows in  %,d", rows.path("in").asLong()));
     lines.add(
         String.format(
-            "out %,d · rejected %,d", rows.path("out").asLong(), rows.path("rejected").asLong()));
+            "out %,d · %s %,d",
+            rows.path("out").asLong(), rejectedWord, rows.path("rejected").asLong()));
     lines.add(
         String.format(
             "%.1f s on %s",

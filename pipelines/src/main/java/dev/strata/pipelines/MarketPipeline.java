@@ -149,7 +149,7 @@ public final class MarketPipeline {
         .withBatch(
             o.getBatchSize(), o.getLearningRate(), Math.max(d.bucketRows(), o.getBatchSize()))
         .withSeed(o.getSeed())
-        .withForest(o.getForestTrees(), o.getForestSampleRows(), o.getForestTestRows());
+        .withForest(o.getForestTrees(), o.getSampleRows(), o.getForestTestRows());
   }
 
   private static void writeDag(
@@ -174,7 +174,9 @@ public final class MarketPipeline {
           stage.equals(failed)
               ? "failed"
               : o == null ? (manifest == null ? "never" : "idle") : o.skipped ? "skipped" : "ran";
-      List<String> lines = DagReport.facts(manifest, state);
+      // train's "rejected" rows are rows without a previous-day feature: not errors.
+      List<String> lines =
+          DagReport.facts(manifest, state, TRAIN.equals(stage) ? "no example" : "rejected");
       if (TRAIN.equals(stage) && manifest != null) {
         JsonNode m = manifest.path("metrics");
         lines.add(
@@ -394,8 +396,7 @@ public final class MarketPipeline {
                   .withEpochs(config.maxEpochs(), config.patience())
                   .withBatch(config.batchSize(), config.learningRate(), config.bucketRows())
                   .withSeed(config.seed())
-                  .withForest(
-                      config.forestTrees(), config.forestSampleRows(), config.forestTestRows());
+                  .withForest(config.forestTrees(), config.sampleRows(), config.forestTestRows());
           TrainVolumeModel.Result r =
               TrainVolumeModel.run(here, new ParquetFeatureSource(featureFiles), runner.log());
           StageRunner.Counts c = new StageRunner.Counts();

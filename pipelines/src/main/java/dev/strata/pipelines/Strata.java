@@ -79,7 +79,7 @@ public final class Strata {
     out.println(
         "                   --input=DIR --output=DIR [--stages=ingest,features,train] [--force]");
     out.println(
-        "                   [--window=30|30d] [--epochs=12] [--seed=42] [--runner=FlinkRunner]");
+        "                   [--window=30|30d] [--epochs=10] [--seed=42] [--runner=FlinkRunner]");
     out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
     out.println();

@@ -1,10 +1,13 @@
 package dev.strata.pipelines;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.model.FeatureBatch;
+import dev.strata.model.VolumeModel;
 import dev.strata.pipelines.options.MarketOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -324,13 +327,7 @@ public class MarketPipelineTest {
     Path flinkOut = TMP.newFolder("flink").toPath();
     Map<String, StageRunner.Outcome> flink =
         runMarket(
-            SAMPLE,
-            flinkOut,
-            "--runner=FlinkRunner",
-            "--flinkMaster=[local]",
-            "--parallelism=2",
-            // train is not a Beam stage: it runs the same in-process on every runner
-            "--stages=ingest,features");
+            SAMPLE, flinkOut, "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
     assertFalse(flink.get("ingest").skipped);
     assertEquals("FlinkRunner", flink.get("features").manifest.get("runner").asText());
     for (String stage : new String[] {"raw", "features"}) {
@@ -347,6 +344,20 @@ public class MarketPipelineTest {
           0,
           scalar(
               "SELECT count(*) FROM (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + ")"));
+    }
+    // Flink shards the feature files differently; training samples and shuffles by row identity,
+    // so the model is the same one.
+    double[] vma = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 5e5, 5e5, 5e5};
+    double[] med = {10, 10, 10, 10, 10, 10, 0.5, 50, 500};
+    try (VolumeModel d = VolumeModel.load(directOut.resolve("model/model.bin"));
+        VolumeModel f = VolumeModel.load(flinkOut.resolve("model/model.bin"))) {
+      FeatureBatch grid = new FeatureBatch(vma, med);
+      assertArrayEquals(d.predict(grid), f.predict(grid));
+    }
+    JsonNode dm = StageRunner.JSON.readTree(directOut.resolve("model/metrics.json").toFile());
+    JsonNode fm = StageRunner.JSON.readTree(flinkOut.resolve("model/metrics.json").toFile());
+    for (String k : new String[] {"/model/mae", "/naive/mae", "/random_forest/mae"}) {
+      assertEquals(k, dm.at(k).asDouble(), fm.at(k).asDouble(), 1e-6 * dm.at(k).asDouble());
     }
   }
 }

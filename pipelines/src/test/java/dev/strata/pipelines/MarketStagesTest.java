@@ -38,7 +38,7 @@ public class MarketStagesTest {
 
   /** Fast training settings: the stage logic is under test here, not the model. */
   private static final String[] QUICK_TRAIN = {
-    "--epochs=2", "--patience=1", "--hidden=8", "--forestTrees=5", "--forestSampleRows=2000"
+    "--epochs=2", "--patience=1", "--hidden=8", "--forestTrees=5", "--sampleRows=2000"
   };
 
   private static Map<String, StageRunner.Outcome> run(Path in, Path out, String... extra)

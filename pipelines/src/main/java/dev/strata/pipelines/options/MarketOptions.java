@@ -46,31 +46,31 @@ public interface MarketOptions extends PipelineOptions {
   void setWindow(String value);
 
   @Description("Train: hidden layer sizes of the network, comma-separated. Example: --hidden=64,64")
-  @Default.String("64,64")
+  @Default.String("32,32")
   String getHidden();
 
   void setHidden(String value);
 
   @Description("Train: upper bound on epochs (passes over the training split).")
-  @Default.Integer(12)
+  @Default.Integer(10)
   int getEpochs();
 
   void setEpochs(int value);
 
   @Description("Train: stop after this many epochs without a better validation loss.")
-  @Default.Integer(3)
+  @Default.Integer(2)
   int getPatience();
 
   void setPatience(int value);
 
   @Description("Train: examples per gradient step.")
-  @Default.Integer(1024)
+  @Default.Integer(2048)
   int getBatchSize();
 
   void setBatchSize(int value);
 
-  @Description("Train: Adam's learning rate.")
-  @Default.Double(0.002)
+  @Description("Train: Adam's learning rate in the first epoch; it halves every epoch.")
+  @Default.Double(0.005)
   double getLearningRate();
 
   void setLearningRate(double value);
@@ -88,11 +88,12 @@ public interface MarketOptions extends PipelineOptions {
   void setForestTrees(int value);
 
   @Description(
-      "Train: training rows (uniform sample of the training split) the forest learns from.")
+      "Train: size of the uniform sample of the training split that the input scaling is measured"
+          + " on and the random forest learns from.")
   @Default.Integer(100_000)
-  int getForestSampleRows();
+  int getSampleRows();
 
-  void setForestSampleRows(int value);
+  void setSampleRows(int value);
 
   @Description(
       "Train: test rows (uniform sample) the forest is scored on, next to the model and the naive"
