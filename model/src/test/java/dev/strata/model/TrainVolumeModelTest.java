@@ -22,8 +22,8 @@ class TrainVolumeModelTest {
   static TrainConfig config(Path output) {
     return TrainConfig.defaults(output, output.resolveSibling(output.getFileName() + "-work"))
         .withHidden(16, 16)
-        .withEpochs(8, 3)
-        .withBatch(256, 5e-3, 4_000)
+        .withEpochs(10, 3)
+        .withBatch(64, 1e-2, 4_000)
         .withForest(20, 2_000, 0);
   }
 
