@@ -30,6 +30,13 @@ public final class FeatureSpec {
   /** Number of model inputs. */
   public static final int SIZE = NAMES.size();
 
+  /**
+   * The largest value accepted for each input, in {@link #NAMES} order: 10¹¹ shares a day (the
+   * busiest real days are below 10¹⁰) and a price of 10⁷ (the dearest real share is below 10⁶).
+   * Larger values are input errors, not extrapolation targets. Every input must also be ≥ 0.
+   */
+  public static final List<Double> MAXIMUM = List.of(1e11, 1e7);
+
   /** Version of the names, order and transform above; stored in {@code model.bin}. */
   public static final int VERSION = 1;
 

@@ -122,7 +122,15 @@ public final class VolumeModel implements AutoCloseable {
       throw new IOException(
           file + " is " + size + " bytes; a model.bin is at most " + MAX_FILE_BYTES);
     }
-    byte[] all = Files.readAllBytes(file);
+    return load(Files.readAllBytes(file), file.toString());
+  }
+
+  /**
+   * Reads and checks a {@code model.bin} already in memory ({@code source} names it in errors): for
+   * callers that also hash or keep the exact bytes they loaded.
+   */
+  public static VolumeModel load(byte[] all, String source) throws IOException {
+    String file = source;
     ByteBuffer buf = ByteBuffer.wrap(all);
     try {
       byte[] magic = new byte[MAGIC.length];
@@ -173,7 +181,7 @@ public final class VolumeModel implements AutoCloseable {
     }
   }
 
-  private static int checkedLength(int n, ByteBuffer buf, Path file) throws IOException {
+  private static int checkedLength(int n, ByteBuffer buf, String file) throws IOException {
     if (n < 0 || n > buf.remaining()) {
       throw new IOException(file + " is corrupt or truncated (bad section length " + n + ")");
     }

@@ -8,25 +8,25 @@ import java.util.Random;
  * vol_moving_avg}) is off by a factor of 3 on every row; a model that learns the price effect is
  * within about 5 %.
  */
-final class Synthetic implements FeatureSource {
+public final class Synthetic implements FeatureSource {
   final int symbols;
   final int days;
   final long seed;
   final boolean reversed;
 
-  Synthetic(int symbols, int days, long seed) {
+  public Synthetic(int symbols, int days, long seed) {
     this(symbols, days, seed, false);
   }
 
   /** With {@code reversed}, the same series are handed over in the opposite order. */
-  Synthetic(int symbols, int days, long seed, boolean reversed) {
+  public Synthetic(int symbols, int days, long seed, boolean reversed) {
     this.symbols = symbols;
     this.days = days;
     this.seed = seed;
     this.reversed = reversed;
   }
 
-  static long expectedVolume(double volMovingAvg, double price) {
+  public static long expectedVolume(double volMovingAvg, double price) {
     return Math.round(volMovingAvg * (price > 50 ? 3.0 : 1.0 / 3.0));
   }
 
