@@ -1,8 +1,8 @@
 package dev.strata.api;
 
-import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
 import dev.strata.model.FeatureBatch;
+import dev.strata.model.VolumePredictor;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +21,7 @@ final class Predictions {
   private final ConcurrentLinkedQueue<Owned> pool = new ConcurrentLinkedQueue<>();
 
   /** A predictor and the model generation it belongs to. */
-  private record Owned(long generation, Predictor<FeatureBatch, long[]> predictor) {}
+  private record Owned(long generation, VolumePredictor predictor) {}
 
   Predictions(ModelRegistry registry) {
     this.registry = registry;

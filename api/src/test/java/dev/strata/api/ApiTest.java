@@ -102,6 +102,32 @@ class ApiTest {
   }
 
   @Test
+  void concurrentGetsAreAnsweredTogetherYetEachWithItsOwnVolume() throws Exception {
+    // Requests that arrive in the same turn of an event loop share one forward pass; each must
+    // still get the answer for its own query, equal to predicting it alone.
+    int n = 600;
+    List<io.vertx.core.Future<HttpResponse<Buffer>>> inFlight = new java.util.ArrayList<>();
+    double[] vma = new double[n];
+    double[] med = new double[n];
+    for (int i = 0; i < n; i++) {
+      vma[i] = 500 + 1234.5 * i;
+      med[i] = 0.5 + (i % 97);
+      inFlight.add(
+          client
+              .get("/predict?vol_moving_avg=" + vma[i] + "&adj_close_rolling_med=" + med[i])
+              .putHeader("accept", i % 2 == 0 ? "application/json" : "text/plain")
+              .send());
+    }
+    for (int i = 0; i < n; i++) {
+      HttpResponse<Buffer> r = inFlight.get(i).await(30, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      long got =
+          i % 2 == 0 ? r.bodyAsJsonObject().getLong("volume") : Long.parseLong(r.bodyAsString());
+      assertThat(got).as("request %d", i).isEqualTo(expected(vma[i], med[i]));
+    }
+  }
+
+  @Test
   void getPredictAnswersPlainTextWhenAsked() throws Exception {
     HttpResponse<Buffer> r =
         client

@@ -3,7 +3,6 @@ package dev.strata.model;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -424,7 +423,7 @@ public final class TrainVolumeModel {
       KeyedSample forestTest = new KeyedSample(forestRows, config.seed() + 3);
       double[] data = new double[EVAL_CHUNK * 3];
       long[] keys = new long[EVAL_CHUNK];
-      try (Predictor<FeatureBatch, long[]> predictor = model.newPredictor()) {
+      try (VolumePredictor predictor = model.newPredictor()) {
         for (long from = 0; from < testRows; from += EVAL_CHUNK) {
           int m = (int) Math.min(EVAL_CHUNK, testRows - from);
           test.read(from, m, data, keys);

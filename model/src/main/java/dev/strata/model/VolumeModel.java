@@ -2,7 +2,6 @@ package dev.strata.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -236,13 +235,13 @@ public final class VolumeModel implements AutoCloseable {
   }
 
   /** A new predictor; not thread-safe, close it after use. */
-  public Predictor<FeatureBatch, long[]> newPredictor() {
-    return model.newPredictor(new VolumeTranslator(scaling));
+  public VolumePredictor newPredictor() {
+    return new VolumePredictor(model.newPredictor(new VolumeTranslator(scaling)));
   }
 
   /** Predicts a batch with a short-lived predictor (convenient, not the fast path). */
   public long[] predict(FeatureBatch batch) throws TranslateException {
-    try (Predictor<FeatureBatch, long[]> p = newPredictor()) {
+    try (VolumePredictor p = newPredictor()) {
       return p.predict(batch);
     }
   }

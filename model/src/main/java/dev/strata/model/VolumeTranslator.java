@@ -7,9 +7,10 @@ import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 
 /**
- * Turns a {@link FeatureBatch} into the network's standardised {@code (n, 2)} input and its {@code
- * (n, 1)} output back into whole volumes, with the {@link Scaling} stored in {@code model.bin}. A
- * batch is one forward pass, so a caller with many rows sends them together.
+ * Turns a {@link FeatureBatch} of at most {@link VolumePredictor#CHUNK} rows into the network's
+ * standardised input, always {@code (CHUNK, 2)} (zero rows pad it; see {@link VolumePredictor} for
+ * why the shape is fixed), and the first {@code n} outputs back into whole volumes, with the {@link
+ * Scaling} stored in {@code model.bin}.
  */
 final class VolumeTranslator implements NoBatchifyTranslator<FeatureBatch, long[]> {
   private final Scaling scaling;
@@ -21,7 +22,11 @@ final class VolumeTranslator implements NoBatchifyTranslator<FeatureBatch, long[
   @Override
   public NDList processInput(TranslatorContext ctx, FeatureBatch batch) {
     int n = batch.size();
-    float[] x = new float[n * FeatureSpec.SIZE];
+    if (n > VolumePredictor.CHUNK) {
+      throw new IllegalArgumentException(
+          n + " rows in one pass; VolumePredictor splits batches into " + VolumePredictor.CHUNK);
+    }
+    float[] x = new float[VolumePredictor.CHUNK * FeatureSpec.SIZE];
     for (int i = 0; i < n; i++) {
       double a = batch.volMovingAvg()[i];
       double b = batch.adjCloseRollingMed()[i];
@@ -32,15 +37,18 @@ final class VolumeTranslator implements NoBatchifyTranslator<FeatureBatch, long[
       x[2 * i] = scaling.input(0, a);
       x[2 * i + 1] = scaling.input(1, b);
     }
-    return new NDList(ctx.getNDManager().create(x, new Shape(n, FeatureSpec.SIZE)));
+    ctx.setAttachment("rows", n);
+    return new NDList(
+        ctx.getNDManager().create(x, new Shape(VolumePredictor.CHUNK, FeatureSpec.SIZE)));
   }
 
   @Override
   public long[] processOutput(TranslatorContext ctx, NDList list) {
     NDArray out = list.singletonOrThrow();
     float[] z = out.toFloatArray();
-    long[] volumes = new long[z.length];
-    for (int i = 0; i < z.length; i++) {
+    int n = (Integer) ctx.getAttachment("rows");
+    long[] volumes = new long[n];
+    for (int i = 0; i < n; i++) {
       volumes[i] = scaling.volume(z[i]);
     }
     return volumes;

@@ -59,6 +59,33 @@ class VolumeModelTest {
   }
 
   @Test
+  void aRowsVolumeDoesNotDependOnTheBatchItIsIn() throws Exception {
+    java.util.Random r = new java.util.Random(5);
+    int n = 3_000;
+    double[] vma = new double[n];
+    double[] med = new double[n];
+    for (int i = 0; i < n; i++) {
+      vma[i] = Math.exp(20 * r.nextDouble());
+      med[i] = Math.exp(10 * r.nextDouble() - 3);
+    }
+    try (VolumeModel m = VolumeModel.load(file);
+        VolumePredictor p = m.newPredictor()) {
+      long[] all = p.predict(new FeatureBatch(vma, med));
+      for (int i = 0; i < n; i += 7) {
+        assertThat(p.predict(FeatureBatch.of(vma[i], med[i]))[0]).as("row %d", i).isEqualTo(all[i]);
+      }
+      for (int size : new int[] {2, 5, 63, 65, 200}) {
+        long[] part =
+            p.predict(
+                new FeatureBatch(
+                    Arrays.copyOfRange(vma, 11, 11 + size),
+                    Arrays.copyOfRange(med, 11, 11 + size)));
+        assertThat(part).containsExactly(Arrays.copyOfRange(all, 11, 11 + size));
+      }
+    }
+  }
+
+  @Test
   void refusesACorruptFile() throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length / 2] ^= 0x40;
