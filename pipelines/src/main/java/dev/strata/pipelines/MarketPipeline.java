@@ -201,20 +201,25 @@ public final class MarketPipeline {
   }
 
   static List<String> parseStages(String text) {
+    return parseStages(text, STAGES);
+  }
+
+  /** The stages named in {@code text} (comma-separated), checked against {@code known}. */
+  static List<String> parseStages(String text, List<String> known) {
     List<String> stages = new ArrayList<>();
     for (String s : text.split(",")) {
       String t = s.trim();
       if (t.isEmpty()) {
         continue;
       }
-      if (!STAGES.contains(t)) {
+      if (!known.contains(t)) {
         throw new IllegalArgumentException(
-            "--stages must name stages from " + STAGES + ", but had '" + t + "'");
+            "--stages must name stages from " + known + ", but had '" + t + "'");
       }
       stages.add(t);
     }
     if (stages.isEmpty()) {
-      throw new IllegalArgumentException("--stages must name at least one of " + STAGES);
+      throw new IllegalArgumentException("--stages must name at least one of " + known);
     }
     return stages;
   }

@@ -58,6 +58,10 @@ public final class StageRunner {
     long rowsIn;
     long rowsOut;
     long rowsRejected;
+
+    /** Rows dropped on purpose and counted, not written anywhere (e.g. exact duplicates). */
+    long rowsDropped;
+
     final Map<String, Long> rejectedByReason = new TreeMap<>();
     final Map<String, Long> counters = new TreeMap<>();
     final Map<String, Object> extra = new TreeMap<>();
@@ -74,6 +78,12 @@ public final class StageRunner {
   public JsonNode lastManifest(String stage) throws IOException {
     Path m = dataDir(stage).resolve(MANIFEST);
     return Files.isRegularFile(m) ? JSON.readTree(m.toFile()) : null;
+  }
+
+  /** A stage body that also writes sibling output directories ({@code <output>/<name>/}). */
+  @FunctionalInterface
+  public interface MultiBody {
+    Counts run(Path dataDir, Path rejectedDir, Map<String, Path> extraDirs) throws Exception;
   }
 
   /** The outcome of {@link #run}: the manifest that is now in place. */
@@ -107,6 +117,21 @@ public final class StageRunner {
   }
 
   public Outcome run(String stage, List<Path> inputs, Map<String, String> options, Body body)
+      throws Exception {
+    return run(stage, inputs, options, List.of(), (d, r, extra) -> body.run(d, r));
+  }
+
+  /**
+   * Like {@link #run(String, List, Map, Body)}, for a stage that also owns the sibling directories
+   * {@code extraDirs}: they are written in {@code .inprogress} directories too and swapped into
+   * place with the stage's own, before its manifest.
+   */
+  public Outcome run(
+      String stage,
+      List<Path> inputs,
+      Map<String, String> options,
+      List<String> extraDirs,
+      MultiBody body)
       throws Exception {
     ArrayNode inputList = JSON.createArrayNode();
     List<Path> sorted = new ArrayList<>(inputs);
@@ -146,17 +171,28 @@ public final class StageRunner {
     Path tmpRejected = outputRoot.resolve("_rejected").resolve("." + stage + ".inprogress-" + run);
     Files.createDirectories(tmpData);
     Files.createDirectories(tmpRejected);
+    Map<String, Path> tmpExtra = new TreeMap<>();
+    for (String name : extraDirs) {
+      Path t = outputRoot.resolve("." + name + ".inprogress-" + run);
+      Files.createDirectories(t);
+      tmpExtra.put(name, t);
+    }
     Instant start = Instant.now();
     log.printf("[%s] running on %d input files (%,d bytes)%n", stage, sorted.size(), inputBytes);
     Counts counts;
     try {
-      counts = body.run(tmpData, tmpRejected);
-      if (counts.rowsIn != counts.rowsOut + counts.rowsRejected) {
+      counts = body.run(tmpData, tmpRejected, tmpExtra);
+      if (counts.rowsIn != counts.rowsOut + counts.rowsRejected + counts.rowsDropped) {
         throw new IllegalStateException(
             String.format(
-                "[%s] row accounting does not balance: %,d in != %,d out + %,d rejected; output kept"
-                    + " in %s for inspection",
-                stage, counts.rowsIn, counts.rowsOut, counts.rowsRejected, tmpData));
+                "[%s] row accounting does not balance: %,d in != %,d out + %,d rejected + %,d"
+                    + " dropped; output kept in %s for inspection",
+                stage,
+                counts.rowsIn,
+                counts.rowsOut,
+                counts.rowsRejected,
+                counts.rowsDropped,
+                tmpData));
       }
     } catch (Exception | Error e) {
       log.printf("[%s] FAILED: %s%n", stage, e);
@@ -165,6 +201,9 @@ public final class StageRunner {
     Instant end = Instant.now();
     removeEmptyTempDirs(tmpData);
     removeEmptyTempDirs(tmpRejected);
+    for (Path t : tmpExtra.values()) {
+      removeEmptyTempDirs(t);
+    }
 
     ObjectNode m = JSON.createObjectNode();
     m.put("stage", stage);
@@ -181,6 +220,7 @@ public final class StageRunner {
     rows.put("in", counts.rowsIn);
     rows.put("out", counts.rowsOut);
     rows.put("rejected", counts.rowsRejected);
+    rows.put("dropped", counts.rowsDropped);
     ObjectNode by = rows.putObject("rejected_by_reason");
     counts.rejectedByReason.forEach(by::put);
     ObjectNode ctr = m.putObject("counters");
@@ -193,16 +233,20 @@ public final class StageRunner {
     // Swap into place: invalidate the old manifest first, manifest of the new run last.
     Files.deleteIfExists(manifestPath);
     replaceDirectory(tmpRejected, finalRejected);
+    for (Map.Entry<String, Path> e : tmpExtra.entrySet()) {
+      replaceDirectory(e.getValue(), outputRoot.resolve(e.getKey()));
+    }
     JSON.writeValue(tmpData.resolve(MANIFEST).toFile(), m);
     replaceDirectory(tmpData, finalData);
 
     log.printf(
-        "[%s] %,d rows in -> %,d out + %,d rejected%s in %.1f s [%s]%n",
+        "[%s] %,d rows in -> %,d out + %,d rejected%s%s in %.1f s [%s]%n",
         stage,
         counts.rowsIn,
         counts.rowsOut,
         counts.rowsRejected,
         counts.rejectedByReason.isEmpty() ? "" : " " + counts.rejectedByReason,
+        counts.rowsDropped == 0 ? "" : String.format(" + %,d dropped", counts.rowsDropped),
         Duration.between(start, end).toMillis() / 1000.0,
         counts.runner);
     return new Outcome(false, m);

@@ -3,6 +3,7 @@ package dev.strata.pipelines;
 import dev.strata.pipelines.market.MarketGenerator;
 import dev.strata.pipelines.options.GenerateMarketOptions;
 import dev.strata.pipelines.options.MarketOptions;
+import dev.strata.pipelines.options.SensorsOptions;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -44,6 +45,15 @@ public final class Strata {
         MarketPipeline.run(
             PipelineOptionsFactory.fromArgs(rest).withValidation().as(MarketOptions.class), out);
         return 0;
+      case "sensors":
+        if (help) {
+          PipelineOptionsFactory.printHelp(out, SensorsOptions.class);
+          return 0;
+        }
+        PipelineOptionsFactory.register(SensorsOptions.class);
+        SensorsPipeline.run(
+            PipelineOptionsFactory.fromArgs(rest).withValidation().as(SensorsOptions.class), out);
+        return 0;
       case "generate-market":
         if (help) {
           PipelineOptionsFactory.printHelp(out, GenerateMarketOptions.class);
@@ -80,6 +90,11 @@ public final class Strata {
         "                   --input=DIR --output=DIR [--stages=ingest,features,train] [--force]");
     out.println(
         "                   [--window=30|30d] [--epochs=10] [--seed=42] [--runner=FlinkRunner]");
+    out.println(
+        "  sensors          clean robot readings (stage clean), align each run on a time grid");
+    out.println("                   with kinematics and statistics (stage runs)");
+    out.println(
+        "                   --input=FILE_OR_GLOB --output=DIR [--gridStep=10ms] [--maxGap=auto]");
     out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
     out.println();

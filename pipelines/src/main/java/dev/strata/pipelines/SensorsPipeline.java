@@ -1,0 +1,254 @@
+package dev.strata.pipelines;
+
+import dev.strata.pipelines.options.SensorsOptions;
+import dev.strata.transforms.common.WriteFailures;
+import dev.strata.transforms.robot.AlignRuns;
+import dev.strata.transforms.robot.AlignSpec;
+import dev.strata.transforms.robot.CleanReadings;
+import dev.strata.transforms.robot.ParseReadingFiles;
+import dev.strata.transforms.robot.ReadingRules;
+import dev.strata.transforms.robot.RunTable;
+import dev.strata.transforms.robot.SpikeDetector;
+import dev.strata.transforms.robot.WriteRobotParquet;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/**
+ * The robot sensor job: clean → runs.
+ *
+ * <pre>
+ * readings (Parquet/CSV, long) ─ ParseReadingFiles ─ CleanReadings ─▶ clean/        (stage "clean")
+ *                                      └──────────────┴─▶ _rejected/clean/
+ * clean/*.parquet ─ ParseReadingFiles ─ AlignRuns ─┬─▶ runs/run_uuid=&lt;id&gt;/   (stage "runs")
+ *                                                   └─▶ run_stats/
+ * </pre>
+ *
+ * <p>Stages run through {@link StageRunner} like the market job's: skipped when inputs and options
+ * are unchanged, written atomically with a manifest, rows accounted for (clean: rows read = rows
+ * kept + rejected + exact duplicates dropped).
+ */
+public final class SensorsPipeline {
+  public static final String CLEAN = "clean";
+  public static final String RUNS = "runs";
+  public static final String RUN_STATS = "run_stats";
+  public static final List<String> STAGES = List.of(CLEAN, RUNS);
+
+  private SensorsPipeline() {}
+
+  public static Map<String, StageRunner.Outcome> run(SensorsOptions options, PrintStream log)
+      throws Exception {
+    FileSystems.setDefaultPipelineOptions(options);
+    Path output = Path.of(options.getOutput());
+    List<String> stages = MarketPipeline.parseStages(options.getStages(), STAGES);
+    StageRunner runner = new StageRunner(output, options.getForce(), log);
+    Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
+    if (stages.contains(CLEAN)) {
+      outcomes.put(CLEAN, clean(options, runner));
+    }
+    if (stages.contains(RUNS)) {
+      outcomes.put(RUNS, runs(options, runner));
+    }
+    log.printf(
+        "runs:    %s%nstats:   %s%n",
+        output.resolve(RUNS).resolve("run_uuid=*"), output.resolve(RUN_STATS));
+    return outcomes;
+  }
+
+  static ReadingRules rules(SensorsOptions o) {
+    double[] p = ReadingRules.parseRange(o.getPositionBounds(), "--positionBounds");
+    double[] f = ReadingRules.parseRange(o.getForceBounds(), "--forceBounds");
+    return new ReadingRules(p[0], p[1], f[0], f[1]);
+  }
+
+  static AlignSpec alignSpec(SensorsOptions o) {
+    long step = AlignSpec.parseDuration(o.getGridStep(), "--gridStep");
+    long gap =
+        "auto".equalsIgnoreCase(o.getMaxGap().trim())
+            ? 0
+            : AlignSpec.parseDuration(o.getMaxGap(), "--maxGap");
+    return new AlignSpec(step, gap);
+  }
+
+  /** The input files a glob (or a single path) matches, sorted. */
+  static List<Path> inputFiles(String pattern) throws IOException {
+    List<Path> files = new ArrayList<>();
+    MatchResult m = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
+    if (m.status() == MatchResult.Status.OK) {
+      for (MatchResult.Metadata md : m.metadata()) {
+        files.add(Path.of(md.resourceId().toString()));
+      }
+    }
+    files.sort(null);
+    return files;
+  }
+
+  // ------------------------------------------------------------------ stage clean
+
+  static StageRunner.Outcome clean(SensorsOptions options, StageRunner runner) throws Exception {
+    String input = options.getInput();
+    List<Path> files = inputFiles(input);
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("--input " + input + " matches no file");
+    }
+    ReadingRules rules = rules(options);
+    SpikeDetector spikes = new SpikeDetector(options.getSpikeWindow(), options.getSpikeThreshold());
+    Map<String, String> stageOptions = new TreeMap<>();
+    stageOptions.put("input", input);
+    stageOptions.put("positionBounds", options.getPositionBounds());
+    stageOptions.put("forceBounds", options.getForceBounds());
+    stageOptions.put("dropSpikes", Boolean.toString(options.getDropSpikes()));
+    stageOptions.put("spikeWindow", Integer.toString(options.getSpikeWindow()));
+    stageOptions.put("spikeThreshold", Double.toString(options.getSpikeThreshold()));
+    return runner.run(
+        CLEAN,
+        files,
+        stageOptions,
+        (dataDir, rejectedDir) -> {
+          Pipeline p = Pipeline.create(options);
+          buildClean(
+              p,
+              input,
+              rules,
+              spikes,
+              options.getDropSpikes(),
+              dataDir.toString(),
+              rejectedDir.toString());
+          MarketPipeline.writePipelineDot(p, dataDir);
+          MetricQueryResults metrics = MarketPipeline.runToCompletion(p);
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.runner = options.getRunner().getSimpleName();
+          c.rowsIn = MarketPipeline.counter(metrics, "ParseReadingFiles", "rowsRead");
+          c.rowsOut = MarketPipeline.parquetRows(dataDir);
+          c.rowsRejected = MarketPipeline.countRejected(rejectedDir, c.rejectedByReason);
+          c.rowsDropped = MarketPipeline.counter(metrics, "CleanReadings", "duplicatesDropped");
+          c.counters.put("files", MarketPipeline.counter(metrics, "ParseReadingFiles", "files"));
+          for (String name :
+              new String[] {"duplicatesDropped", "conflictingRejected", "spikesFlagged"}) {
+            c.counters.put(name, MarketPipeline.counter(metrics, "CleanReadings", name));
+          }
+          return c;
+        });
+  }
+
+  /** Wires stage clean: readings matching {@code input} to cleaned Parquet in {@code dataDir}. */
+  public static void buildClean(
+      Pipeline p,
+      String input,
+      ReadingRules rules,
+      SpikeDetector spikes,
+      boolean dropSpikes,
+      String dataDir,
+      String rejectedDir) {
+    PCollectionTuple parsed =
+        p.apply(
+                "MatchReadings",
+                FileIO.match()
+                    .filepattern(input)
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("OpenReadings", FileIO.readMatches())
+            .apply("ParseReadingFiles", ParseReadingFiles.with(rules));
+    PCollectionTuple cleaned =
+        parsed
+            .get(ParseReadingFiles.SERIES)
+            .apply("CleanReadings", CleanReadings.of(spikes, dropSpikes));
+    cleaned.get(CleanReadings.CLEAN).apply("WriteClean", WriteRobotParquet.clean(dataDir));
+    org.apache.beam.sdk.values.PCollectionList.of(parsed.get(ParseReadingFiles.FAILURES))
+        .and(cleaned.get(CleanReadings.FAILURES))
+        .apply("AllRejects", org.apache.beam.sdk.transforms.Flatten.pCollections())
+        .apply("WriteRejected", WriteFailures.to(rejectedDir));
+  }
+
+  // ------------------------------------------------------------------ stage runs
+
+  static StageRunner.Outcome runs(SensorsOptions options, StageRunner runner) throws Exception {
+    Path cleanDir = runner.dataDir(CLEAN);
+    if (!Files.isRegularFile(cleanDir.resolve(StageRunner.MANIFEST))) {
+      throw new IllegalStateException(
+          "stage runs needs the output of stage clean in "
+              + cleanDir
+              + ", which has no manifest: run --stages=clean,runs first");
+    }
+    List<Path> cleanFiles = MarketPipeline.list(cleanDir, ".parquet");
+    AlignSpec spec = alignSpec(options);
+    Map<String, String> stageOptions = new TreeMap<>();
+    stageOptions.put("gridStep", options.getGridStep());
+    stageOptions.put("maxGap", options.getMaxGap());
+    return runner.run(
+        RUNS,
+        cleanFiles,
+        stageOptions,
+        List.of(RUN_STATS),
+        (dataDir, rejectedDir, extra) -> {
+          Pipeline p = Pipeline.create(options);
+          buildRuns(
+              p,
+              cleanDir.toAbsolutePath() + "/*.parquet",
+              spec,
+              dataDir.toString(),
+              extra.get(RUN_STATS).toString(),
+              rejectedDir.toString());
+          MarketPipeline.writePipelineDot(p, dataDir);
+          MetricQueryResults metrics = MarketPipeline.runToCompletion(p);
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.runner = options.getRunner().getSimpleName();
+          // Every clean reading is consumed by its run's alignment.
+          c.rowsIn = MarketPipeline.parquetRows(cleanDir);
+          c.rowsOut = MarketPipeline.counter(metrics, "ParseReadingFiles", "rowsAccepted");
+          c.rowsRejected = MarketPipeline.countRejected(rejectedDir, c.rejectedByReason);
+          for (String name :
+              new String[] {"runs", "gridPoints", "gridPointsDropped", "runsMissingSignals"}) {
+            c.counters.put(name, MarketPipeline.counter(metrics, "AlignRuns", name));
+          }
+          long written = 0;
+          try (Stream<Path> dirs = Files.list(dataDir)) {
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+              written += MarketPipeline.parquetRows(d);
+            }
+          }
+          if (written != c.counters.get("gridPoints")) {
+            throw new IllegalStateException(
+                "aligned " + c.counters.get("gridPoints") + " grid points but wrote " + written);
+          }
+          return c;
+        });
+  }
+
+  /** Wires stage runs: cleaned readings to per-run tables and their statistics. */
+  public static void buildRuns(
+      Pipeline p,
+      String cleanGlob,
+      AlignSpec spec,
+      String runsDir,
+      String statsDir,
+      String rejectedDir) {
+    PCollectionTuple parsed =
+        p.apply(
+                "MatchClean",
+                FileIO.match()
+                    .filepattern(cleanGlob)
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("OpenClean", FileIO.readMatches())
+            .apply("ReadClean", ParseReadingFiles.with(ReadingRules.unbounded()));
+    PCollection<RunTable> runs =
+        parsed.get(ParseReadingFiles.SERIES).apply("AlignRuns", AlignRuns.with(spec));
+    runs.apply("WriteRuns", WriteRobotParquet.runs(runsDir));
+    runs.apply("WriteRunStatistics", WriteRobotParquet.stats(statsDir));
+    parsed.get(ParseReadingFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+  }
+}

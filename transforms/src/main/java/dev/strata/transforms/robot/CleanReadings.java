@@ -1,0 +1,199 @@
+package dev.strata.transforms.robot;
+
+import dev.strata.transforms.common.Failure;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Merges each (run, signal)'s readings from all files, sorts them by time and cleans them.
+ *
+ * <ul>
+ *   <li>Exact duplicates (same run, signal, time and value) are dropped but one, and counted
+ *       ({@code duplicatesDropped}).
+ *   <li>Conflicting duplicates (same run, signal and time, different values) are all rejected
+ *       ({@code conflicting_duplicate}): there is no telling which one is right.
+ *   <li>Isolated spikes ({@link SpikeDetector}) are flagged ({@code spikesFlagged}), kept with
+ *       quality {@code spike} by default, or rejected ({@code spike}) with {@code dropSpikes}.
+ * </ul>
+ *
+ * Produces on {@link #CLEAN} one {@link SignalSeries} per (run, signal), sorted with unique times,
+ * and on {@link #FAILURES} the rejected readings with their file, line and reason. Readings in =
+ * clean + rejected + duplicates dropped. Bounded input; one group per (run, signal).
+ */
+public final class CleanReadings extends PTransform<PCollection<SignalSeries>, PCollectionTuple> {
+  public static final TupleTag<SignalSeries> CLEAN = new TupleTag<SignalSeries>() {};
+  public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+  static final String STEP = "CleanReadings";
+
+  private final SpikeDetector spikes;
+  private final boolean dropSpikes;
+
+  private CleanReadings(SpikeDetector spikes, boolean dropSpikes) {
+    this.spikes = spikes;
+    this.dropSpikes = dropSpikes;
+  }
+
+  public static CleanReadings of(SpikeDetector spikes, boolean dropSpikes) {
+    return new CleanReadings(spikes, dropSpikes);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<SignalSeries> series) {
+    PCollectionTuple out =
+        series
+            .apply(
+                "KeyByRunAndSignal",
+                WithKeys.of((SignalSeries s) -> s.runUuid() + '\u0000' + s.signal().name())
+                    .withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SignalSeries.class)))
+            .apply("GroupBySignal", GroupByKey.create())
+            .apply(
+                "Clean",
+                ParDo.of(new CleanFn(spikes, dropSpikes))
+                    .withOutputTags(CLEAN, TupleTagList.of(FAILURES)));
+    out.get(CLEAN).setCoder(SerializableCoder.of(SignalSeries.class));
+    return out;
+  }
+
+  /** Sorts one (run, signal)'s pieces by time, keeping file order among equal times. */
+  static SignalSeries sorted(Iterable<SignalSeries> pieces) {
+    List<SignalSeries> list = new ArrayList<>();
+    pieces.forEach(list::add);
+    // the order of pieces from different files is whatever the runner delivers: fix it
+    list.sort(
+        Comparator.comparing((SignalSeries s) -> s.source(0)).thenComparingLong(s -> s.line(0)));
+    SignalSeries all = SignalSeries.concat(list);
+    Integer[] idx = new Integer[all.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    java.util.Arrays.sort(idx, Comparator.comparingLong(all::time));
+    int[] order = new int[idx.length];
+    boolean sortedAlready = true;
+    for (int i = 0; i < idx.length; i++) {
+      order[i] = idx[i];
+      sortedAlready &= order[i] == i;
+    }
+    return sortedAlready ? all : all.select(order);
+  }
+
+  static final class CleanFn extends DoFn<KV<String, Iterable<SignalSeries>>, SignalSeries> {
+    private final SpikeDetector spikes;
+    private final boolean dropSpikes;
+    private final Counter duplicates = Metrics.counter(CleanReadings.class, "duplicatesDropped");
+    private final Counter conflicts = Metrics.counter(CleanReadings.class, "conflictingRejected");
+    private final Counter flagged = Metrics.counter(CleanReadings.class, "spikesFlagged");
+    private final Counter kept = Metrics.counter(CleanReadings.class, "readingsKept");
+
+    CleanFn(SpikeDetector spikes, boolean dropSpikes) {
+      this.spikes = spikes;
+      this.dropSpikes = dropSpikes;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<SignalSeries>> group, MultiOutputReceiver out) {
+      SignalSeries s = sorted(group.getValue());
+      int n = s.size();
+      int[] keep = new int[n];
+      int k = 0;
+      for (int i = 0; i < n; ) {
+        int j = i + 1;
+        boolean conflict = false;
+        while (j < n && s.time(j) == s.time(i)) {
+          conflict |= Double.compare(s.value(j), s.value(i)) != 0;
+          j++;
+        }
+        if (conflict) {
+          for (int r = i; r < j; r++) {
+            out.get(FAILURES)
+                .output(
+                    failure(
+                        s,
+                        r,
+                        "conflicting_duplicate",
+                        (j - i)
+                            + " readings of "
+                            + s.signal().column()
+                            + " at the same time disagree"));
+          }
+          conflicts.inc(j - i);
+        } else {
+          keep[k++] = i;
+          duplicates.inc(j - i - 1);
+        }
+        i = j;
+      }
+      SignalSeries unique = s.select(java.util.Arrays.copyOf(keep, k));
+      double[] v = new double[k];
+      for (int i = 0; i < k; i++) {
+        v[i] = unique.value(i);
+      }
+      boolean[] spike = spikes.flag(v);
+      int nSpikes = 0;
+      for (boolean b : spike) {
+        if (b) {
+          nSpikes++;
+        }
+      }
+      flagged.inc(nSpikes);
+      SignalSeries result = unique.withSpikes(spike);
+      if (dropSpikes && nSpikes > 0) {
+        int[] rest = new int[k - nSpikes];
+        int r = 0;
+        for (int i = 0; i < k; i++) {
+          if (spike[i]) {
+            out.get(FAILURES)
+                .output(
+                    failure(
+                        result,
+                        i,
+                        "spike",
+                        "isolated spike dropped (value " + result.value(i) + ")"));
+          } else {
+            rest[r++] = i;
+          }
+        }
+        result = result.select(rest).withSpikes(new boolean[rest.length]);
+      }
+      kept.inc(result.size());
+      if (result.size() > 0) {
+        out.get(CLEAN).output(result);
+      }
+    }
+
+    private static Failure failure(SignalSeries s, int i, String reason, String message) {
+      return Failure.of(
+          STEP,
+          s.source(i),
+          s.line(i),
+          reason,
+          message,
+          "run_uuid="
+              + s.runUuid()
+              + " "
+              + s.signal().column()
+              + " time_ns="
+              + s.time(i)
+              + " value="
+              + s.value(i));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.strata.transforms.robot;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.StringJoiner;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
+
+/**
+ * One row per run: {@code run_uuid}, {@code start_time} and {@code stop_time} (its first and last
+ * reading of any signal), {@code runtime_s}, {@code distance_1_mm} and {@code distance_2_mm} (path
+ * length of each robot's tool: the sum of straight segments between consecutive grid points, never
+ * across a dropped point; null for a robot without all three encoder axes), {@code
+ * total_distance_mm} (their sum over the robots that have one), readings per signal ({@code
+ * samples_fx_1 …}), {@code missing_signals} (comma-separated, empty if none), {@code
+ * max_force_1_n}, {@code max_force_2_n}, {@code mean_speed_*_mm_s}, {@code max_speed_*_mm_s}, the
+ * grid points kept and dropped, and the readings flagged as spikes.
+ */
+public final class RunStatistics implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public static final MessageType SCHEMA = schema();
+
+  public final String runUuid;
+  public final long startNanos;
+  public final long stopNanos;
+  public final double runtimeSeconds;
+  public final double[] distanceMm = new double[2];
+  public final double totalDistanceMm;
+  public final long[] samples;
+  public final String missingSignals;
+  public final double[] maxForce = new double[2];
+  public final double[] meanSpeed = new double[2];
+  public final double[] maxSpeed = new double[2];
+  public final long gridPoints;
+  public final long gridPointsDropped;
+  public final long spikes;
+
+  private RunStatistics(RunTable t) {
+    runUuid = t.runUuid();
+    startNanos = t.firstReading();
+    stopNanos = t.lastReading();
+    runtimeSeconds = (stopNanos - startNanos) / 1e9;
+    samples = t.samples();
+    StringJoiner m = new StringJoiner(",");
+    for (Signal s : t.missing()) {
+      m.add(s.column());
+    }
+    missingSignals = m.toString();
+    gridPoints = t.size();
+    gridPointsDropped = t.pointsDropped();
+    spikes = t.spikes();
+    double total = Double.NaN;
+    for (int r = 0; r < 2; r++) {
+      distanceMm[r] = distance(t, r + 1);
+      if (!Double.isNaN(distanceMm[r])) {
+        total = Double.isNaN(total) ? distanceMm[r] : total + distanceMm[r];
+      }
+      double[] f = t.column("f" + (r + 1));
+      double[] v = t.column("v" + (r + 1));
+      maxForce[r] = max(f);
+      maxSpeed[r] = max(v);
+      meanSpeed[r] = mean(v);
+    }
+    totalDistanceMm = total;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RunStatistics r
+        && runUuid.equals(r.runUuid)
+        && startNanos == r.startNanos
+        && stopNanos == r.stopNanos
+        && java.util.Arrays.equals(distanceMm, r.distanceMm)
+        && java.util.Arrays.equals(samples, r.samples)
+        && java.util.Arrays.equals(maxForce, r.maxForce)
+        && java.util.Arrays.equals(meanSpeed, r.meanSpeed)
+        && java.util.Arrays.equals(maxSpeed, r.maxSpeed)
+        && missingSignals.equals(r.missingSignals)
+        && gridPoints == r.gridPoints
+        && gridPointsDropped == r.gridPointsDropped
+        && spikes == r.spikes;
+  }
+
+  @Override
+  public int hashCode() {
+    return runUuid.hashCode();
+  }
+
+  public static RunStatistics of(RunTable t) {
+    return new RunStatistics(t);
+  }
+
+  static double distance(RunTable t, int robot) {
+    double[] x = t.column("x_" + robot);
+    double[] y = t.column("y_" + robot);
+    double[] z = t.column("z_" + robot);
+    if (x == null || y == null || z == null) {
+      return Double.NaN;
+    }
+    double d = 0;
+    for (int i = 1; i < t.size(); i++) {
+      if (t.time(i) - t.time(i - 1) == t.stepNanos()) {
+        double dx = x[i] - x[i - 1];
+        double dy = y[i] - y[i - 1];
+        double dz = z[i] - z[i - 1];
+        d += Math.sqrt(dx * dx + dy * dy + dz * dz);
+      }
+    }
+    return d;
+  }
+
+  private static double max(double[] c) {
+    if (c == null) {
+      return Double.NaN;
+    }
+    double m = Double.NaN;
+    for (double x : c) {
+      if (!Double.isNaN(x) && (Double.isNaN(m) || x > m)) {
+        m = x;
+      }
+    }
+    return m;
+  }
+
+  private static double mean(double[] c) {
+    if (c == null) {
+      return Double.NaN;
+    }
+    double s = 0;
+    long n = 0;
+    for (double x : c) {
+      if (!Double.isNaN(x)) {
+        s += x;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : s / n;
+  }
+
+  private static MessageType schema() {
+    Types.MessageTypeBuilder b = Types.buildMessage();
+    b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("run_uuid");
+    for (String c : new String[] {"start_time", "stop_time"}) {
+      b.required(PrimitiveTypeName.INT64)
+          .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.NANOS))
+          .named(c);
+    }
+    b.required(PrimitiveTypeName.DOUBLE).named("runtime_s");
+    b.optional(PrimitiveTypeName.DOUBLE).named("distance_1_mm");
+    b.optional(PrimitiveTypeName.DOUBLE).named("distance_2_mm");
+    b.optional(PrimitiveTypeName.DOUBLE).named("total_distance_mm");
+    for (Signal s : Signal.ALL) {
+      b.required(PrimitiveTypeName.INT64).named("samples_" + s.column());
+    }
+    b.required(PrimitiveTypeName.BINARY)
+        .as(LogicalTypeAnnotation.stringType())
+        .named("missing_signals");
+    for (int r = 1; r <= 2; r++) {
+      b.optional(PrimitiveTypeName.DOUBLE).named("max_force_" + r + "_n");
+    }
+    for (int r = 1; r <= 2; r++) {
+      b.optional(PrimitiveTypeName.DOUBLE).named("mean_speed_" + r + "_mm_s");
+      b.optional(PrimitiveTypeName.DOUBLE).named("max_speed_" + r + "_mm_s");
+    }
+    b.required(PrimitiveTypeName.INT64).named("grid_points");
+    b.required(PrimitiveTypeName.INT64).named("grid_points_dropped");
+    b.required(PrimitiveTypeName.INT64).named("spikes_flagged");
+    return b.named("run_stats");
+  }
+
+  public void write(ParquetWriter<Group> w) throws IOException {
+    Group g = new SimpleGroupFactory(SCHEMA).newGroup();
+    g.add("run_uuid", runUuid);
+    g.add("start_time", startNanos);
+    g.add("stop_time", stopNanos);
+    g.add("runtime_s", runtimeSeconds);
+    optional(g, "distance_1_mm", distanceMm[0]);
+    optional(g, "distance_2_mm", distanceMm[1]);
+    optional(g, "total_distance_mm", totalDistanceMm);
+    for (Signal s : Signal.ALL) {
+      g.add("samples_" + s.column(), samples[s.ordinal()]);
+    }
+    g.add("missing_signals", missingSignals);
+    for (int r = 0; r < 2; r++) {
+      optional(g, "max_force_" + (r + 1) + "_n", maxForce[r]);
+    }
+    for (int r = 0; r < 2; r++) {
+      optional(g, "mean_speed_" + (r + 1) + "_mm_s", meanSpeed[r]);
+      optional(g, "max_speed_" + (r + 1) + "_mm_s", maxSpeed[r]);
+    }
+    g.add("grid_points", gridPoints);
+    g.add("grid_points_dropped", gridPointsDropped);
+    g.add("spikes_flagged", spikes);
+    w.write(g);
+  }
+
+  private static void optional(Group g, String name, double v) {
+    if (!Double.isNaN(v)) {
+      g.add(name, v);
+    }
+  }
+}

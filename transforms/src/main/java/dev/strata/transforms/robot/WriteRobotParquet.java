@@ -1,0 +1,112 @@
+package dev.strata.transforms.robot;
+
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.schema.MessageType;
+
+/**
+ * The robot job's Parquet outputs through {@link FileIO}: {@link #clean} writes cleaned readings,
+ * {@link #runs} writes each run's table to {@code <dir>/run_uuid=<id>/part-00000-of-00001.parquet}
+ * (Hive-style partitions, readable with DuckDB's {@code hive_partitioning}), {@link #stats} writes
+ * all runs' statistics to one file. Files appear under their final names only when complete
+ * (FileIO's temp-then-rename).
+ */
+public final class WriteRobotParquet {
+  private WriteRobotParquet() {}
+
+  /** A FileIO sink of Groups for one schema; {@code Writer} turns an element into rows. */
+  private static final class GroupSink<T> implements FileIO.Sink<T> {
+    interface Rows<T> extends java.io.Serializable {
+      void write(ParquetWriter<Group> w, T element) throws IOException;
+    }
+
+    private final String schema;
+    private final Rows<T> rows;
+    private transient ParquetWriter<Group> writer;
+
+    GroupSink(MessageType schema, Rows<T> rows) {
+      this.schema = schema.toString();
+      this.rows = rows;
+    }
+
+    @Override
+    public void open(WritableByteChannel channel) throws IOException {
+      writer =
+          RobotParquet.writer(
+              channel, org.apache.parquet.schema.MessageTypeParser.parseMessageType(schema));
+    }
+
+    @Override
+    public void write(T element) throws IOException {
+      rows.write(writer, element);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      writer.close();
+    }
+  }
+
+  public static PTransform<PCollection<SignalSeries>, PDone> clean(String dir) {
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PCollection<SignalSeries> in) {
+        in.apply(
+            "WriteCleanParquet",
+            FileIO.<SignalSeries>write()
+                .via(new GroupSink<>(RobotParquet.CLEAN, RobotParquet::writeClean))
+                .to(dir)
+                .withNaming(FileIO.Write.defaultNaming("part", ".parquet")));
+        return PDone.in(in.getPipeline());
+      }
+    };
+  }
+
+  public static PTransform<PCollection<RunTable>, PDone> runs(String dir) {
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PCollection<RunTable> in) {
+        in.apply(
+            "WriteRunParquet",
+            FileIO.<String, RunTable>writeDynamic()
+                .by(RunTable::runUuid)
+                .withDestinationCoder(StringUtf8Coder.of())
+                .via(new GroupSink<>(RobotParquet.RUN, RobotParquet::writeRun))
+                .to(dir)
+                .withNaming(
+                    id -> FileIO.Write.defaultNaming("run_uuid=" + id + "/part", ".parquet"))
+                .withNumShards(1));
+        return PDone.in(in.getPipeline());
+      }
+    };
+  }
+
+  public static PTransform<PCollection<RunTable>, PDone> stats(String dir) {
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PCollection<RunTable> in) {
+        in.apply(
+                "ComputeRunStatistics",
+                MapElements.into(TypeDescriptor.of(RunStatistics.class)).via(RunStatistics::of))
+            .setCoder(org.apache.beam.sdk.coders.SerializableCoder.of(RunStatistics.class))
+            .apply(
+                "WriteStatsParquet",
+                FileIO.<RunStatistics>write()
+                    .via(new GroupSink<>(RunStatistics.SCHEMA, (w, s) -> s.write(w)))
+                    .to(dir)
+                    .withNaming(FileIO.Write.defaultNaming("part", ".parquet"))
+                    .withNumShards(1));
+        return PDone.in(in.getPipeline());
+      }
+    };
+  }
+}
