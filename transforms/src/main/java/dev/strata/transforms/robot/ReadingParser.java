@@ -25,8 +25,10 @@ import java.util.Map;
  *   <li>{@code robot_id}: 1 or 2 (as an integer, or a float with no fraction).
  *   <li>{@code run_uuid}: kept as an exact decimal string. A number (string, int64, unsigned int64
  *       or float64) becomes its exact integer digits: float64 {@code 1.2405186538561671E19} is
- *       {@code 12405186538561671168}, the value the file actually holds. Anything else (a real
- *       UUID) is kept as written.
+ *       {@code 12405186538561671168}, the value the file actually holds; text in exponent notation
+ *       is read as the float64 it prints (so CSV and Parquet of the same data agree); integer text
+ *       keeps all its digits ({@code 12405186538561671661}). Anything else (a real UUID) is kept as
+ *       written.
  *   <li>physical bounds ({@link ReadingRules}).
  * </ul>
  *
@@ -280,6 +282,14 @@ public final class ReadingParser {
       return t.length() > 1 ? t.replaceFirst("^0+(?=.)", "") : t;
     }
     try {
+      if (t.indexOf('e') >= 0 || t.indexOf('E') >= 0) {
+        // Exponent notation is how float64 ids are printed (pandas, DuckDB): take the digits of
+        // the double it denotes, so the same data read from CSV or from Parquet gets the same id.
+        double v = Double.parseDouble(t);
+        if (Double.isFinite(v)) {
+          return runIdOf(v);
+        }
+      }
       BigDecimal d = new BigDecimal(t);
       BigDecimal stripped = d.stripTrailingZeros();
       return stripped.scale() <= 0
