@@ -2,8 +2,10 @@ package dev.strata.pipelines;
 
 import dev.strata.pipelines.market.MarketGenerator;
 import dev.strata.pipelines.options.GenerateMarketOptions;
+import dev.strata.pipelines.options.GenerateSensorsOptions;
 import dev.strata.pipelines.options.MarketOptions;
 import dev.strata.pipelines.options.SensorsOptions;
+import dev.strata.pipelines.robot.SensorGenerator;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -54,6 +56,15 @@ public final class Strata {
         SensorsPipeline.run(
             PipelineOptionsFactory.fromArgs(rest).withValidation().as(SensorsOptions.class), out);
         return 0;
+      case "generate-sensors":
+        if (help) {
+          PipelineOptionsFactory.printHelp(out, GenerateSensorsOptions.class);
+          return 0;
+        }
+        SensorGenerator.run(
+            PipelineOptionsFactory.fromArgs(rest).withValidation().as(GenerateSensorsOptions.class),
+            out);
+        return 0;
       case "generate-market":
         if (help) {
           PipelineOptionsFactory.printHelp(out, GenerateMarketOptions.class);
@@ -97,6 +108,8 @@ public final class Strata {
         "                   --input=FILE_OR_GLOB --output=DIR [--gridStep=10ms] [--maxGap=auto]");
     out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
+    out.println("  generate-sensors write synthetic robot readings shaped like the real file");
+    out.println("                   --output=DIR [--scale=1.0] [--seed=N]");
     out.println();
     out.println(
         "`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
