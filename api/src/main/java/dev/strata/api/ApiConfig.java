@@ -13,6 +13,7 @@ import java.nio.file.Path;
  * @param maxRows most rows in one {@code POST /predict}
  * @param bodyLimit most bytes in a request body (413 beyond)
  * @param shutdownSeconds how long in-flight requests may take to finish on SIGTERM
+ * @param runs the robot job's output directory for {@code /runs}, or null
  */
 record ApiConfig(
     Path model,
@@ -22,7 +23,8 @@ record ApiConfig(
     long reloadMillis,
     int maxRows,
     long bodyLimit,
-    int shutdownSeconds) {
+    int shutdownSeconds,
+    Path runs) {
 
   static ApiConfig defaults(Path model) {
     return new ApiConfig(
@@ -33,24 +35,32 @@ record ApiConfig(
         1000,
         10_000,
         2L << 20,
-        10);
+        10,
+        null);
   }
 
   ApiConfig withPort(int p) {
     return new ApiConfig(
-        model, host, p, instances, reloadMillis, maxRows, bodyLimit, shutdownSeconds);
+        model, host, p, instances, reloadMillis, maxRows, bodyLimit, shutdownSeconds, runs);
   }
 
   ApiConfig withHost(String h) {
     return new ApiConfig(
-        model, h, port, instances, reloadMillis, maxRows, bodyLimit, shutdownSeconds);
+        model, h, port, instances, reloadMillis, maxRows, bodyLimit, shutdownSeconds, runs);
   }
 
   ApiConfig withInstances(int n) {
-    return new ApiConfig(model, host, port, n, reloadMillis, maxRows, bodyLimit, shutdownSeconds);
+    return new ApiConfig(
+        model, host, port, n, reloadMillis, maxRows, bodyLimit, shutdownSeconds, runs);
+  }
+
+  ApiConfig withRuns(Path dir) {
+    return new ApiConfig(
+        model, host, port, instances, reloadMillis, maxRows, bodyLimit, shutdownSeconds, dir);
   }
 
   ApiConfig withReloadMillis(long ms) {
-    return new ApiConfig(model, host, port, instances, ms, maxRows, bodyLimit, shutdownSeconds);
+    return new ApiConfig(
+        model, host, port, instances, ms, maxRows, bodyLimit, shutdownSeconds, runs);
   }
 }

@@ -73,6 +73,7 @@ public final class ApiMain {
     Integer port = null;
     Integer instances = null;
     Long reload = null;
+    Path runs = null;
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) {
         return null;
@@ -89,6 +90,7 @@ public final class ApiMain {
         case "port" -> port = intIn(name, value, 0, 65535);
         case "instances" -> instances = intIn(name, value, 1, 256);
         case "reload-ms" -> reload = (long) intIn(name, value, 50, 3_600_000);
+        case "runs" -> runs = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option --" + name);
       }
     }
@@ -111,6 +113,12 @@ public final class ApiMain {
     if (reload != null) {
       c = c.withReloadMillis(reload);
     }
+    if (runs != null) {
+      if (!Files.isDirectory(runs)) {
+        throw new IllegalArgumentException("--runs " + runs + " is not a directory");
+      }
+      c = c.withRuns(runs);
+    }
     return c;
   }
 
@@ -130,8 +138,10 @@ public final class ApiMain {
   private static void usage(PrintStream out) {
     out.println(
         "usage: java -jar api/target/strata-api.jar --model=PATH/model.bin [--port=8080]"
-            + " [--host=0.0.0.0] [--instances=<cores>] [--reload-ms=1000]");
+            + " [--host=0.0.0.0] [--instances=<cores>] [--reload-ms=1000] [--runs=SENSORS_OUT]");
     out.println("endpoints: GET /predict, POST /predict, /health, /ready, /model, /metrics,");
+    out.println(
+        "           /runs, /runs/{id}, /runs/{id}/samples, /runs/{id}/plot.png (with --runs),");
     out.println("           /openapi.yaml (the full description)");
   }
 

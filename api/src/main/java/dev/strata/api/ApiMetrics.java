@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ApiMetrics {
   static final Set<String> ROUTES =
-      Set.of("/predict", "/health", "/ready", "/model", "/metrics", "/openapi.yaml");
+      Set.of("/predict", "/health", "/ready", "/model", "/metrics", "/openapi.yaml", "/runs");
   private static final double[] BUCKETS = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
   };
@@ -57,7 +57,21 @@ final class ApiMetrics {
   }
 
   static String routeOf(String path) {
-    return ROUTES.contains(path) ? path : "other";
+    if (ROUTES.contains(path)) {
+      return path;
+    }
+    if (path.startsWith("/runs/")) {
+      String rest = path.substring(6);
+      int slash = rest.indexOf('/');
+      if (slash < 0) {
+        return "/runs/{run_uuid}";
+      }
+      String tail = rest.substring(slash);
+      if (tail.equals("/samples") || tail.equals("/plot.png")) {
+        return "/runs/{run_uuid}" + tail;
+      }
+    }
+    return "other";
   }
 
   void request(String route, String method, int status, long nanos) {

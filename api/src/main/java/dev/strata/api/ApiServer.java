@@ -19,6 +19,7 @@ public final class ApiServer {
   private final ApiMetrics metrics = new ApiMetrics();
   private final ModelRegistry registry;
   private final Predictions predictions;
+  private RunsService runs;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private String deployment;
 
@@ -38,10 +39,17 @@ public final class ApiServer {
           new IOException("cannot serve " + config.model() + ": " + e.getMessage(), e));
     }
     registry.watch(vertx, config.reloadMillis());
+    if (config.runs() != null) {
+      try {
+        runs = new RunsService(config.runs());
+      } catch (java.sql.SQLException e) {
+        return Future.failedFuture(e);
+      }
+    }
     String openApi = openApiText();
     return vertx
         .deployVerticle(
-            () -> new ApiVerticle(config, registry, predictions, metrics, stopping, openApi),
+            () -> new ApiVerticle(config, registry, predictions, metrics, stopping, openApi, runs),
             new DeploymentOptions().setInstances(config.instances()))
         .map(
             id -> {
@@ -62,6 +70,13 @@ public final class ApiServer {
         ignored -> {
           predictions.closeAll();
           registry.close();
+          if (runs != null) {
+            try {
+              runs.close();
+            } catch (java.sql.SQLException e) {
+              // closing an in-memory database cannot lose data
+            }
+          }
         });
   }
 

@@ -28,6 +28,7 @@ final class ApiVerticle extends VerticleBase {
   private final ApiMetrics metrics;
   private final AtomicBoolean stopping;
   private final String openApi;
+  private final RunsService runs;
   private PredictHandler predict;
   private HttpServer server;
 
@@ -37,13 +38,15 @@ final class ApiVerticle extends VerticleBase {
       Predictions predictions,
       ApiMetrics metrics,
       AtomicBoolean stopping,
-      String openApi) {
+      String openApi,
+      RunsService runs) {
     this.config = config;
     this.registry = registry;
     this.predictions = predictions;
     this.metrics = metrics;
     this.stopping = stopping;
     this.openApi = openApi;
+    this.runs = runs;
   }
 
   @Override
@@ -66,6 +69,24 @@ final class ApiVerticle extends VerticleBase {
     router.get("/model").handler(StatusHandlers.model(registry));
     router.get("/metrics").handler(StatusHandlers.metrics(metrics));
     router.get("/openapi.yaml").handler(StatusHandlers.openApi(openApi));
+    if (runs != null) {
+      RunsHandler h = new RunsHandler(vertx, runs);
+      router.get("/runs").handler(h.list());
+      router.get("/runs/:run_uuid").handler(h.one());
+      router
+          .get("/runs/:run_uuid/samples")
+          .produces("application/x-ndjson")
+          .produces("text/csv")
+          .handler(h.samples());
+      router.get("/runs/:run_uuid/plot.png").handler(h.plot());
+    } else {
+      router
+          .get("/runs*")
+          .handler(
+              ctx ->
+                  Responses.error(
+                      ctx, 404, "run data is not served: start with --runs=DIR", "path"));
+    }
     router.route().failureHandler(this::failure);
     router.errorHandler(
         404, ctx -> Responses.error(ctx, 404, "no such route: " + path(ctx), "path"));

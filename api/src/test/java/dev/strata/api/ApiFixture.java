@@ -50,6 +50,54 @@ final class ApiFixture {
     TrainVolumeModel.run(c, new Synthetic(30, 200, seed), System.out);
   }
 
+  private static Path runs;
+
+  /**
+   * A robot-job output written by DuckDB (not by our pipeline): two runs in {@code
+   * runs/run_uuid=<id>/} and their statistics in {@code run_stats/}. Run 12405186538561671661 has
+   * 1,000 rows at 10 ms: x_1 = 1000 + i, f1 = 50, and no robot-2 signals.
+   */
+  static synchronized Path runs() {
+    if (runs == null) {
+      try {
+        runs = Files.createTempDirectory("strata-api-runs");
+        Files.createDirectories(runs.resolve("runs/run_uuid=12405186538561671661"));
+        Files.createDirectories(runs.resolve("runs/run_uuid=7"));
+        Files.createDirectories(runs.resolve("run_stats"));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+            java.sql.Statement s = c.createStatement()) {
+          s.execute("SET TimeZone = 'UTC'");
+          s.execute(
+              "COPY (SELECT TIMESTAMPTZ '2022-11-23 20:40:00+00' + to_milliseconds(i * 10) AS time,"
+                  + " 1000.0 + i AS x_1, 500.0 AS y_1, NULL::DOUBLE AS x_2, NULL::DOUBLE AS y_2,"
+                  + " 50.0 AS f1, NULL::DOUBLE AS f2, 100.0 AS v1 FROM range(1000) t(i)) TO '"
+                  + runs.resolve("runs/run_uuid=12405186538561671661/part-00000-of-00001.parquet")
+                  + "'");
+          s.execute(
+              "COPY (SELECT TIMESTAMPTZ '2022-11-23 21:00:00+00' + to_milliseconds(i * 10) AS time,"
+                  + " 2.0 * i AS x_1 FROM range(10) t(i)) TO '"
+                  + runs.resolve("runs/run_uuid=7/part-00000-of-00001.parquet")
+                  + "'");
+          s.execute(
+              "COPY (SELECT * FROM (VALUES"
+                  + " ('12405186538561671661', TIMESTAMPTZ '2022-11-23 20:40:00+00',"
+                  + "  TIMESTAMPTZ '2022-11-23 20:40:09.99+00', 9.99, 999.0, NULL::DOUBLE,"
+                  + "  999.0, 'fx_2,fy_2,fz_2,x_2,y_2,z_2', 50.0, 1000),"
+                  + " ('7', TIMESTAMPTZ '2022-11-23 21:00:00+00',"
+                  + "  TIMESTAMPTZ '2022-11-23 21:00:00.09+00', 0.09, NULL, NULL, NULL,"
+                  + "  'fx_1,fx_2', NULL, 10))"
+                  + " t(run_uuid, start_time, stop_time, runtime_s, distance_1_mm, distance_2_mm,"
+                  + " total_distance_mm, missing_signals, max_force_1_n, grid_points)) TO '"
+                  + runs.resolve("run_stats/part-00000-of-00001.parquet")
+                  + "'");
+        }
+      } catch (IOException | java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return runs;
+  }
+
   static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

@@ -1,0 +1,201 @@
+package dev.strata.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Reads the robot job's output ({@code <runs>/run_stats/*.parquet} and {@code
+ * <runs>/runs/run_uuid=<id>/*.parquet}) with DuckDB, for {@code /runs}. Blocking: call from worker
+ * threads. One in-memory DuckDB database; each call takes its own connection to it.
+ */
+final class RunsService implements AutoCloseable {
+  /** Run ids are decimal strings or UUID-like text; anything else cannot name a directory. */
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+  private final Path root;
+  private final DuckDBConnection db;
+
+  RunsService(Path root) throws SQLException {
+    this.root = root.toAbsolutePath();
+    this.db = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
+  }
+
+  Path root() {
+    return root;
+  }
+
+  private String statsGlob() {
+    return sql(root.resolve("run_stats").toString()) + "/*.parquet";
+  }
+
+  private static String sql(String s) {
+    return s.replace("'", "''");
+  }
+
+  /** The directory of a run, or null if there is no such run. */
+  Path runDir(String id) {
+    if (!ID.matcher(id).matches() || id.startsWith(".")) {
+      return null;
+    }
+    Path dir = root.resolve("runs").resolve("run_uuid=" + id);
+    return Files.isDirectory(dir) ? dir : null;
+  }
+
+  JsonArray allStats() throws SQLException {
+    return query(null, false);
+  }
+
+  /** One run's statistics, or null. */
+  JsonObject stats(String id) throws SQLException {
+    if (runDir(id) == null) {
+      return null;
+    }
+    JsonArray rows = query(id, true);
+    return rows.isEmpty() ? null : rows.getJsonObject(0);
+  }
+
+  private JsonArray query(String id, boolean one) throws SQLException {
+    if (!Files.isDirectory(root.resolve("run_stats"))) {
+      return new JsonArray();
+    }
+    String q =
+        "SELECT * FROM read_parquet('"
+            + statsGlob()
+            + "')"
+            + (one ? " WHERE run_uuid = ?" : "")
+            + " ORDER BY start_time, run_uuid";
+    try (Connection c = db.duplicate();
+        PreparedStatement ps = c.prepareStatement(q)) {
+      if (one) {
+        ps.setString(1, id);
+      }
+      JsonArray out = new JsonArray();
+      try (ResultSet r = ps.executeQuery()) {
+        ResultSetMetaData md = r.getMetaData();
+        while (r.next()) {
+          JsonObject o = new JsonObject();
+          for (int i = 1; i <= md.getColumnCount(); i++) {
+            o.put(
+                md.getColumnName(i),
+                md.getColumnTypeName(i).startsWith("TIMESTAMP")
+                    ? instant(r, i)
+                    : value(r, i, md.getColumnType(i)));
+          }
+          out.add(o);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** A timestamp column as ISO-8601 UTC ({@code 2022-11-23T20:40:00.003Z}). */
+  private static String instant(ResultSet r, int i) throws SQLException {
+    OffsetDateTime t = r.getObject(i, OffsetDateTime.class);
+    return t == null ? null : t.toInstant().toString();
+  }
+
+  private static Object value(ResultSet r, int i, int type) throws SQLException {
+    Object v = r.getObject(i);
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof OffsetDateTime t) {
+      return t.toInstant().toString();
+    }
+    if (v instanceof java.sql.Timestamp t) {
+      return t.toInstant().toString();
+    }
+    return switch (type) {
+      case Types.DOUBLE, Types.FLOAT, Types.REAL, Types.DECIMAL -> r.getDouble(i);
+      case Types.BIGINT, Types.INTEGER, Types.SMALLINT, Types.TINYINT -> r.getLong(i);
+      case Types.BOOLEAN -> r.getBoolean(i);
+      default -> v.toString();
+    };
+  }
+
+  /** The columns of a run's table, in file order. */
+  List<String> columns(Path runDir) throws SQLException {
+    List<String> cols = new ArrayList<>();
+    try (Connection c = db.duplicate();
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "DESCRIBE SELECT * FROM read_parquet('"
+                    + sql(runDir.toString())
+                    + "/*.parquet', hive_partitioning = false)")) {
+      while (r.next()) {
+        cols.add(r.getString(1));
+      }
+    }
+    return cols;
+  }
+
+  /** Receives sample rows: time (ISO-8601) and the requested columns (null as null). */
+  interface RowSink {
+    void row(String time, Double[] values) throws IOException;
+  }
+
+  /** Streams a run's rows in time order to {@code sink}; returns the number of rows. */
+  long samples(Path runDir, List<String> columns, String from, String to, long limit, RowSink sink)
+      throws SQLException, IOException {
+    StringBuilder q = new StringBuilder("SELECT epoch_ns(time)");
+    for (String c : columns) {
+      q.append(", \"").append(c).append('"');
+    }
+    q.append(" FROM read_parquet('")
+        .append(sql(runDir.toString()))
+        .append("/*.parquet', hive_partitioning = false) WHERE true");
+    if (from != null) {
+      q.append(" AND time >= CAST(? AS TIMESTAMPTZ)");
+    }
+    if (to != null) {
+      q.append(" AND time <= CAST(? AS TIMESTAMPTZ)");
+    }
+    q.append(" ORDER BY time LIMIT ").append(limit);
+    long n = 0;
+    try (Connection c = db.duplicate();
+        PreparedStatement ps = c.prepareStatement(q.toString())) {
+      int p = 1;
+      if (from != null) {
+        ps.setString(p++, from);
+      }
+      if (to != null) {
+        ps.setString(p, to);
+      }
+      try (ResultSet r = ps.executeQuery()) {
+        Double[] values = new Double[columns.size()];
+        while (r.next()) {
+          long ns = r.getLong(1);
+          for (int i = 0; i < values.length; i++) {
+            double v = r.getDouble(i + 2);
+            values[i] = r.wasNull() ? null : v;
+          }
+          sink.row(java.time.Instant.ofEpochSecond(0, ns).toString(), values);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    db.close();
+  }
+}
