@@ -2,7 +2,7 @@
 # The robot sensor job at scale 1 (the real file's 1,546,591 rows) and scale 100 (154.7 M rows,
 # 400 runs), each as one process on embedded Flink:
 #
-#   bench/sensors.sh [SCALES...]       (default "1 100"; env WORK)
+#   bench/sensors.sh [SCALES...]       (default "1 100"; env WORK, JAVA_OPTS for the job's JVM)
 #
 # Generates the data once per scale (strata.jar generate-sensors), runs both stages with --force,
 # and prints wall time and peak RSS of the process, stage durations and rows, and the cost per
@@ -21,7 +21,8 @@ for s in $SCALES; do
     java -jar pipelines/target/strata.jar generate-sensors --output="$DATA" --scale="$s"
   fi
   t=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$t" java -jar pipelines/target/strata.jar sensors \
+  # shellcheck disable=SC2086
+  /usr/bin/time -f "%e %M" -o "$t" java ${JAVA_OPTS:-} -jar pipelines/target/strata.jar sensors \
     --input="$DATA/*.parquet" --output="$WORK/sensors-out-$s" --force @runner-configs/flink-local.args \
     | tee "$WORK/sensors-$s.log"
   read -r wall rss < "$t"; rm -f "$t"
