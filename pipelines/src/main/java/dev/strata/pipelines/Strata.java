@@ -3,9 +3,11 @@ package dev.strata.pipelines;
 import dev.strata.pipelines.market.MarketGenerator;
 import dev.strata.pipelines.options.GenerateMarketOptions;
 import dev.strata.pipelines.options.GenerateSensorsOptions;
+import dev.strata.pipelines.options.GenerateWarehouseOptions;
 import dev.strata.pipelines.options.MarketOptions;
 import dev.strata.pipelines.options.SensorsOptions;
 import dev.strata.pipelines.robot.SensorGenerator;
+import dev.strata.pipelines.warehouse.WarehouseGenerator;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -65,6 +67,17 @@ public final class Strata {
             PipelineOptionsFactory.fromArgs(rest).withValidation().as(GenerateSensorsOptions.class),
             out);
         return 0;
+      case "generate-warehouse":
+        if (help) {
+          PipelineOptionsFactory.printHelp(out, GenerateWarehouseOptions.class);
+          return 0;
+        }
+        WarehouseGenerator.run(
+            PipelineOptionsFactory.fromArgs(rest)
+                .withValidation()
+                .as(GenerateWarehouseOptions.class),
+            out);
+        return 0;
       case "generate-market":
         if (help) {
           PipelineOptionsFactory.printHelp(out, GenerateMarketOptions.class);
@@ -110,6 +123,8 @@ public final class Strata {
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
     out.println("  generate-sensors write synthetic robot readings shaped like the real file");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N]");
+    out.println("  generate-warehouse write the Data Wow generator's per-minute Parquet files");
+    out.println("                   --output=DIR [--files=43201] [--rows=1914] [--seed=N]");
     out.println();
     out.println(
         "`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");

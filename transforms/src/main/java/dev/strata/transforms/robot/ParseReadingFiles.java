@@ -77,6 +77,13 @@ public final class ParseReadingFiles
     }
   }
 
+  /**
+   * Readings held in memory per file before they are handed on: a file of any size is emitted in
+   * pieces of at most this many readings in all (about 60 MB), each piece one series per (run,
+   * signal); {@link CleanReadings} and {@link AlignRuns} merge the pieces.
+   */
+  static final int MAX_BUFFERED = 2_000_000;
+
   static final class ParseFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
     private final ReadingRules rules;
     private final Counter files = Metrics.counter(ParseReadingFiles.class, "files");
@@ -88,13 +95,38 @@ public final class ParseReadingFiles
       this.rules = rules;
     }
 
+    /** Hands on everything buffered, one series per (run, signal), and empties the buffers. */
+    private static void emit(
+        Map<String, Builder> builders,
+        Map<String, String[]> keys,
+        String source,
+        MultiOutputReceiver out) {
+      for (Map.Entry<String, Builder> e : builders.entrySet()) {
+        Builder b = e.getValue();
+        String[] k = keys.get(e.getKey());
+        out.get(SERIES)
+            .output(
+                new SignalSeries(
+                    k[0],
+                    Signal.valueOf(k[1]),
+                    java.util.Arrays.copyOf(b.t, b.n),
+                    java.util.Arrays.copyOf(b.v, b.n),
+                    new String[] {source},
+                    new int[b.n],
+                    java.util.Arrays.copyOf(b.line, b.n),
+                    b.anySpike ? java.util.Arrays.copyOf(b.spike, b.n) : null));
+      }
+      builders.clear();
+      keys.clear();
+    }
+
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
         throws IOException {
       String source = file.getMetadata().resourceId().toString();
       Map<String, Builder> builders = new java.util.LinkedHashMap<>();
       Map<String, String[]> keys = new HashMap<>();
-      long[] counts = new long[2];
+      long[] counts = new long[3];
       ReadingParser parser =
           new ReadingParser(
               rules,
@@ -112,6 +144,10 @@ public final class ParseReadingFiles
                   }
                   b.add(time, value, line, spike);
                   counts[0]++;
+                  if (++counts[2] >= MAX_BUFFERED) {
+                    emit(builders, keys, source, out);
+                    counts[2] = 0;
+                  }
                 }
 
                 @Override
@@ -135,22 +171,7 @@ public final class ParseReadingFiles
           rows = parser.parseCsv(file.readFullyAsBytes());
         }
       }
-      for (Map.Entry<String, Builder> e : builders.entrySet()) {
-        Builder b = e.getValue();
-        String[] k = keys.get(e.getKey());
-        long[] lines = java.util.Arrays.copyOf(b.line, b.n);
-        out.get(SERIES)
-            .output(
-                new SignalSeries(
-                    k[0],
-                    Signal.valueOf(k[1]),
-                    java.util.Arrays.copyOf(b.t, b.n),
-                    java.util.Arrays.copyOf(b.v, b.n),
-                    new String[] {source},
-                    new int[b.n],
-                    lines,
-                    b.anySpike ? java.util.Arrays.copyOf(b.spike, b.n) : null));
-      }
+      emit(builders, keys, source, out);
       files.inc();
       rowsRead.inc(rows);
       accepted.inc(counts[0]);
