@@ -3,7 +3,6 @@ package dev.strata.api;
 import dev.strata.model.DjlEnvironment;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -145,17 +144,8 @@ public final class ApiMain {
     out.println("           /openapi.yaml (the full description)");
   }
 
-  /** {@code djl-cache/} beside the jar, or {@code target/djl-cache} when run from classes. */
+  /** Where DJL unpacks PyTorch unless {@code DJL_CACHE_DIR} is set: beside the jar. */
   static Path defaultDjlCache() {
-    try {
-      Path code =
-          Path.of(ApiMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (Files.isRegularFile(code)) {
-        return code.toAbsolutePath().getParent().resolve("djl-cache");
-      }
-    } catch (URISyntaxException | SecurityException | NullPointerException e) {
-      // fall through
-    }
-    return Path.of("target", "djl-cache").toAbsolutePath();
+    return dev.strata.model.DjlEnvironment.cacheBesideJarOf(ApiMain.class);
   }
 }

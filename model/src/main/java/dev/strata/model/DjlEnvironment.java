@@ -29,6 +29,23 @@ public final class DjlEnvironment {
     setDefault("ai.djl.pytorch.num_interop_threads", "1");
   }
 
+  /**
+   * {@code djl-cache/} beside the jar that holds {@code anchor} (so {@code
+   * pipelines/target/djl-cache} for the built {@code strata.jar}), or {@code target/djl-cache} in
+   * the working directory when running from classes.
+   */
+  public static Path cacheBesideJarOf(Class<?> anchor) {
+    try {
+      Path code = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (java.nio.file.Files.isRegularFile(code)) {
+        return code.toAbsolutePath().getParent().resolve("djl-cache");
+      }
+    } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
+      // fall through to the working directory
+    }
+    return Path.of("target", "djl-cache").toAbsolutePath();
+  }
+
   private static void setDefault(String key, String value) {
     if (System.getProperty(key) == null && System.getenv(key) == null) {
       System.setProperty(key, value);

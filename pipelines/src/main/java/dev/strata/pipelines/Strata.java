@@ -9,8 +9,6 @@ import dev.strata.pipelines.options.SensorsOptions;
 import dev.strata.pipelines.robot.SensorGenerator;
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -130,21 +128,9 @@ public final class Strata {
         "`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
   }
 
-  /**
-   * Where DJL unpacks PyTorch unless {@code DJL_CACHE_DIR} is set: {@code djl-cache/} beside {@code
-   * strata.jar} (so {@code pipelines/target/djl-cache} for the built jar), or {@code
-   * target/djl-cache} when running from classes.
-   */
+  /** Where DJL unpacks PyTorch unless {@code DJL_CACHE_DIR} is set: beside the jar. */
   public static Path defaultDjlCache() {
-    try {
-      Path code = Path.of(Strata.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (Files.isRegularFile(code)) {
-        return code.toAbsolutePath().getParent().resolve("djl-cache");
-      }
-    } catch (URISyntaxException | SecurityException | NullPointerException e) {
-      // fall through to the working directory
-    }
-    return Path.of("target", "djl-cache").toAbsolutePath();
+    return dev.strata.model.DjlEnvironment.cacheBesideJarOf(Strata.class);
   }
 
   /** The project version baked into the jar, or "dev" when run from classes. */
