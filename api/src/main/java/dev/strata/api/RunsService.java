@@ -74,40 +74,53 @@ final class RunsService implements AutoCloseable {
     if (!Files.isDirectory(root.resolve("run_stats"))) {
       return new JsonArray();
     }
-    String q =
-        "SELECT * FROM read_parquet('"
-            + statsGlob()
-            + "')"
-            + (one ? " WHERE run_uuid = ?" : "")
-            + " ORDER BY start_time, run_uuid";
-    try (Connection c = db.duplicate();
-        PreparedStatement ps = c.prepareStatement(q)) {
-      if (one) {
-        ps.setString(1, id);
-      }
-      JsonArray out = new JsonArray();
-      try (ResultSet r = ps.executeQuery()) {
-        ResultSetMetaData md = r.getMetaData();
+    String from = "read_parquet('" + statsGlob() + "')";
+    try (Connection c = db.duplicate()) {
+      // Timestamps of any precision or zone flag (our files: ns, UTC) come back as epoch ns.
+      List<String> names = new ArrayList<>();
+      List<Boolean> isTime = new ArrayList<>();
+      try (Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + from)) {
         while (r.next()) {
-          JsonObject o = new JsonObject();
-          for (int i = 1; i <= md.getColumnCount(); i++) {
-            o.put(
-                md.getColumnName(i),
-                md.getColumnTypeName(i).startsWith("TIMESTAMP")
-                    ? instant(r, i)
-                    : value(r, i, md.getColumnType(i)));
-          }
-          out.add(o);
+          names.add(r.getString(1));
+          isTime.add(r.getString(2).startsWith("TIMESTAMP"));
         }
       }
-      return out;
+      StringBuilder select = new StringBuilder("SELECT ");
+      for (int i = 0; i < names.size(); i++) {
+        String q = "\"" + names.get(i).replace("\"", "\"\"") + "\"";
+        select.append(i > 0 ? ", " : "").append(isTime.get(i) ? "epoch_ns(" + q + ")" : q);
+      }
+      select
+          .append(" FROM ")
+          .append(from)
+          .append(one ? " WHERE run_uuid = ?" : "")
+          .append(names.contains("start_time") ? " ORDER BY start_time, run_uuid" : "");
+      try (PreparedStatement ps = c.prepareStatement(select.toString())) {
+        if (one) {
+          ps.setString(1, id);
+        }
+        JsonArray out = new JsonArray();
+        try (ResultSet r = ps.executeQuery()) {
+          ResultSetMetaData md = r.getMetaData();
+          while (r.next()) {
+            JsonObject o = new JsonObject();
+            for (int i = 1; i <= names.size(); i++) {
+              Object v;
+              if (isTime.get(i - 1)) {
+                long ns = r.getLong(i);
+                v = r.wasNull() ? null : java.time.Instant.ofEpochSecond(0, ns).toString();
+              } else {
+                v = value(r, i, md.getColumnType(i));
+              }
+              o.put(names.get(i - 1), v);
+            }
+            out.add(o);
+          }
+        }
+        return out;
+      }
     }
-  }
-
-  /** A timestamp column as ISO-8601 UTC ({@code 2022-11-23T20:40:00.003Z}). */
-  private static String instant(ResultSet r, int i) throws SQLException {
-    OffsetDateTime t = r.getObject(i, OffsetDateTime.class);
-    return t == null ? null : t.toInstant().toString();
   }
 
   private static Object value(ResultSet r, int i, int type) throws SQLException {
