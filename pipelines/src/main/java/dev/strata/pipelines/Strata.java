@@ -6,6 +6,7 @@ import dev.strata.pipelines.options.GenerateSensorsOptions;
 import dev.strata.pipelines.options.GenerateWarehouseOptions;
 import dev.strata.pipelines.options.MarketOptions;
 import dev.strata.pipelines.options.SensorsOptions;
+import dev.strata.pipelines.options.WarehouseOptions;
 import dev.strata.pipelines.robot.SensorGenerator;
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
 import java.io.PrintStream;
@@ -65,6 +66,15 @@ public final class Strata {
             PipelineOptionsFactory.fromArgs(rest).withValidation().as(GenerateSensorsOptions.class),
             out);
         return 0;
+      case "warehouse":
+        if (help) {
+          PipelineOptionsFactory.printHelp(out, WarehouseOptions.class);
+          return 0;
+        }
+        PipelineOptionsFactory.register(WarehouseOptions.class);
+        WarehousePipeline.run(
+            PipelineOptionsFactory.fromArgs(rest).withValidation().as(WarehouseOptions.class), out);
+        return 0;
       case "generate-warehouse":
         if (help) {
           PipelineOptionsFactory.printHelp(out, GenerateWarehouseOptions.class);
@@ -117,6 +127,10 @@ public final class Strata {
     out.println("                   with kinematics and statistics (stage runs)");
     out.println(
         "                   --input=FILE_OR_GLOB --output=DIR [--gridStep=10ms] [--maxGap=auto]");
+    out.println(
+        "  warehouse        load a directory of Parquet files into PostgreSQL, once per file");
+    out.println(
+        "                   --input=DIR --output=DIR [--jdbcUrl=...] [--table=dwh.data_sample]");
     out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
     out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
     out.println("  generate-sensors write synthetic robot readings shaped like the real file");

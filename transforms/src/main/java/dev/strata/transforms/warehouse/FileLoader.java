@@ -55,7 +55,8 @@ public final class FileLoader {
   }
 
   /** The outcome for one file. */
-  public record Result(String file, Status status, long rows, String reason) {}
+  public record Result(String file, Status status, long rows, String reason)
+      implements java.io.Serializable {}
 
   private final String table;
   private final String ledger;

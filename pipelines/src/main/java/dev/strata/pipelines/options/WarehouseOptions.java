@@ -1,0 +1,58 @@
+package dev.strata.pipelines.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Options of the warehouse job ({@code strata warehouse ...}). */
+public interface WarehouseOptions extends PipelineOptions {
+  @Description("Directory of Parquet files to load (names may contain spaces and colons).")
+  @Validation.Required
+  String getInput();
+
+  void setInput(String value);
+
+  @Description(
+      "Output directory: load/_manifest.json, _rejected/load/, and (by default) the embedded"
+          + " PostgreSQL's data in pgdata/.")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description(
+      "PostgreSQL to load into, e.g. jdbc:postgresql://host:5432/db. Without it an embedded"
+          + " PostgreSQL is started with its data under --pgData.")
+  String getJdbcUrl();
+
+  void setJdbcUrl(String value);
+
+  @Description("Database user.")
+  @Default.String("postgres")
+  String getUser();
+
+  void setUser(String value);
+
+  @Description("Database password (never logged); or set PGPASSWORD.")
+  String getPassword();
+
+  void setPassword(String value);
+
+  @Description("Target table, schema.table; created if missing with its ledger.")
+  @Default.String("dwh.data_sample")
+  String getTable();
+
+  void setTable(String value);
+
+  @Description("Data directory of the embedded PostgreSQL (default <output>/pgdata).")
+  String getPgData();
+
+  void setPgData(String value);
+
+  @Description("Leave the embedded PostgreSQL running after the load and print its URL.")
+  @Default.Boolean(false)
+  boolean getKeepRunning();
+
+  void setKeepRunning(boolean value);
+}
