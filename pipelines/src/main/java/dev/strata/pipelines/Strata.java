@@ -72,6 +72,13 @@ public final class Strata {
           return 0;
         }
         PipelineOptionsFactory.register(WarehouseOptions.class);
+        if (rest.length > 0 && rest[0].equals("verify")) {
+          return WarehousePipeline.verify(
+              PipelineOptionsFactory.fromArgs(Arrays.copyOfRange(rest, 1, rest.length))
+                  .withValidation()
+                  .as(WarehouseOptions.class),
+              out);
+        }
         WarehousePipeline.run(
             PipelineOptionsFactory.fromArgs(rest).withValidation().as(WarehouseOptions.class), out);
         return 0;

@@ -61,6 +61,19 @@ public final class WarehousePipeline {
       FileLoader loader = new FileLoader(o.getTable());
       try (Connection c = connect(target)) {
         loader.createTables(c);
+        if (o.getReplaceFrom() != null || o.getReplaceTo() != null) {
+          if (o.getReplaceFrom() == null || o.getReplaceTo() == null) {
+            throw new IllegalArgumentException("--replaceFrom and --replaceTo go together");
+          }
+          int n =
+              loader.forgetRange(
+                  c,
+                  java.time.LocalDateTime.parse(o.getReplaceFrom()),
+                  java.time.LocalDateTime.parse(o.getReplaceTo()));
+          log.printf(
+              "[%s] backfill %s .. %s: %,d files forgotten, reloading them%n",
+              LOAD, o.getReplaceFrom(), o.getReplaceTo(), n);
+        }
       }
       List<Path> files = MarketPipeline.list(input, ".parquet");
       Map<String, String> stageOptions = new TreeMap<>();
@@ -106,6 +119,12 @@ public final class WarehousePipeline {
               });
       try (Connection c = connect(target)) {
         loader.createIndexes(c);
+        if (o.getRole() != null) {
+          try (java.sql.Statement st = c.createStatement()) {
+            st.execute(loader.roleSql(o.getRole(), o.getRolePassword()));
+          }
+          log.printf("[%s] role %s can SELECT and INSERT in %s%n", LOAD, o.getRole(), o.getTable());
+        }
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       var ctr = outcome.manifest.path("counters");
@@ -120,11 +139,82 @@ public final class WarehousePipeline {
           ctr.path("rows").asLong(),
           secs,
           ctr.path("rows").asLong() / secs);
+      if (o.getRole() == null) {
+        log.printf(
+            "[%s] a least-privilege role for %s (apply with --role=NAME, or as a DBA):%n%s%n",
+            LOAD, o.getTable(), loader.roleSql("dwh_writer", null));
+      }
       if (embedded != null && o.getKeepRunning()) {
         log.printf("[%s] PostgreSQL keeps running at %s (Ctrl-C stops it)%n", LOAD, url);
         Thread.currentThread().join();
       }
       return Map.of(LOAD, outcome);
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  /**
+   * {@code strata warehouse verify}: compares the input files, the ledger and the table. Every file
+   * must be in the ledger with its current checksum, every ledger entry must have its file, and
+   * every loaded file must have exactly its row count in the table. Returns 0 when all agree, 1
+   * otherwise, listing each difference.
+   */
+  public static int verify(WarehouseOptions o, PrintStream log) throws Exception {
+    Path input = Path.of(o.getInput());
+    EmbeddedPostgres embedded = null;
+    String url = o.getJdbcUrl();
+    String user = o.getUser();
+    String password = o.getPassword() != null ? o.getPassword() : System.getenv("PGPASSWORD");
+    try {
+      if (url == null || url.isBlank()) {
+        Path data =
+            o.getPgData() != null ? Path.of(o.getPgData()) : Path.of(o.getOutput(), "pgdata");
+        embedded =
+            EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).start();
+        url = embedded.getJdbcUrl("postgres", "postgres");
+        user = "postgres";
+        password = null;
+      }
+      LoadToPostgres.Target target = new LoadToPostgres.Target(url, user, password, o.getTable());
+      FileLoader loader = new FileLoader(o.getTable());
+      java.util.List<String> problems = new java.util.ArrayList<>();
+      try (Connection c = connect(target)) {
+        java.util.Map<String, String[]> ledger = loader.ledger(c);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long rejected = 0;
+        for (Path f : MarketPipeline.list(input, ".parquet")) {
+          String name = f.getFileName().toString();
+          seen.add(name);
+          String[] entry = ledger.get(name);
+          String sha =
+              FileLoader.checksum(
+                  () ->
+                      java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ));
+          if (entry == null) {
+            problems.add(name + ": not in the ledger (not loaded)");
+          } else if (!entry[0].equals(sha)) {
+            problems.add(name + ": changed since it was loaded");
+          } else if ("rejected".equals(entry[1])) {
+            rejected++;
+          }
+        }
+        for (String name : ledger.keySet()) {
+          if (!seen.contains(name)) {
+            problems.add(name + ": in the ledger but no longer among the input files");
+          }
+        }
+        problems.addAll(loader.checkTable(c));
+        log.printf(
+            "[verify] %,d files, %,d ledger entries (%,d rejected files), %d differences%n",
+            seen.size(), ledger.size(), rejected, problems.size());
+      }
+      for (String p : problems.subList(0, Math.min(50, problems.size()))) {
+        log.println("  " + p);
+      }
+      return problems.isEmpty() ? 0 : 1;
     } finally {
       if (embedded != null) {
         embedded.close();

@@ -5,11 +5,18 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -22,11 +29,13 @@ import org.junit.rules.TemporaryFolder;
 public class WarehousePipelineTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  static JsonNode run(Path in, Path out) throws Exception {
+  static JsonNode run(Path in, Path out, String... extra) throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<String> args = new ArrayList<>(List.of("warehouse", "--input=" + in, "--output=" + out));
+    args.addAll(List.of(extra));
     int code =
         Strata.run(
-            new String[] {"warehouse", "--input=" + in, "--output=" + out},
+            args.toArray(new String[0]),
             new PrintStream(log, true, StandardCharsets.UTF_8),
             System.err);
     System.out.print(log.toString(StandardCharsets.UTF_8));
@@ -67,5 +76,105 @@ public class WarehousePipelineTest {
     assertEquals(2 * 50 + 70, third.at("/counters/rows").asLong());
     String rejects = Files.readString(out.resolve("_rejected/load/rejected-00000-of-00001.jsonl"));
     assertTrue(rejects, rejects.contains("2023-01-01 09:99:99.parquet"));
+  }
+
+  static long count(Connection c, String sql) throws Exception {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  static int verify(Path in, Path out, String url) throws Exception {
+    return Strata.run(
+        new String[] {
+          "warehouse", "verify", "--input=" + in, "--output=" + out, "--jdbcUrl=" + url
+        },
+        System.out,
+        System.err);
+  }
+
+  @Test
+  public void aLoadKilledMidwayAndRerunEndsExactThenABackfill() throws Exception {
+    Path in = tmp.newFolder("many").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(9);
+    int files = 400;
+    for (int k = 0; k < files; k++) {
+      g.write(in, k, 200);
+    }
+    try (EmbeddedPostgres pg =
+        EmbeddedPostgres.builder().setDataDirectory(tmp.newFolder("pg").toPath()).start()) {
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      Path out = tmp.newFolder("crash-out").toPath();
+      // A child process loads; it is killed (SIGKILL) once some files are in.
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process child =
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  Strata.class.getName(),
+                  "warehouse",
+                  "--input=" + in,
+                  "--output=" + out,
+                  "--jdbcUrl=" + url)
+              .redirectErrorStream(true)
+              .redirectOutput(tmp.newFile("child.log"))
+              .start();
+      long loadedAtKill = 0;
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (child.isAlive() && System.currentTimeMillis() < deadline) {
+          try {
+            loadedAtKill = count(c, "SELECT count(*) FROM dwh.load_ledger");
+          } catch (java.sql.SQLException notYet) {
+            loadedAtKill = 0; // the child has not created the tables yet
+          }
+          if (loadedAtKill >= 30) {
+            new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
+            break;
+          }
+          Thread.sleep(20);
+        }
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertTrue("killed mid-load, not after it: " + loadedAtKill, loadedAtKill < files);
+        // whatever committed is whole: every ledger file has exactly its rows
+        long ledgerRows = count(c, "SELECT coalesce(sum(rows), 0) FROM dwh.load_ledger");
+        assertEquals(ledgerRows, count(c, "SELECT count(*) FROM dwh.data_sample"));
+        assertTrue(ledgerRows % 200 == 0);
+      }
+      assertEquals(1, verify(in, out, url)); // files missing from the ledger: a difference
+      // rerun: exactly every row once
+      JsonNode rerun = run(in, out, "--jdbcUrl=" + url);
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        assertEquals((long) files * 200, count(c, "SELECT count(*) FROM dwh.data_sample"));
+        assertEquals(files, count(c, "SELECT count(*) FROM dwh.load_ledger"));
+        assertEquals(
+            files - rerun.at("/counters/loaded").asLong(),
+            rerun.at("/counters/unchanged").asLong());
+        // no file's rows twice: per file the table holds its 200 rows
+        assertEquals(
+            0,
+            count(
+                c,
+                "SELECT count(*) FROM (SELECT load_file_id FROM dwh.data_sample GROUP BY 1 HAVING count(*) <> 200) x"));
+      }
+      assertEquals(0, verify(in, out, url));
+      // backfill 00:02 .. 00:05: three files forgotten and loaded again, nothing else
+      JsonNode backfill =
+          run(
+              in,
+              out,
+              "--jdbcUrl=" + url,
+              "--replaceFrom=2023-01-01T00:02",
+              "--replaceTo=2023-01-01T00:05");
+      assertEquals(3, backfill.at("/counters/loaded").asLong());
+      assertEquals(files - 3, backfill.at("/counters/unchanged").asLong());
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        assertEquals((long) files * 200, count(c, "SELECT count(*) FROM dwh.data_sample"));
+      }
+      assertEquals(0, verify(in, out, url));
+    }
   }
 }

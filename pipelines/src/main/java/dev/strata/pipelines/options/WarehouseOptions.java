@@ -55,4 +55,28 @@ public interface WarehouseOptions extends PipelineOptions {
   boolean getKeepRunning();
 
   void setKeepRunning(boolean value);
+
+  @Description(
+      "Backfill: forget and reload every file that loaded rows with create_at from this time"
+          + " (inclusive, ISO local time, e.g. 2023-01-02T00:00) to --replaceTo (exclusive).")
+  String getReplaceFrom();
+
+  void setReplaceFrom(String value);
+
+  @Description("End of the backfill range (exclusive), with --replaceFrom.")
+  String getReplaceTo();
+
+  void setReplaceTo(String value);
+
+  @Description(
+      "Create (if missing) a least-privilege role that can only SELECT and INSERT in the table's"
+          + " schema, using this run's (admin) connection. Without it the SQL is only printed.")
+  String getRole();
+
+  void setRole(String value);
+
+  @Description("Password of --role (never logged).")
+  String getRolePassword();
+
+  void setRolePassword(String value);
 }

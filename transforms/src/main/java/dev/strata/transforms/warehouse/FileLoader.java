@@ -91,6 +91,104 @@ public final class FileLoader {
     }
   }
 
+  /**
+   * Forgets every file that loaded rows with {@code create_at} in {@code [from, to)}: their rows
+   * and ledger entries go, in one transaction, so that the next load takes them again (a backfill).
+   * Returns the number of files forgotten.
+   */
+  public int forgetRange(Connection c, LocalDateTime from, LocalDateTime to) throws SQLException {
+    c.setAutoCommit(false);
+    try (PreparedStatement ids =
+            c.prepareStatement(
+                "CREATE TEMP TABLE forget ON COMMIT DROP AS SELECT DISTINCT load_file_id AS id FROM "
+                    + table
+                    + " WHERE create_at >= ? AND create_at < ?");
+        Statement s = c.createStatement()) {
+      ids.setObject(1, from);
+      ids.setObject(2, to);
+      ids.execute();
+      s.executeUpdate("DELETE FROM " + table + " WHERE load_file_id IN (SELECT id FROM forget)");
+      int n =
+          s.executeUpdate("DELETE FROM " + ledger + " WHERE file_id IN (SELECT id FROM forget)");
+      c.commit();
+      return n;
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  /**
+   * SQL for a least-privilege role that can only read and add rows in this schema: {@code USAGE} on
+   * the schema, {@code SELECT, INSERT} on its tables (now and later), and the ledger's sequence.
+   * Replacing a changed file or a backfill deletes rows, which this role cannot: run those as the
+   * schema's owner.
+   */
+  public String roleSql(String role, String password) {
+    if (!role.matches("[a-z_][a-z0-9_]*")) {
+      throw new IllegalArgumentException("a role name is lower-case letters, digits, _: " + role);
+    }
+    String schema = table.substring(0, table.indexOf('.'));
+    String pw = password == null ? "" : " PASSWORD '" + password.replace("'", "''") + "'";
+    return String.join(
+        "\n",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN",
+        "  CREATE ROLE " + role + " LOGIN" + pw + "; END IF; END $$;",
+        "GRANT USAGE ON SCHEMA " + schema + " TO " + role + ";",
+        "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA " + schema + " TO " + role + ";",
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + role + ";",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA "
+            + schema
+            + " GRANT SELECT, INSERT ON TABLES TO "
+            + role
+            + ";");
+  }
+
+  /**
+   * Compares the ledger with the table: for every loaded file the table holds exactly its ledger
+   * row count, and no row belongs to a file the ledger does not know. Returns the differences
+   * (empty when consistent).
+   */
+  public List<String> checkTable(Connection c) throws SQLException {
+    List<String> problems = new java.util.ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT coalesce(l.file_name, '<no ledger row: file_id ' || t.id || '>'),"
+                    + " coalesce(l.rows, 0), coalesce(t.n, 0) FROM (SELECT load_file_id AS id,"
+                    + " count(*) AS n FROM "
+                    + table
+                    + " GROUP BY 1) t FULL JOIN (SELECT * FROM "
+                    + ledger
+                    + " WHERE status = 'loaded') l ON l.file_id = t.id"
+                    + " WHERE coalesce(l.rows, 0) <> coalesce(t.n, 0)")) {
+      while (r.next()) {
+        problems.add(
+            r.getString(1) + ": ledger says " + r.getLong(2) + " rows, table has " + r.getLong(3));
+      }
+    }
+    return problems;
+  }
+
+  /** Ledger entries: file name to (sha256, status). */
+  public java.util.Map<String, String[]> ledger(Connection c) throws SQLException {
+    java.util.Map<String, String[]> m = new java.util.TreeMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT file_name, sha256, status FROM " + ledger)) {
+      while (r.next()) {
+        m.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
+      }
+    }
+    return m;
+  }
+
+  /** The SHA-256 of a file, as the ledger records it. */
+  public static String checksum(ChannelOpener open) throws IOException {
+    return sha256(open);
+  }
+
   /** Builds the index that replacing a file's rows uses; after the bulk load, not before. */
   public void createIndexes(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
