@@ -108,4 +108,24 @@ public final class ParquetChannels {
       }
     };
   }
+
+  /** Reads a file's records as parquet-column's example {@code Group}s (any schema). */
+  public static org.apache.parquet.hadoop.ParquetReader<org.apache.parquet.example.data.Group>
+      groups(InputFile file) throws java.io.IOException {
+    return new GroupReaderBuilder(file).build();
+  }
+
+  private static final class GroupReaderBuilder
+      extends org.apache.parquet.hadoop.ParquetReader.Builder<
+          org.apache.parquet.example.data.Group> {
+    GroupReaderBuilder(InputFile file) {
+      super(file);
+    }
+
+    @Override
+    protected org.apache.parquet.hadoop.api.ReadSupport<org.apache.parquet.example.data.Group>
+        getReadSupport() {
+      return new org.apache.parquet.hadoop.example.GroupReadSupport();
+    }
+  }
 }

@@ -12,9 +12,7 @@ import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -98,18 +96,6 @@ public final class RobotParquet {
 
   // ------------------------------------------------------------------ reading
 
-  /** Reads Group records from an {@link InputFile}. */
-  private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
-    GroupReaderBuilder(InputFile file) {
-      super(file);
-    }
-
-    @Override
-    protected ReadSupport<Group> getReadSupport() {
-      return new GroupReadSupport();
-    }
-  }
-
   /**
    * Reads a long-format readings file (the input, or our {@link #CLEAN} output) into {@code
    * parser}; returns the number of rows. The row number (1-based) is the failure's line.
@@ -148,7 +134,7 @@ public final class RobotParquet {
     // Our own clean output carries the spike flags in "quality"; other files have none.
     int quality = schema.containsField("quality") ? schema.getFieldIndex("quality") : -1;
     long rows = 0;
-    try (ParquetReader<Group> reader = new GroupReaderBuilder(in).build()) {
+    try (ParquetReader<Group> reader = ParquetChannels.groups(in)) {
       Group g;
       while ((g = reader.read()) != null) {
         rows++;

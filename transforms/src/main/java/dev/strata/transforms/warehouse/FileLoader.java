@@ -17,8 +17,6 @@ import java.util.List;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -324,17 +322,6 @@ public final class FileLoader {
     }
   }
 
-  private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
-    GroupReaderBuilder(InputFile file) {
-      super(file);
-    }
-
-    @Override
-    protected ReadSupport<Group> getReadSupport() {
-      return new GroupReadSupport();
-    }
-  }
-
   /**
    * Appends the file's rows as COPY text (tab-separated, \N for null, the file id as the
    * placeholder character U+0001); returns the number of rows.
@@ -377,7 +364,7 @@ public final class FileLoader {
       }
     }
     long rows = 0;
-    try (ParquetReader<Group> reader = new GroupReaderBuilder(in).build()) {
+    try (ParquetReader<Group> reader = ParquetChannels.groups(in)) {
       Group g;
       while ((g = reader.read()) != null) {
         for (int i = 0; i < index.length; i++) {
