@@ -128,4 +128,19 @@ public final class ParquetChannels {
       return new org.apache.parquet.hadoop.example.GroupReadSupport();
     }
   }
+
+  /**
+   * A Parquet timestamp value in nanoseconds since the epoch, whatever the column's unit.
+   *
+   * @throws ArithmeticException if the value does not fit in nanoseconds
+   */
+  public static long epochNanos(
+      long value,
+      org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation t) {
+    return switch (t.getUnit()) {
+      case MILLIS -> Math.multiplyExact(value, 1_000_000L);
+      case MICROS -> Math.multiplyExact(value, 1_000L);
+      case NANOS -> value;
+    };
+  }
 }

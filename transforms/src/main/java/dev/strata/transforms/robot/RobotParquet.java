@@ -182,12 +182,7 @@ public final class RobotParquet {
     if (p.getPrimitiveTypeName() == PrimitiveTypeName.INT64
         && p.getLogicalTypeAnnotation()
             instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts) {
-      long v = g.getLong(i, 0);
-      return switch (ts.getUnit()) {
-        case MILLIS -> Math.multiplyExact(v, 1_000_000L);
-        case MICROS -> Math.multiplyExact(v, 1_000L);
-        case NANOS -> v;
-      };
+      return ParquetChannels.epochNanos(g.getLong(i, 0), ts);
     }
     throw new ReadingParser.Rejected("unparseable_time", "time column has type " + p);
   }

@@ -231,7 +231,7 @@ public final class FileLoader {
       try (SeekableByteChannel ch = open.open()) {
         rows = toCopyText(ParquetChannels.input(ch), copy);
       } catch (Rejected e) {
-        upsertLedger(c, fileId, name, size, sha, 0, "rejected", e.getMessage());
+        upsertLedger(c, name, size, sha, 0, "rejected", e.getMessage());
         c.commit();
         return new Result(name, Status.REJECTED, 0, e.getMessage());
       }
@@ -243,7 +243,7 @@ public final class FileLoader {
           replaced = del.executeUpdate() > 0;
         }
       }
-      long id = upsertLedger(c, fileId, name, size, sha, rows, "loaded", null);
+      long id = upsertLedger(c, name, size, sha, rows, "loaded", null);
       CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
       String tagged = copy.toString().replace("\u0001", Long.toString(id));
       long copied =
@@ -270,48 +270,27 @@ public final class FileLoader {
   }
 
   private long upsertLedger(
-      Connection c,
-      Long fileId,
-      String name,
-      long size,
-      String sha,
-      long rows,
-      String status,
-      String reason)
+      Connection c, String name, long size, String sha, long rows, String status, String reason)
       throws SQLException {
-    if (fileId == null) {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO "
-                  + ledger
-                  + " (file_name, size_bytes, sha256, rows, status, reason)"
-                  + " VALUES (?, ?, ?, ?, ?, ?) RETURNING file_id")) {
-        ps.setString(1, name);
-        ps.setLong(2, size);
-        ps.setString(3, sha);
-        ps.setLong(4, rows);
-        ps.setString(5, status);
-        ps.setString(6, reason);
-        try (ResultSet r = ps.executeQuery()) {
-          r.next();
-          return r.getLong(1);
-        }
-      }
-    }
+    // One statement for a new file and a known one; the ledger row is already locked if known.
     try (PreparedStatement ps =
         c.prepareStatement(
-            "UPDATE "
+            "INSERT INTO "
                 + ledger
-                + " SET size_bytes = ?, sha256 = ?, rows = ?, status = ?,"
-                + " reason = ?, loaded_at = now() WHERE file_id = ?")) {
-      ps.setLong(1, size);
-      ps.setString(2, sha);
-      ps.setLong(3, rows);
-      ps.setString(4, status);
-      ps.setString(5, reason);
-      ps.setLong(6, fileId);
-      ps.executeUpdate();
-      return fileId;
+                + " (file_name, size_bytes, sha256, rows, status, reason) VALUES (?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (file_name) DO UPDATE SET size_bytes = EXCLUDED.size_bytes,"
+                + " sha256 = EXCLUDED.sha256, rows = EXCLUDED.rows, status = EXCLUDED.status,"
+                + " reason = EXCLUDED.reason, loaded_at = now() RETURNING file_id")) {
+      ps.setString(1, name);
+      ps.setLong(2, size);
+      ps.setString(3, sha);
+      ps.setLong(4, rows);
+      ps.setString(5, status);
+      ps.setString(6, reason);
+      try (ResultSet r = ps.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
     }
   }
 
@@ -390,14 +369,9 @@ public final class FileLoader {
   }
 
   private static String timestamp(long v, PrimitiveType t) {
-    LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts =
-        (LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) t.getLogicalTypeAnnotation();
     long nanos =
-        switch (ts.getUnit()) {
-          case MILLIS -> v * 1_000_000L;
-          case MICROS -> v * 1_000L;
-          case NANOS -> v;
-        };
+        ParquetChannels.epochNanos(
+            v, (LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) t.getLogicalTypeAnnotation());
     LocalDateTime d =
         LocalDateTime.ofEpochSecond(
             Math.floorDiv(nanos, 1_000_000_000L),
