@@ -1,8 +1,6 @@
 package dev.strata.transforms.warehouse;
 
-import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.channels.SeekableByteChannel;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -11,33 +9,27 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.DelegatingSeekableInputStream;
 import org.apache.parquet.io.InputFile;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.io.SeekableInputStream;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyIn;
 
 /**
- * Loads one Data Wow Parquet file into PostgreSQL exactly once.
+ * Loads Data Wow Parquet files into PostgreSQL exactly once per file version.
  *
- * <p>In one transaction: the file's ledger row is locked (or created); if the ledger already holds
- * this name with the same SHA-256, nothing happens ({@link Status#UNCHANGED}); otherwise the rows
- * an earlier version of the file loaded are deleted, the file's rows are sent with {@code COPY}
- * (text format, tagged with the ledger's {@code file_id}), and the ledger row records size,
- * checksum and row count. A crash at any point rolls the transaction back, so a rerun finds the
- * file either loaded completely or not at all.
+ * <p>Files go in batches, one transaction per batch ({@link #loadAll}): each file's ledger row
+ * ({@code <schema>.load_ledger}: name, size, SHA-256, rows, status, reason, loaded_at) is locked or
+ * created; a file whose checksum the ledger already holds is {@link Status#UNCHANGED}; the rows an
+ * earlier version of a changed file loaded are deleted; and one binary {@code COPY} sends the rows,
+ * each tagged with its file's ledger id ({@code load_file_id}). A crash at any point rolls the
+ * batch back, so a rerun finds every file either loaded completely or not at all.
  *
- * <p>A file that is empty, not Parquet, truncated, lacks a column or has a column of the wrong type
- * is not loaded: the ledger records it as {@code rejected} with the reason (naming the column), and
- * its earlier rows, if any, stay.
+ * <p>A file that is empty, not Parquet, truncated, lacks a column, has a column of the wrong type
+ * or a value the table cannot hold (null, too long, not UTF-8, out of range) is not loaded: the
+ * ledger records it as {@code rejected} with the reason, naming the column ({@link CopyEncoder}).
  */
 public final class FileLoader {
   /** The five columns, in table order. */
@@ -199,63 +191,152 @@ public final class FileLoader {
     }
   }
 
+  /** The largest file loaded: a file is held in memory, whole, while its batch is prepared. */
+  public static final long MAX_FILE_BYTES = 256L << 20;
+
+  /** One input file: its name (the ledger key), size and a way to read its bytes. */
+  public record Source(String name, long size, ChannelOpener open) {}
+
   /**
-   * Loads {@code name} (its bytes are read twice: once for the checksum, once as Parquet).
+   * Loads one file ({@link #loadAll} with a batch of one).
    *
-   * @param open opens the file for reading, from the start, each time it is called
+   * @param open opens the file for reading, from the start
    */
   public Result load(Connection c, String name, long size, ChannelOpener open)
       throws SQLException, IOException {
-    String sha = sha256(open);
+    return loadAll(c, List.of(new Source(name, size, open))).get(0);
+  }
+
+  /**
+   * Loads a batch of files in one transaction and returns their results in the same order.
+   *
+   * <p>Each file is read once: its bytes are hashed and decoded to binary COPY tuples before the
+   * transaction starts ({@link CopyEncoder}), so a bad file is known before anything is sent. Then,
+   * in one transaction: a ledger row is created for every name not yet known and all the batch's
+   * ledger rows are locked (in name order, so two loaders never deadlock and never load a file
+   * twice); files whose ledger row has the same checksum and status {@code loaded} are {@link
+   * Status#UNCHANGED}; the rows earlier versions of the others loaded are deleted; the ledger rows
+   * are updated (loaded with their row counts, or rejected with the reason); and one binary {@code
+   * COPY} sends all the batch's rows, each tagged with its file's ledger id. A failure anywhere
+   * rolls the whole batch back.
+   *
+   * <p>A rejected file loses the rows its earlier version loaded: the table holds what the files
+   * hold now, and the ledger says why a file has none.
+   */
+  public List<Result> loadAll(Connection c, List<Source> files) throws SQLException, IOException {
+    int n = files.size();
+    Prepared[] prepared = new Prepared[n];
+    for (int i = 0; i < n; i++) {
+      prepared[i] = prepare(files.get(i));
+    }
+    String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = prepared[i].name;
+    }
+    String[] sorted = names.clone();
+    java.util.Arrays.sort(sorted);
+    for (int i = 1; i < n; i++) {
+      if (sorted[i].equals(sorted[i - 1])) {
+        throw new IllegalArgumentException("a batch names " + sorted[i] + " twice");
+      }
+    }
     c.setAutoCommit(false);
     try {
-      Long fileId = null;
+      try (PreparedStatement ins =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + ledger
+                  + " (file_name, size_bytes, sha256, rows, status) SELECT n, 0, '', 0, 'pending'"
+                  + " FROM unnest(?::text[]) WITH ORDINALITY AS u(n, o) ORDER BY o"
+                  + " ON CONFLICT (file_name) DO NOTHING")) {
+        ins.setArray(1, c.createArrayOf("text", sorted));
+        ins.executeUpdate();
+      }
+      java.util.Map<String, String[]> known = new java.util.HashMap<>();
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT file_id, sha256, status FROM "
+              "SELECT file_name, file_id, sha256, status FROM "
                   + ledger
-                  + " WHERE file_name = ? FOR UPDATE")) {
-        ps.setString(1, name);
+                  + " WHERE file_name = ANY(?) ORDER BY file_name FOR UPDATE")) {
+        ps.setArray(1, c.createArrayOf("text", sorted));
         try (ResultSet r = ps.executeQuery()) {
-          if (r.next()) {
-            fileId = r.getLong(1);
-            if (sha.equals(r.getString(2)) && "loaded".equals(r.getString(3))) {
-              c.rollback();
-              return new Result(name, Status.UNCHANGED, 0, null);
-            }
+          while (r.next()) {
+            known.put(
+                r.getString(1), new String[] {r.getString(2), r.getString(3), r.getString(4)});
           }
         }
       }
-      StringBuilder copy = new StringBuilder(256 * 1024);
-      long rows;
-      try (SeekableByteChannel ch = open.open()) {
-        rows = toCopyText(ParquetChannels.input(ch), copy);
-      } catch (Rejected e) {
-        upsertLedger(c, name, size, sha, 0, "rejected", e.getMessage());
-        c.commit();
-        return new Result(name, Status.REJECTED, 0, e.getMessage());
-      }
-      boolean replaced = false;
-      if (fileId != null) {
-        try (PreparedStatement del =
-            c.prepareStatement("DELETE FROM " + table + " WHERE load_file_id = ?")) {
-          del.setLong(1, fileId);
-          replaced = del.executeUpdate() > 0;
+      Result[] results = new Result[n];
+      List<Long> stale = new java.util.ArrayList<>();
+      List<Object[]> updates = new java.util.ArrayList<>();
+      List<Prepared> copy = new java.util.ArrayList<>();
+      long expectRows = 0;
+      for (int i = 0; i < n; i++) {
+        Prepared p = prepared[i];
+        String[] k = known.get(p.name);
+        if (k == null) {
+          throw new SQLException("the ledger has no row for " + p.name + " after creating it");
+        }
+        long id = Long.parseLong(k[0]);
+        boolean wasLoaded = "loaded".equals(k[2]);
+        if (wasLoaded && p.sha.equals(k[1])) {
+          results[i] = new Result(p.name, Status.UNCHANGED, 0, null);
+          continue;
+        }
+        if (wasLoaded) {
+          stale.add(id);
+        }
+        if (p.rejected != null) {
+          updates.add(new Object[] {id, p.size, p.sha, 0L, "rejected", p.rejected});
+          results[i] = new Result(p.name, Status.REJECTED, 0, p.rejected);
+        } else {
+          p.rows.setFileId(id);
+          copy.add(p);
+          expectRows += p.rows.rows;
+          updates.add(new Object[] {id, p.size, p.sha, (long) p.rows.rows, "loaded", null});
+          results[i] =
+              new Result(p.name, wasLoaded ? Status.REPLACED : Status.LOADED, p.rows.rows, null);
         }
       }
-      long id = upsertLedger(c, name, size, sha, rows, "loaded", null);
-      CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
-      String tagged = copy.toString().replace("\u0001", Long.toString(id));
-      long copied =
-          cm.copyIn(
-              "COPY " + table + " (" + String.join(", ", COLUMNS) + ", load_file_id) FROM STDIN",
-              new StringReader(tagged));
-      if (copied != rows) {
-        throw new SQLException(name + ": COPY wrote " + copied + " rows of " + rows);
+      if (!stale.isEmpty()) {
+        try (PreparedStatement del =
+            c.prepareStatement("DELETE FROM " + table + " WHERE load_file_id = ANY(?)")) {
+          del.setArray(1, c.createArrayOf("bigint", stale.toArray()));
+          del.executeUpdate();
+        }
+      }
+      if (!updates.isEmpty()) {
+        updateLedger(c, updates);
+      }
+      if (!copy.isEmpty()) {
+        CopyIn in =
+            c.unwrap(PGConnection.class)
+                .getCopyAPI()
+                .copyIn(
+                    "COPY "
+                        + table
+                        + " ("
+                        + String.join(", ", COLUMNS)
+                        + ", load_file_id) FROM STDIN (FORMAT binary)");
+        try {
+          in.writeToCopy(CopyEncoder.HEADER, 0, CopyEncoder.HEADER.length);
+          for (Prepared p : copy) {
+            in.writeToCopy(p.rows.bytes, 0, p.rows.length);
+          }
+          in.writeToCopy(CopyEncoder.TRAILER, 0, CopyEncoder.TRAILER.length);
+          long copied = in.endCopy();
+          if (copied != expectRows) {
+            throw new SQLException("COPY wrote " + copied + " rows of " + expectRows);
+          }
+        } finally {
+          if (in.isActive()) {
+            in.cancelCopy();
+          }
+        }
       }
       c.commit();
-      return new Result(name, replaced ? Status.REPLACED : Status.LOADED, rows, null);
-    } catch (SQLException | IOException | RuntimeException e) {
+      return java.util.Arrays.asList(results);
+    } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;
     } finally {
@@ -269,27 +350,72 @@ public final class FileLoader {
     SeekableByteChannel open() throws IOException;
   }
 
-  private long upsertLedger(
-      Connection c, String name, long size, String sha, long rows, String status, String reason)
-      throws SQLException {
-    // One statement for a new file and a known one; the ledger row is already locked if known.
+  /** A file read, hashed and encoded (or rejected), before its transaction. */
+  private static final class Prepared {
+    String name;
+    long size;
+    String sha;
+    CopyEncoder.Encoded rows;
+    String rejected;
+  }
+
+  private static Prepared prepare(Source s) throws IOException {
+    Prepared p = new Prepared();
+    p.name = s.name();
+    try (SeekableByteChannel ch = s.open().open()) {
+      long size = ch.size();
+      p.size = size;
+      if (size > MAX_FILE_BYTES) {
+        p.sha = sha256(s.open());
+        p.rejected =
+            "too_large: "
+                + size
+                + " bytes; files over "
+                + MAX_FILE_BYTES
+                + " bytes are not loaded (split the file)";
+        return p;
+      }
+      byte[] bytes = new byte[(int) size];
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      while (b.hasRemaining() && ch.read(b) >= 0) {
+        // read the whole file
+      }
+      if (b.hasRemaining()) {
+        throw new IOException(s.name() + " shrank while it was read");
+      }
+      p.sha = sha256(bytes);
+      try {
+        p.rows = CopyEncoder.encode(bytesInput(bytes));
+      } catch (Rejected e) {
+        p.rejected = e.getMessage();
+      }
+    }
+    return p;
+  }
+
+  private void updateLedger(Connection c, List<Object[]> rows) throws SQLException {
+    int n = rows.size();
+    Object[][] cols = new Object[6][n];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < 6; k++) {
+        cols[k][i] = rows.get(i)[k];
+      }
+    }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO "
+            "UPDATE "
                 + ledger
-                + " (file_name, size_bytes, sha256, rows, status, reason) VALUES (?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT (file_name) DO UPDATE SET size_bytes = EXCLUDED.size_bytes,"
-                + " sha256 = EXCLUDED.sha256, rows = EXCLUDED.rows, status = EXCLUDED.status,"
-                + " reason = EXCLUDED.reason, loaded_at = now() RETURNING file_id")) {
-      ps.setString(1, name);
-      ps.setLong(2, size);
-      ps.setString(3, sha);
-      ps.setLong(4, rows);
-      ps.setString(5, status);
-      ps.setString(6, reason);
-      try (ResultSet r = ps.executeQuery()) {
-        r.next();
-        return r.getLong(1);
+                + " l SET size_bytes = u.size, sha256 = u.sha, rows = u.rows, status = u.status,"
+                + " reason = u.reason, loaded_at = now() FROM unnest(?::bigint[], ?::bigint[],"
+                + " ?::text[], ?::bigint[], ?::text[], ?::text[]) AS u(id, size, sha, rows,"
+                + " status, reason) WHERE l.file_id = u.id")) {
+      String[] types = {"bigint", "bigint", "text", "bigint", "text", "text"};
+      for (int k = 0; k < 6; k++) {
+        ps.setArray(k + 1, c.createArrayOf(types[k], cols[k]));
+      }
+      int updated = ps.executeUpdate();
+      if (updated != n) {
+        throw new SQLException("updated " + updated + " ledger rows of " + n);
       }
     }
   }
@@ -301,102 +427,87 @@ public final class FileLoader {
     }
   }
 
-  /**
-   * Appends the file's rows as COPY text (tab-separated, \N for null, the file id as the
-   * placeholder character U+0001); returns the number of rows.
-   */
-  static long toCopyText(InputFile in, StringBuilder out) throws Rejected {
-    MessageType schema;
-    try (ParquetFileReader f = ParquetFileReader.open(in)) {
-      schema = f.getFooter().getFileMetaData().getSchema();
-      if (f.getRecordCount() == 0) {
-        throw new Rejected("empty: the file has no rows");
+  /** A Parquet input over bytes in memory. */
+  static InputFile bytesInput(byte[] bytes) {
+    return new InputFile() {
+      @Override
+      public long getLength() {
+        return bytes.length;
       }
-    } catch (IOException | RuntimeException e) {
-      throw new Rejected("corrupt: not a readable Parquet file (" + firstLine(e) + ")");
-    }
-    int[] index = new int[COLUMNS.size()];
-    for (int i = 0; i < index.length; i++) {
-      String col = COLUMNS.get(i);
-      if (!schema.containsField(col)) {
-        throw new Rejected("missing_column: the file has no column " + col);
-      }
-      index[i] = schema.getFieldIndex(col);
-      PrimitiveType t = schema.getType(index[i]).asPrimitiveType();
-      boolean time = col.equals("create_at") || col.equals("product_expire");
-      boolean ok =
-          time
-              ? t.getPrimitiveTypeName() == PrimitiveTypeName.INT64
-                  && t.getLogicalTypeAnnotation()
-                      instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation
-              : t.getPrimitiveTypeName() == PrimitiveTypeName.BINARY;
-      if (!ok) {
-        throw new Rejected(
-            "wrong_type: column "
-                + col
-                + " is "
-                + t.getPrimitiveTypeName()
-                + " "
-                + t.getLogicalTypeAnnotation()
-                + ", expected "
-                + (time ? "a timestamp" : "a string"));
-      }
-    }
-    long rows = 0;
-    try (ParquetReader<Group> reader = ParquetChannels.groups(in)) {
-      Group g;
-      while ((g = reader.read()) != null) {
-        for (int i = 0; i < index.length; i++) {
-          if (g.getFieldRepetitionCount(index[i]) == 0) {
-            throw new Rejected("null_value: row " + (rows + 1) + " has no " + COLUMNS.get(i));
+
+      @Override
+      public SeekableInputStream newStream() {
+        return new DelegatingSeekableInputStream(new java.io.ByteArrayInputStream(bytes)) {
+          private long pos;
+
+          @Override
+          public long getPos() {
+            return pos;
           }
-          String col = COLUMNS.get(i);
-          if (col.equals("create_at") || col.equals("product_expire")) {
-            out.append(
-                timestamp(g.getLong(index[i], 0), schema.getType(index[i]).asPrimitiveType()));
-          } else {
-            escape(g.getString(index[i], 0), out);
+
+          @Override
+          public void seek(long newPos) throws IOException {
+            if (newPos < 0 || newPos > bytes.length) {
+              throw new java.io.EOFException("seek to " + newPos + " of " + bytes.length);
+            }
+            pos = newPos;
           }
-          out.append('\t');
-        }
-        out.append('\u0001').append('\n');
-        rows++;
+
+          @Override
+          public int read() {
+            return pos < bytes.length ? bytes[(int) pos++] & 0xff : -1;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            if (pos >= bytes.length) {
+              return -1;
+            }
+            int k = (int) Math.min(len, bytes.length - pos);
+            System.arraycopy(bytes, (int) pos, b, off, k);
+            pos += k;
+            return k;
+          }
+
+          @Override
+          public int read(java.nio.ByteBuffer buf) {
+            if (pos >= bytes.length) {
+              return -1;
+            }
+            int k = (int) Math.min(buf.remaining(), bytes.length - pos);
+            buf.put(bytes, (int) pos, k);
+            pos += k;
+            return k;
+          }
+
+          @Override
+          public void readFully(byte[] b, int off, int len) throws IOException {
+            if (bytes.length - pos < len) {
+              throw new java.io.EOFException("reached the end of the file");
+            }
+            System.arraycopy(bytes, (int) pos, b, off, len);
+            pos += len;
+          }
+
+          @Override
+          public void readFully(java.nio.ByteBuffer buf) throws IOException {
+            if (bytes.length - pos < buf.remaining()) {
+              throw new java.io.EOFException("reached the end of the file");
+            }
+            int k = buf.remaining();
+            buf.put(bytes, (int) pos, k);
+            pos += k;
+          }
+
+          @Override
+          public long skip(long k) {
+            long s = Math.max(0, Math.min(k, bytes.length - pos));
+            pos += s;
+            return s;
+          }
+        };
       }
-    } catch (IOException | RuntimeException e) {
-      throw new Rejected("corrupt: reading row " + (rows + 1) + " failed (" + firstLine(e) + ")");
-    }
-    return rows;
-  }
-
-  private static String timestamp(long v, PrimitiveType t) {
-    long nanos =
-        ParquetChannels.epochNanos(
-            v, (LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) t.getLogicalTypeAnnotation());
-    LocalDateTime d =
-        LocalDateTime.ofEpochSecond(
-            Math.floorDiv(nanos, 1_000_000_000L),
-            (int) Math.floorMod(nanos, 1_000_000_000L),
-            ZoneOffset.UTC);
-    return d.toString().replace('T', ' ');
-  }
-
-  private static void escape(String s, StringBuilder out) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '\\' -> out.append("\\\\");
-        case '\t' -> out.append("\\t");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\u0001' -> out.append("\\001"); // the raw character is the file-id placeholder
-        default -> out.append(c);
-      }
-    }
-  }
-
-  private static String firstLine(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    return m.split("\n")[0];
+    };
   }
 
   static String sha256(ChannelOpener open) throws IOException {
@@ -409,6 +520,14 @@ public final class FileLoader {
         b.clear();
       }
       return HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

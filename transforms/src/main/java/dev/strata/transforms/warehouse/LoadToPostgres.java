@@ -4,7 +4,10 @@ import dev.strata.transforms.common.Failure;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -12,15 +15,24 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
 
 /**
  * Loads Parquet files into PostgreSQL with {@link FileLoader}: each worker holds one connection (so
- * the runner's parallelism is the number of concurrent {@code COPY}s), each file is one transaction
- * with its ledger row, so a retried bundle or a rerun never loads a file twice.
+ * the runner's parallelism is the number of concurrent {@code COPY}s) and sends its files in
+ * batches of up to {@link #withBatchSize} files, each batch one transaction with its files' ledger
+ * rows, so a retried bundle or a rerun never loads a file twice. A batch closes when it is full and
+ * at the end of every bundle, so nothing waits for more input than the runner gives at once.
+ *
+ * <p>The input must be in the global window (a bounded list of files, like {@code FileIO.match()}
+ * gives): results of a batch are emitted when it commits, which may be at the end of the bundle.
  *
  * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #RESULTS} one {@link
  * FileLoader.Result} per file and on {@link #FAILURES} each rejected file with its reason. Counters
@@ -41,30 +53,51 @@ public final class LoadToPostgres
     }
   }
 
-  private final Target target;
+  /** Files per transaction unless said otherwise: ~60k rows, a few MB of COPY data. */
+  public static final int DEFAULT_BATCH_SIZE = 32;
 
-  private LoadToPostgres(Target target) {
+  private final Target target;
+  private final int batchSize;
+
+  private LoadToPostgres(Target target, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, not " + batchSize);
+    }
     this.target = target;
+    this.batchSize = batchSize;
   }
 
   public static LoadToPostgres into(Target target) {
-    return new LoadToPostgres(target);
+    return new LoadToPostgres(target, DEFAULT_BATCH_SIZE);
+  }
+
+  /** Files per transaction (1: one transaction per file). */
+  public LoadToPostgres withBatchSize(int files) {
+    return new LoadToPostgres(target, files);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
+    if (!(files.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException(
+          "LoadToPostgres takes files in the global window, not "
+              + files.getWindowingStrategy().getWindowFn());
+    }
     PCollectionTuple out =
         files.apply(
             "CopyFiles",
-            ParDo.of(new LoadFn(target)).withOutputTags(RESULTS, TupleTagList.of(FAILURES)));
+            ParDo.of(new LoadFn(target, batchSize))
+                .withOutputTags(RESULTS, TupleTagList.of(FAILURES)));
     out.get(RESULTS).setCoder(SerializableCoder.of(FileLoader.Result.class));
     return out;
   }
 
   static final class LoadFn extends DoFn<FileIO.ReadableFile, FileLoader.Result> {
     private final Target target;
+    private final int batchSize;
     private transient Connection connection;
     private transient FileLoader loader;
+    private transient List<FileIO.ReadableFile> batch;
     private final Counter files = Metrics.counter(LoadToPostgres.class, "files");
     private final Counter loaded = Metrics.counter(LoadToPostgres.class, "loaded");
     private final Counter replaced = Metrics.counter(LoadToPostgres.class, "replaced");
@@ -72,8 +105,9 @@ public final class LoadToPostgres
     private final Counter rejected = Metrics.counter(LoadToPostgres.class, "rejected");
     private final Counter rows = Metrics.counter(LoadToPostgres.class, "rows");
 
-    LoadFn(Target target) {
+    LoadFn(Target target, int batchSize) {
       this.target = target;
+      this.batchSize = batchSize;
     }
 
     @Setup
@@ -87,35 +121,67 @@ public final class LoadToPostgres
       loader = new FileLoader(target.table());
     }
 
+    @StartBundle
+    public void startBundle() {
+      batch = new ArrayList<>(batchSize);
+    }
+
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
         throws Exception {
-      String source = file.getMetadata().resourceId().toString();
-      String name = file.getMetadata().resourceId().getFilename();
-      FileLoader.Result r =
-          loader.load(connection, name, file.getMetadata().sizeBytes(), file::openSeekable);
-      files.inc();
-      switch (r.status()) {
-        case LOADED -> loaded.inc();
-        case REPLACED -> replaced.inc();
-        case UNCHANGED -> unchanged.inc();
-        case REJECTED -> {
-          rejected.inc();
-          String reason = r.reason();
-          int colon = reason.indexOf(':');
-          out.get(FAILURES)
-              .output(
-                  Failure.of(
-                      "LoadToPostgres",
-                      source,
-                      null,
-                      colon > 0 ? reason.substring(0, colon) : reason,
-                      reason,
-                      name));
-        }
+      batch.add(file);
+      if (batch.size() >= batchSize) {
+        flush(out.get(RESULTS)::output, out.get(FAILURES)::output);
       }
-      rows.inc(r.rows());
-      out.get(RESULTS).output(r);
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws Exception {
+      Instant ts = BoundedWindow.TIMESTAMP_MIN_VALUE;
+      flush(
+          r -> context.output(RESULTS, r, ts, GlobalWindow.INSTANCE),
+          f -> context.output(FAILURES, f, ts, GlobalWindow.INSTANCE));
+    }
+
+    private void flush(Consumer<FileLoader.Result> results, Consumer<Failure> failures)
+        throws Exception {
+      if (batch.isEmpty()) {
+        return;
+      }
+      List<FileLoader.Source> sources = new ArrayList<>(batch.size());
+      for (FileIO.ReadableFile f : batch) {
+        sources.add(
+            new FileLoader.Source(
+                f.getMetadata().resourceId().getFilename(),
+                f.getMetadata().sizeBytes(),
+                f::openSeekable));
+      }
+      List<FileLoader.Result> done = loader.loadAll(connection, sources);
+      for (int i = 0; i < done.size(); i++) {
+        FileLoader.Result r = done.get(i);
+        files.inc();
+        switch (r.status()) {
+          case LOADED -> loaded.inc();
+          case REPLACED -> replaced.inc();
+          case UNCHANGED -> unchanged.inc();
+          case REJECTED -> {
+            rejected.inc();
+            String reason = r.reason();
+            int colon = reason.indexOf(':');
+            failures.accept(
+                Failure.of(
+                    "LoadToPostgres",
+                    batch.get(i).getMetadata().resourceId().toString(),
+                    null,
+                    colon > 0 ? reason.substring(0, colon) : reason,
+                    reason,
+                    r.file()));
+          }
+        }
+        rows.inc(r.rows());
+        results.accept(r);
+      }
+      batch.clear();
     }
 
     @Teardown
