@@ -50,8 +50,7 @@ public final class WarehousePipeline {
       if (url == null || url.isBlank()) {
         Path data = o.getPgData() != null ? Path.of(o.getPgData()) : output.resolve("pgdata");
         Files.createDirectories(data);
-        embedded =
-            EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).start();
+        embedded = startEmbedded(data);
         url = embedded.getJdbcUrl("postgres", "postgres");
         user = "postgres";
         password = null;
@@ -82,43 +81,47 @@ public final class WarehousePipeline {
       StageRunner runner = new StageRunner(output, true, log);
       String glob = input.toAbsolutePath() + "/*.parquet";
       long t0 = System.nanoTime();
-      StageRunner.Outcome outcome =
-          runner.run(
-              LOAD,
-              files,
-              stageOptions,
-              (dataDir, rejectedDir) -> {
-                Pipeline p = Pipeline.create(o);
-                PCollectionTuple loaded =
-                    p.apply(
-                            "MatchFiles",
-                            FileIO.match()
-                                .filepattern(glob)
-                                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-                        .apply("OpenFiles", FileIO.readMatches())
-                        .apply("LoadToPostgres", LoadToPostgres.into(target));
-                loaded
-                    .get(LoadToPostgres.FAILURES)
-                    .apply("WriteRejected", WriteFailures.to(rejectedDir.toString()));
-                MetricQueryResults m = MarketPipeline.runToCompletion(p);
-                StageRunner.Counts c = new StageRunner.Counts();
-                c.runner = o.getRunner().getSimpleName();
-                // Accounting is per file: every file is loaded, unchanged or rejected.
-                c.rowsIn = MarketPipeline.counter(m, "LoadToPostgres", "files");
-                c.rowsRejected = MarketPipeline.countRejected(rejectedDir, c.rejectedByReason);
-                c.rowsOut = c.rowsIn - c.rowsRejected;
-                for (String n :
-                    new String[] {"loaded", "replaced", "unchanged", "rejected", "rows"}) {
-                  c.counters.put(n, MarketPipeline.counter(m, "LoadToPostgres", n));
-                }
-                if (c.rowsIn != files.size()) {
-                  throw new IllegalStateException(
-                      "listed " + files.size() + " files but processed " + c.rowsIn);
-                }
-                return c;
-              });
+      Progress progress = new Progress(target, loader, files.size(), log);
+      StageRunner.Outcome outcome;
+      try (progress) {
+        outcome =
+            runner.run(
+                LOAD,
+                files,
+                stageOptions,
+                (dataDir, rejectedDir) -> {
+                  Pipeline p = Pipeline.create(o);
+                  PCollectionTuple loaded =
+                      p.apply(
+                              "MatchFiles",
+                              FileIO.match()
+                                  .filepattern(glob)
+                                  .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+                          .apply("OpenFiles", FileIO.readMatches())
+                          .apply("LoadToPostgres", LoadToPostgres.into(target));
+                  loaded
+                      .get(LoadToPostgres.FAILURES)
+                      .apply("WriteRejected", WriteFailures.to(rejectedDir.toString()));
+                  MetricQueryResults m = MarketPipeline.runToCompletion(p);
+                  StageRunner.Counts c = new StageRunner.Counts();
+                  c.runner = o.getRunner().getSimpleName();
+                  // Accounting is per file: every file is loaded, unchanged or rejected.
+                  c.rowsIn = MarketPipeline.counter(m, "LoadToPostgres", "files");
+                  c.rowsRejected = MarketPipeline.countRejected(rejectedDir, c.rejectedByReason);
+                  c.rowsOut = c.rowsIn - c.rowsRejected;
+                  for (String n :
+                      new String[] {"loaded", "replaced", "unchanged", "rejected", "rows"}) {
+                    c.counters.put(n, MarketPipeline.counter(m, "LoadToPostgres", n));
+                  }
+                  if (c.rowsIn != files.size()) {
+                    throw new IllegalStateException(
+                        "listed " + files.size() + " files but processed " + c.rowsIn);
+                  }
+                  return c;
+                });
+      }
       try (Connection c = connect(target)) {
-        loader.createIndexes(c);
+        loader.indexAndAnalyze(c);
         if (o.getRole() != null) {
           try (java.sql.Statement st = c.createStatement()) {
             st.execute(loader.roleSql(o.getRole(), o.getRolePassword()));
@@ -172,8 +175,7 @@ public final class WarehousePipeline {
       if (url == null || url.isBlank()) {
         Path data =
             o.getPgData() != null ? Path.of(o.getPgData()) : Path.of(o.getOutput(), "pgdata");
-        embedded =
-            EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).start();
+        embedded = startEmbedded(data);
         url = embedded.getJdbcUrl("postgres", "postgres");
         user = "postgres";
         password = null;
@@ -219,6 +221,79 @@ public final class WarehousePipeline {
       if (embedded != null) {
         embedded.close();
       }
+    }
+  }
+
+  /**
+   * Starts (or restarts, keeping its data) the embedded PostgreSQL in {@code data}. Commits are
+   * durable ({@code synchronous_commit=on}; zonky's default is off), so a load that reported a file
+   * loaded keeps it through a power cut; {@code max_wal_size} is raised so that a bulk load of a
+   * few GB is not interrupted by a checkpoint every GB of WAL.
+   */
+  static EmbeddedPostgres startEmbedded(Path data) throws java.io.IOException {
+    return EmbeddedPostgres.builder()
+        .setDataDirectory(data)
+        .setCleanDataDirectory(false)
+        .setServerConfig("synchronous_commit", "on")
+        .setServerConfig("max_wal_size", "4GB")
+        .start();
+  }
+
+  /**
+   * The progress line: every {@link #EVERY_SECONDS} s, what the ledger says was committed since the
+   * load began (files, rows, rows/s, and an ETA from the files listed). It asks the database, so it
+   * counts only committed work and works on any runner.
+   */
+  static final class Progress implements AutoCloseable {
+    static final int EVERY_SECONDS = 10;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final Connection connection;
+
+    Progress(LoadToPostgres.Target target, FileLoader loader, int listed, PrintStream log)
+        throws Exception {
+      connection = connect(target);
+      java.sql.Timestamp since;
+      try (java.sql.Statement s = connection.createStatement();
+          java.sql.ResultSet r = s.executeQuery("SELECT now()::timestamptz")) {
+        r.next();
+        since = r.getTimestamp(1);
+      }
+      long start = System.nanoTime();
+      timer =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "warehouse-progress");
+                t.setDaemon(true);
+                return t;
+              });
+      timer.scheduleAtFixedRate(
+          () -> {
+            try {
+              long[] done = loader.committedSince(connection, since);
+              double secs = (System.nanoTime() - start) / 1e9;
+              long files = done[0] + done[2];
+              String eta =
+                  files == 0 || files >= listed
+                      ? "-"
+                      : String.format("%.0f s", (listed - files) * secs / files);
+              log.printf(
+                  "[%s] %,d of %,d files committed (%,d rejected), %,d rows, %,.0f rows/s,"
+                      + " ETA %s%n",
+                  LOAD, files, listed, done[2], done[1], done[1] / secs, eta);
+            } catch (java.sql.SQLException e) {
+              log.printf("[%s] progress unavailable: %s%n", LOAD, e.getMessage());
+            }
+          },
+          EVERY_SECONDS,
+          EVERY_SECONDS,
+          java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+      timer.shutdownNow();
+      timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      connection.close();
     }
   }
 

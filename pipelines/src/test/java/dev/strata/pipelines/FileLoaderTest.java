@@ -1,6 +1,7 @@
 package dev.strata.pipelines;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
@@ -180,6 +181,277 @@ public class FileLoaderTest {
               c,
               "SELECT count(*) FILTER (WHERE status = 'rejected'), count(*) FILTER (WHERE status"
                   + " = 'loaded') FROM bad.load_ledger"));
+    }
+  }
+
+  /** Writes {@code select} (DuckDB SQL over the real file, {@code real}) to a Parquet file. */
+  static Path duck(Path dir, String name, String select) throws Exception {
+    Path out = dir.resolve(name);
+    try (Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        Statement s = duck.createStatement()) {
+      s.execute("CREATE VIEW real AS SELECT * FROM '" + REAL.toAbsolutePath().toString() + "'");
+      s.execute("COPY (" + select + ") TO '" + out + "' (FORMAT parquet)");
+    }
+    return out;
+  }
+
+  static FileLoader.Source source(Path f) throws Exception {
+    return new FileLoader.Source(
+        f.getFileName().toString(),
+        Files.size(f),
+        () -> FileChannel.open(f, StandardOpenOption.READ));
+  }
+
+  @Test
+  public void valuesTheTableCannotHoldRejectTheFileNamingTheColumn() throws Exception {
+    FileLoader l = new FileLoader("vals.data_sample");
+    Path dir = TMP.newFolder("values").toPath();
+    String rest = "sensor_serial, create_at, product_name, product_expire";
+    String[][] expect = {
+      {
+        duck(
+                dir,
+                "long.parquet",
+                "SELECT CASE WHEN sensor_serial = (SELECT max(sensor_serial) FROM"
+                    + " real) THEN repeat('é', 33) ELSE department_name END AS department_name, "
+                    + rest
+                    + " FROM real")
+            .toString(),
+        "too_long: row ",
+        "column department_name has 33 characters, the table allows 32"
+      },
+      {
+        duck(
+                dir,
+                "null.parquet",
+                "SELECT department_name, NULL::VARCHAR AS sensor_serial,"
+                    + " create_at, product_name, product_expire FROM real")
+            .toString(),
+        "null_value: row 1 has no sensor_serial",
+        ""
+      },
+      {
+        duck(
+                dir,
+                "nul.parquet",
+                "SELECT department_name || chr(0) AS department_name, " + rest + " FROM real")
+            .toString(),
+        "invalid_value: row 1 column department_name is not valid UTF-8 text or holds a NUL",
+        ""
+      },
+      {
+        duck(
+                dir,
+                "struct.parquet",
+                "SELECT department_name, sensor_serial, create_at,"
+                    + " {'x': product_name} AS product_name, product_expire FROM real")
+            .toString(),
+        "wrong_type: column product_name is a list or group, expected a string",
+        ""
+      },
+      {
+        duck(
+                dir,
+                "int.parquet",
+                "SELECT department_name, sensor_serial, create_at,"
+                    + " 7 AS product_name, product_expire FROM real")
+            .toString(),
+        "wrong_type: column product_name is INT32",
+        ", expected a string"
+      },
+    };
+    try (Connection c = connect()) {
+      l.createTables(c);
+      for (String[] e : expect) {
+        FileLoader.Result r = load(l, c, Path.of(e[0]));
+        assertEquals(e[0], FileLoader.Status.REJECTED, r.status());
+        assertTrue(e[0] + ": " + r.reason(), r.reason().startsWith(e[1]));
+        assertTrue(e[0] + ": " + r.reason(), r.reason().endsWith(e[2]));
+      }
+      assertEquals(List.of("0|"), rows(c, "SELECT count(*) FROM vals.data_sample"));
+      // a file that loaded, then changed into a bad one: its old rows go, the ledger says why
+      Path f = dir.resolve("f.parquet");
+      Files.copy(REAL, f);
+      assertEquals(FileLoader.Status.LOADED, load(l, c, f).status());
+      Files.copy(Path.of(expect[1][0]), f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertEquals(FileLoader.Status.REJECTED, load(l, c, f).status());
+      assertEquals(List.of("0|"), rows(c, "SELECT count(*) FROM vals.data_sample"));
+      assertEquals(
+          List.of("rejected|0|null_value: row 1 has no sensor_serial|"),
+          rows(
+              c,
+              "SELECT status, rows, reason FROM vals.load_ledger WHERE file_name = 'f.parquet'"));
+    }
+  }
+
+  @Test
+  public void timestampsKeepTheirPrecisionInEveryParquetUnit() throws Exception {
+    // The oracle is PostgreSQL's own text input of the same instants (it rounds to microseconds,
+    // half to even), which our binary path does not use.
+    String[] instants = {
+      "2023-01-01 00:00:00.123456", "2023-01-31 23:59:59.999999", "1969-12-31 23:59:59.5",
+      "2000-01-01 00:00:00", "1900-02-28 12:00:00.000001", "2262-04-11 00:00:00.25"
+    };
+    String[] nanos = {
+      "2023-01-01 00:00:00.0000015",
+      "2023-01-01 00:00:00.0000025",
+      "2023-01-01 00:00:00.000000499",
+      "1970-01-01 00:00:00.0000005"
+    };
+    Path dir = TMP.newFolder("times").toPath();
+    String list = "'" + String.join("', '", instants) + "'";
+    String nlist = "'" + String.join("', '", nanos) + "'";
+    List<Path> files =
+        List.of(
+            duck(
+                dir,
+                "us.parquet",
+                "SELECT 'd' AS department_name, 's' AS sensor_serial,"
+                    + " t::TIMESTAMP AS create_at, 'p' AS product_name, t::TIMESTAMP AS product_expire"
+                    + " FROM unnest(["
+                    + list
+                    + "]) u(t)"),
+            duck(
+                dir,
+                "ms.parquet",
+                "SELECT 'd' AS department_name, 's' AS sensor_serial,"
+                    + " t::TIMESTAMP_MS AS create_at, 'p' AS product_name,"
+                    + " t::TIMESTAMP_MS AS product_expire FROM unnest(['2023-01-01 00:00:00.123',"
+                    + " '1950-06-30 01:02:03.999']) u(t)"),
+            duck(
+                dir,
+                "ns.parquet",
+                "SELECT 'd' AS department_name, 's' AS sensor_serial,"
+                    + " t::TIMESTAMP_NS AS create_at, 'p' AS product_name,"
+                    + " t::TIMESTAMP_NS AS product_expire FROM unnest(["
+                    + nlist
+                    + "]) u(t)"));
+    FileLoader l = new FileLoader("times.data_sample");
+    try (Connection c = connect()) {
+      l.createTables(c);
+      for (Path f : files) {
+        assertEquals(f.toString(), FileLoader.Status.LOADED, load(l, c, f).status());
+      }
+      String fmt = "'YYYY-MM-DD HH24:MI:SS.US'";
+      List<String> all = new ArrayList<>(List.of(instants));
+      all.add("2023-01-01 00:00:00.123");
+      all.add("1950-06-30 01:02:03.999");
+      all.addAll(List.of(nanos));
+      String arr = "ARRAY['" + String.join("', '", all) + "']";
+      assertEquals(
+          rows(
+              c, "SELECT to_char(s::timestamp, " + fmt + ") FROM unnest(" + arr + ") s ORDER BY 1"),
+          rows(c, "SELECT to_char(create_at, " + fmt + ") FROM times.data_sample ORDER BY 1"));
+      assertEquals(
+          List.of("0|"),
+          rows(c, "SELECT count(*) FROM times.data_sample WHERE create_at <> product_expire"));
+    }
+  }
+
+  @Test
+  public void aBatchMixesNewUnchangedChangedAndBadFilesInOneTransaction() throws Exception {
+    FileLoader l = new FileLoader("batch.data_sample");
+    Path dir = TMP.newFolder("batch").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(5);
+    for (int k = 0; k < 3; k++) {
+      g.write(dir, k, 50);
+    }
+    List<Path> first;
+    try (var list = Files.list(dir)) {
+      first = list.sorted().toList();
+    }
+    try (Connection c = connect()) {
+      l.createTables(c);
+      List<FileLoader.Source> batch = new ArrayList<>();
+      for (Path f : first) {
+        batch.add(source(f));
+      }
+      assertEquals(
+          List.of(FileLoader.Status.LOADED, FileLoader.Status.LOADED, FileLoader.Status.LOADED),
+          l.loadAll(c, batch).stream().map(FileLoader.Result::status).toList());
+      // the next batch: file 0 unchanged, file 1 changed (20 rows), file 2 now bad, one new file
+      new WarehouseGenerator(6).write(dir, 1, 20);
+      Files.write(first.get(2), new byte[] {1, 2, 3});
+      g.write(dir, 3, 50);
+      List<Path> second;
+      try (var list = Files.list(dir)) {
+        second = list.sorted().toList();
+      }
+      batch.clear();
+      for (Path f : second) {
+        batch.add(source(f));
+      }
+      java.util.Collections.reverse(batch); // order in a batch does not matter
+      List<FileLoader.Result> r = l.loadAll(c, batch);
+      assertEquals(
+          List.of(
+              FileLoader.Status.LOADED,
+              FileLoader.Status.REJECTED,
+              FileLoader.Status.REPLACED,
+              FileLoader.Status.UNCHANGED),
+          r.stream().map(FileLoader.Result::status).toList());
+      assertEquals(List.of(50L, 0L, 20L, 0L), r.stream().map(FileLoader.Result::rows).toList());
+      assertEquals(List.of("120|"), rows(c, "SELECT count(*) FROM batch.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
+      // a batch that fails in the database leaves nothing behind: a name twice is refused first
+      assertThrows(
+          IllegalArgumentException.class, () -> l.loadAll(c, List.of(batch.get(0), batch.get(0))));
+    }
+  }
+
+  @Test
+  public void twoLoadersAtOnceNeverLoadAFileTwice() throws Exception {
+    FileLoader l = new FileLoader("race.data_sample");
+    Path dir = TMP.newFolder("race").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(8);
+    for (int k = 0; k < 40; k++) {
+      g.write(dir, k, 30);
+    }
+    List<Path> files;
+    try (var list = Files.list(dir)) {
+      files = list.sorted().toList();
+    }
+    try (Connection c = connect()) {
+      l.createTables(c);
+    }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(3);
+    List<java.util.concurrent.Future<List<FileLoader.Result>>> runs = new ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      List<Path> mine = new ArrayList<>(files);
+      Collections.shuffle(mine, new java.util.Random(w));
+      runs.add(
+          pool.submit(
+              () -> {
+                List<FileLoader.Result> out = new ArrayList<>();
+                try (Connection c = connect()) {
+                  for (int i = 0; i < mine.size(); i += 7) {
+                    List<FileLoader.Source> batch = new ArrayList<>();
+                    for (Path f : mine.subList(i, Math.min(mine.size(), i + 7))) {
+                      batch.add(source(f));
+                    }
+                    out.addAll(l.loadAll(c, batch));
+                  }
+                }
+                return out;
+              }));
+    }
+    java.util.Map<String, Integer> loads = new java.util.TreeMap<>();
+    for (var run : runs) {
+      for (FileLoader.Result r : run.get()) {
+        if (r.status() == FileLoader.Status.LOADED) {
+          loads.merge(r.file(), 1, Integer::sum);
+        } else {
+          assertEquals(r.file(), FileLoader.Status.UNCHANGED, r.status());
+        }
+      }
+    }
+    pool.shutdown();
+    assertEquals(40, loads.size());
+    assertTrue(loads.toString(), loads.values().stream().allMatch(n -> n == 1));
+    try (Connection c = connect()) {
+      assertEquals(List.of("1200|"), rows(c, "SELECT count(*) FROM race.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
     }
   }
 }

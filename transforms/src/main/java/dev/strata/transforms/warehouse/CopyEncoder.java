@@ -8,11 +8,13 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -59,6 +61,26 @@ final class CopyEncoder {
    * Hadoop's default XML files for every file, which cost more than decoding a small file.
    */
   private static final Configuration CONF = new Configuration(false);
+
+  /**
+   * Column readers want a record converter to exist; values are taken from the readers directly
+   * ({@code getBinary}, {@code getLong}), so this one is never fed.
+   */
+  private static final GroupConverter IGNORE_RECORDS =
+      new GroupConverter() {
+        private final PrimitiveConverter values = new PrimitiveConverter() {};
+
+        @Override
+        public Converter getConverter(int fieldIndex) {
+          return values;
+        }
+
+        @Override
+        public void start() {}
+
+        @Override
+        public void end() {}
+      };
 
   private CopyEncoder() {}
 
@@ -160,11 +182,7 @@ final class CopyEncoder {
           break;
         }
         ColumnReadStoreImpl store =
-            new ColumnReadStoreImpl(
-                group,
-                new GroupRecordConverter(projection).getRootConverter(),
-                projection,
-                meta.getCreatedBy());
+            new ColumnReadStoreImpl(group, IGNORE_RECORDS, projection, meta.getCreatedBy());
         ColumnReader[] readers = new ColumnReader[n];
         int[] maxDef = new int[n];
         TimestampLogicalTypeAnnotation[] units = new TimestampLogicalTypeAnnotation[n];
@@ -289,11 +307,27 @@ final class CopyEncoder {
     out.put(b, off, len);
   }
 
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long LOW_BITS = 0x0101010101010101L;
+
   /** The number of characters of well-formed UTF-8 without NUL, else -1. */
   static int utf8Chars(byte[] b, int off, int len) {
     int chars = 0;
     int i = off;
     int end = off + len;
+    // ASCII without NUL, 8 bytes at a time: no high bit set, no zero byte.
+    while (i + 8 <= end) {
+      long w = (long) LONGS.get(b, i);
+      if ((w & HIGH_BITS) != 0 || ((w - LOW_BITS) & ~w & HIGH_BITS) != 0) {
+        break;
+      }
+      i += 8;
+      chars += 8;
+    }
     while (i < end) {
       int c = b[i] & 0xff;
       int extra;
