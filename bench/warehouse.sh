@@ -33,6 +33,8 @@ t=$(mktemp)
 /usr/bin/time -f "%e %M" -o "$t" java ${JAVA_OPTS:-} -jar pipelines/target/strata.jar warehouse \
   --input="$DATA" --output="$OUT" @runner-configs/flink-local.args | tee "$WORK/warehouse.log"
 read -r wall rss < "$t"; rm -f "$t"
+# The full load's database is ~20 GB; free it before the peer's (KEEP=1 keeps it).
+[ "${KEEP:-0}" = 1 ] || rm -rf "$OUT/pgdata"
 
 # the peer: one CSV, one psql \copy, no index
 CSV=$WORK/warehouse-$FILES.csv
