@@ -91,7 +91,8 @@ public final class MarketPipeline {
       throws Exception {
     Path input = Path.of(options.getInput());
     Path output = Path.of(options.getOutput());
-    List<String> stages = parseStages(options.getStages());
+    List<String> stages =
+        parseStages(options.getStages() == null ? String.join(",", STAGES) : options.getStages());
     WindowSpec window = WindowSpec.parse(options.getWindow());
     StageRunner runner = new StageRunner(output, options.getForce(), log);
     TrainConfig training = trainConfig(options, output);
@@ -106,7 +107,9 @@ public final class MarketPipeline {
         failed = FEATURES;
         outcomes.put(FEATURES, features(options, window, runner));
       }
-      if (stages.contains(TRAIN)) {
+      if (stages.contains(TRAIN) && JobSpecs.specOnly(options)) {
+        log.printf("[%s] not a Beam pipeline: no Dataflow job spec%n", TRAIN);
+      } else if (stages.contains(TRAIN)) {
         failed = TRAIN;
         outcomes.put(TRAIN, train(options, training, runner));
       }
@@ -254,7 +257,7 @@ public final class MarketPipeline {
           buildIngest(
               p, input.toAbsolutePath().toString(), dataDir.toString(), rejectedDir.toString());
           writePipelineDot(p, dataDir);
-          MetricQueryResults metrics = runToCompletion(p);
+          MetricQueryResults metrics = runToCompletion(p, INGEST);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           c.rowsIn = counter(metrics, "ParseBarFiles", "rowsRead");
@@ -324,7 +327,7 @@ public final class MarketPipeline {
   static StageRunner.Outcome features(MarketOptions options, WindowSpec window, StageRunner runner)
       throws Exception {
     Path rawDir = runner.dataDir(INGEST);
-    if (!Files.isRegularFile(rawDir.resolve(StageRunner.MANIFEST))) {
+    if (!JobSpecs.specOnly(options) && !Files.isRegularFile(rawDir.resolve(StageRunner.MANIFEST))) {
       throw new IllegalStateException(
           "stage features needs the output of stage ingest in "
               + rawDir
@@ -345,7 +348,7 @@ public final class MarketPipeline {
               dataDir.toString(),
               rejectedDir.toString());
           writePipelineDot(p, dataDir);
-          MetricQueryResults metrics = runToCompletion(p);
+          MetricQueryResults metrics = runToCompletion(p, FEATURES);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           c.rowsIn = parquetRows(rawDir);
@@ -440,7 +443,12 @@ public final class MarketPipeline {
         dataDir.resolve(PIPELINE_DOT), PipelineDotRenderer.toDotString(p), StandardCharsets.UTF_8);
   }
 
-  static MetricQueryResults runToCompletion(Pipeline p) {
+  /**
+   * Runs a stage's pipeline to its end and returns its metrics; in Dataflow spec mode ({@link
+   * JobSpecs}) writes the stage's job spec instead and throws {@link JobSpecs.Written}.
+   */
+  static MetricQueryResults runToCompletion(Pipeline p, String stage) {
+    JobSpecs.writeIfAsked(p, stage);
     PipelineResult result = p.run();
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {

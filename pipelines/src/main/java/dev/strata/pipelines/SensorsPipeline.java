@@ -55,7 +55,9 @@ public final class SensorsPipeline {
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
     Path output = Path.of(options.getOutput());
-    List<String> stages = MarketPipeline.parseStages(options.getStages(), STAGES);
+    List<String> stages =
+        MarketPipeline.parseStages(
+            options.getStages() == null ? String.join(",", STAGES) : options.getStages(), STAGES);
     StageRunner runner = new StageRunner(output, options.getForce(), log);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     if (stages.contains(CLEAN)) {
@@ -130,7 +132,7 @@ public final class SensorsPipeline {
               dataDir.toString(),
               rejectedDir.toString());
           MarketPipeline.writePipelineDot(p, dataDir);
-          MetricQueryResults metrics = MarketPipeline.runToCompletion(p);
+          MetricQueryResults metrics = MarketPipeline.runToCompletion(p, CLEAN);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           c.rowsIn = MarketPipeline.counter(metrics, "ParseReadingFiles", "rowsRead");
@@ -178,7 +180,8 @@ public final class SensorsPipeline {
 
   static StageRunner.Outcome runs(SensorsOptions options, StageRunner runner) throws Exception {
     Path cleanDir = runner.dataDir(CLEAN);
-    if (!Files.isRegularFile(cleanDir.resolve(StageRunner.MANIFEST))) {
+    if (!JobSpecs.specOnly(options)
+        && !Files.isRegularFile(cleanDir.resolve(StageRunner.MANIFEST))) {
       throw new IllegalStateException(
           "stage runs needs the output of stage clean in "
               + cleanDir
@@ -204,7 +207,7 @@ public final class SensorsPipeline {
               extra.get(RUN_STATS).toString(),
               rejectedDir.toString());
           MarketPipeline.writePipelineDot(p, dataDir);
-          MetricQueryResults metrics = MarketPipeline.runToCompletion(p);
+          MetricQueryResults metrics = MarketPipeline.runToCompletion(p, RUNS);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           // Every clean reading is consumed by its run's alignment.

@@ -194,6 +194,19 @@ public final class StageRunner {
                 counts.rowsDropped,
                 tmpData));
       }
+    } catch (JobSpecs.Written spec) {
+      // Dataflow spec mode: nothing ran, nothing is published, no manifest.
+      deleteRecursively(tmpData);
+      deleteRecursively(tmpRejected);
+      for (Path t : tmpExtra.values()) {
+        deleteRecursively(t);
+      }
+      log.println(spec.getMessage());
+      ObjectNode m = JSON.createObjectNode();
+      m.put("stage", stage);
+      m.put("status", "spec_written");
+      m.put("spec", spec.location);
+      return new Outcome(true, m);
     } catch (Exception | Error e) {
       log.printf("[%s] FAILED: %s%n", stage, e);
       throw e;

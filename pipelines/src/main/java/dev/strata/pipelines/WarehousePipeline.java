@@ -102,7 +102,7 @@ public final class WarehousePipeline {
                   loaded
                       .get(LoadToPostgres.FAILURES)
                       .apply("WriteRejected", WriteFailures.to(rejectedDir.toString()));
-                  MetricQueryResults m = MarketPipeline.runToCompletion(p);
+                  MetricQueryResults m = MarketPipeline.runToCompletion(p, LOAD);
                   StageRunner.Counts c = new StageRunner.Counts();
                   c.runner = o.getRunner().getSimpleName();
                   // Accounting is per file: every file is loaded, unchanged or rejected.

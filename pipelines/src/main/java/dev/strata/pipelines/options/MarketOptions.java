@@ -24,9 +24,8 @@ public interface MarketOptions extends PipelineOptions {
   void setOutput(String value);
 
   @Description(
-      "Comma-separated stages to run, in DAG order: ingest,features,train. Example:"
-          + " --stages=features,train")
-  @Default.String("ingest,features,train")
+      "Comma-separated stages to run, in DAG order (default: all, ingest,features,train)."
+          + " Example: --stages=features,train")
   String getStages();
 
   void setStages(String value);

@@ -23,8 +23,9 @@ public interface SensorsOptions extends PipelineOptions {
 
   void setOutput(String value);
 
-  @Description("Comma-separated stages to run, in DAG order: clean,runs.")
-  @Default.String("clean,runs")
+  // No @Default: the sensors and market jobs both have --stages, and Beam refuses one property
+  // with two defaults once both interfaces are registered in a JVM; null means all stages.
+  @Description("Comma-separated stages to run, in DAG order (default: all, clean,runs).")
   String getStages();
 
   void setStages(String value);

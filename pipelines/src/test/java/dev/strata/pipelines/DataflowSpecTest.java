@@ -1,0 +1,87 @@
+package dev.strata.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Each job, given {@code @runner-configs/dataflow.args} and the offline options, writes a Dataflow
+ * job spec per Beam stage without contacting Google (no credentials, no path validation, local temp
+ * and staging), and the spec holds our composite transforms by name: the pipeline code translates
+ * for Dataflow unchanged.
+ */
+public class DataflowSpecTest {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  static String run(String job, String... jobArgs) throws Exception {
+    Path root = TMP.newFolder(job).toPath();
+    Path stage = root.resolve("stage.jar");
+    Files.write(stage, new byte[] {'P', 'K', 5, 6, 0, 0, 0, 0}); // stands in for strata.jar
+    List<String> args = new ArrayList<>(List.of(job));
+    args.addAll(List.of(jobArgs));
+    args.addAll(
+        List.of(
+            "--output=" + root.resolve("out"),
+            "@../runner-configs/dataflow.args",
+            "--project=strata-offline",
+            "--region=europe-west1",
+            "--templateLocation=" + root.resolve("specs"),
+            "--tempLocation=" + root.resolve("tmp"),
+            "--gcpTempLocation=" + root.resolve("tmp"),
+            "--stagingLocation=" + root.resolve("staging"),
+            "--filesToStage=" + stage,
+            "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
+            "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory"));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      assertEquals(0, Strata.run(args.toArray(String[]::new), out, out));
+    }
+    return bytes.toString(StandardCharsets.UTF_8) + "\n@" + root.resolve("specs");
+  }
+
+  static String spec(String log, String stage) throws Exception {
+    Path dir = Path.of(log.substring(log.lastIndexOf('@') + 1));
+    Path spec = dir.resolve(stage + ".json");
+    assertTrue(log, log.contains("[" + stage + "] Dataflow job spec written to " + spec));
+    assertTrue(spec + " missing", Files.isRegularFile(spec));
+    return Files.readString(spec);
+  }
+
+  static void assertSteps(String spec, String... names) {
+    for (String n : names) {
+      assertTrue("no step " + n + " in the spec", spec.contains("\"" + n));
+    }
+  }
+
+  @Test
+  public void marketWritesASpecPerBeamStage() throws Exception {
+    String log = run("market", "--input=src/test/resources/stocks-sample");
+    assertSteps(
+        spec(log, "ingest"), "ParseBarFiles", "JoinSecurityNames", "WriteRaw", "WriteRejected");
+    assertSteps(spec(log, "features"), "ReadRaw", "RollingFeatures", "WriteFeatures");
+    assertTrue(log, log.contains("[train] not a Beam pipeline: no Dataflow job spec"));
+  }
+
+  @Test
+  public void sensorsWritesASpecPerBeamStage() throws Exception {
+    String log = run("sensors", "--input=src/test/resources/machina/sample_v0.csv");
+    assertSteps(spec(log, "clean"), "ParseReadingFiles", "CleanReadings", "WriteClean");
+    assertSteps(spec(log, "runs"), "ReadClean", "AlignRuns", "WriteRuns", "WriteRunStatistics");
+  }
+
+  @Test
+  public void warehouseWritesASpec() throws Exception {
+    String log = run("warehouse", "--input=src/test/resources/datawow");
+    assertSteps(spec(log, "load"), "MatchFiles", "LoadToPostgres", "WriteRejected");
+  }
+}
