@@ -177,4 +177,60 @@ public class WarehousePipelineTest {
       assertEquals(0, verify(in, out, url));
     }
   }
+
+  @Test
+  public void directRunnerAndEmbeddedFlinkLoadTheSameRows() throws Exception {
+    Path in = tmp.newFolder("matrix").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(9);
+    for (int k = 0; k < 70; k++) {
+      g.write(in, k, 40);
+    }
+    Files.writeString(in.resolve("2023-01-02 00:00:00.parquet"), "not parquet");
+    try (EmbeddedPostgres pg =
+        EmbeddedPostgres.builder().setDataDirectory(tmp.newFolder("pgm").toPath()).start()) {
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      JsonNode direct =
+          run(in, tmp.newFolder("d").toPath(), "--jdbcUrl=" + url, "--table=direct.data_sample");
+      JsonNode flink =
+          run(
+              in,
+              tmp.newFolder("f").toPath(),
+              "--jdbcUrl=" + url,
+              "--table=flink.data_sample",
+              "--runner=FlinkRunner",
+              "--flinkMaster=[local]",
+              "--parallelism=2");
+      assertEquals("DirectRunner", direct.get("runner").asText());
+      assertEquals("FlinkRunner", flink.get("runner").asText());
+      for (String k : new String[] {"loaded", "rejected", "rows"}) {
+        assertEquals(k, direct.at("/counters/" + k).asLong(), flink.at("/counters/" + k).asLong());
+      }
+      assertEquals(70 * 40, flink.at("/counters/rows").asLong());
+      String cols = "department_name, sensor_serial, create_at, product_name, product_expire";
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        for (String[] ab : new String[][] {{"direct", "flink"}, {"flink", "direct"}}) {
+          assertEquals(
+              0,
+              count(
+                  c,
+                  "SELECT count(*) FROM (SELECT "
+                      + cols
+                      + " FROM "
+                      + ab[0]
+                      + ".data_sample EXCEPT ALL SELECT "
+                      + cols
+                      + " FROM "
+                      + ab[1]
+                      + ".data_sample) d"));
+        }
+        assertEquals(
+            0,
+            count(
+                c,
+                "SELECT count(*) FROM (SELECT file_name, rows, status, reason FROM"
+                    + " direct.load_ledger EXCEPT SELECT file_name, rows, status, reason FROM"
+                    + " flink.load_ledger) d"));
+      }
+    }
+  }
 }

@@ -412,7 +412,7 @@ public final class FileLoader {
       }
       p.sha = sha256(bytes);
       try {
-        p.rows = CopyEncoder.encode(bytesInput(bytes));
+        p.rows = CopyEncoder.encode(bytesInput(bytes, s.name()));
       } catch (Rejected e) {
         p.rejected = e.getMessage();
       }
@@ -454,9 +454,14 @@ public final class FileLoader {
     }
   }
 
-  /** A Parquet input over bytes in memory. */
-  static InputFile bytesInput(byte[] bytes) {
+  /** A Parquet input over bytes in memory; named by {@code name} in Parquet's messages. */
+  static InputFile bytesInput(byte[] bytes, String name) {
     return new InputFile() {
+      @Override
+      public String toString() {
+        return name;
+      }
+
       @Override
       public long getLength() {
         return bytes.length;
