@@ -72,6 +72,10 @@ public final class MarketPipeline {
   public static final String INGEST = "ingest";
   public static final String FEATURES = "features";
   public static final String TRAIN = "train";
+
+  /** Stage 0, with {@code --download}: the Kaggle archive into {@code --input}. */
+  public static final String DOWNLOAD = "download";
+
   public static final List<String> STAGES = List.of(INGEST, FEATURES, TRAIN);
   static final String PIPELINE_DOT = "_pipeline.dot";
   static final String METADATA_FILE = "symbols_valid_meta.csv";
@@ -99,6 +103,10 @@ public final class MarketPipeline {
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     String failed = null;
     try {
+      if (options.getDownload() != null && !options.getDownload().isBlank()) {
+        failed = DOWNLOAD;
+        download(options, input, log);
+      }
       if (stages.contains(INGEST)) {
         failed = INGEST;
         outcomes.put(INGEST, ingest(options, input, runner));
@@ -225,6 +233,25 @@ public final class MarketPipeline {
       throw new IllegalArgumentException("--stages must name at least one of " + known);
     }
     return stages;
+  }
+
+  // ------------------------------------------------------------------ stage 0
+
+  static com.fasterxml.jackson.databind.JsonNode download(
+      MarketOptions options, Path staging, PrintStream log) throws Exception {
+    Path credentials =
+        options.getKaggleCredentials() != null
+            ? Path.of(options.getKaggleCredentials())
+            : KaggleDownload.defaultCredentials();
+    return new KaggleDownload(
+            new KaggleDownload.Request(
+                options.getDownload(),
+                options.getKaggleApi(),
+                credentials,
+                options.getDownloadRetries(),
+                java.time.Duration.ofMillis(options.getDownloadBackoffMs())),
+            log)
+        .run(staging);
   }
 
   // ------------------------------------------------------------------ stage 1

@@ -101,4 +101,37 @@ public interface MarketOptions extends PipelineOptions {
   int getForestTestRows();
 
   void setForestTestRows(int value);
+
+  @Description(
+      "Stage 0: download this Kaggle dataset (owner/dataset, e.g. jacksoncrow/stock-market-dataset)"
+          + " into --input and unpack it there before ingest; skipped when --input already holds"
+          + " it complete. Credentials: KAGGLE_USERNAME/KAGGLE_KEY or --kaggleCredentials.")
+  String getDownload();
+
+  void setDownload(String value);
+
+  @Description("Kaggle's API base URL (tests point it at a local server).")
+  @Default.String("https://www.kaggle.com/api/v1")
+  String getKaggleApi();
+
+  void setKaggleApi(String value);
+
+  @Description(
+      "kaggle.json with {\"username\", \"key\"} (default: $KAGGLE_CONFIG_DIR/kaggle.json or"
+          + " ~/.kaggle/kaggle.json); KAGGLE_USERNAME/KAGGLE_KEY take precedence.")
+  String getKaggleCredentials();
+
+  void setKaggleCredentials(String value);
+
+  @Description("Retries of a failed transfer (connection errors, HTTP 408/429/5xx), with backoff.")
+  @Default.Integer(5)
+  int getDownloadRetries();
+
+  void setDownloadRetries(int value);
+
+  @Description("First retry delay in milliseconds; it doubles on each retry.")
+  @Default.Long(1000)
+  long getDownloadBackoffMs();
+
+  void setDownloadBackoffMs(long value);
 }
