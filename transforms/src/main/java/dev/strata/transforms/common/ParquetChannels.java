@@ -109,6 +109,94 @@ public final class ParquetChannels {
     };
   }
 
+  /** An input file over bytes in memory; {@code name} is what Parquet's messages call it. */
+  public static InputFile input(byte[] bytes, String name) {
+    return new InputFile() {
+      @Override
+      public String toString() {
+        return name;
+      }
+
+      @Override
+      public long getLength() {
+        return bytes.length;
+      }
+
+      @Override
+      public SeekableInputStream newStream() {
+        return new DelegatingSeekableInputStream(new java.io.ByteArrayInputStream(bytes)) {
+          private long pos;
+
+          @Override
+          public long getPos() {
+            return pos;
+          }
+
+          @Override
+          public void seek(long newPos) throws IOException {
+            if (newPos < 0 || newPos > bytes.length) {
+              throw new java.io.EOFException("seek to " + newPos + " of " + bytes.length);
+            }
+            pos = newPos;
+          }
+
+          @Override
+          public int read() {
+            return pos < bytes.length ? bytes[(int) pos++] & 0xff : -1;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            if (pos >= bytes.length) {
+              return -1;
+            }
+            int k = (int) Math.min(len, bytes.length - pos);
+            System.arraycopy(bytes, (int) pos, b, off, k);
+            pos += k;
+            return k;
+          }
+
+          @Override
+          public int read(java.nio.ByteBuffer buf) {
+            if (pos >= bytes.length) {
+              return -1;
+            }
+            int k = (int) Math.min(buf.remaining(), bytes.length - pos);
+            buf.put(bytes, (int) pos, k);
+            pos += k;
+            return k;
+          }
+
+          @Override
+          public void readFully(byte[] b, int off, int len) throws IOException {
+            if (bytes.length - pos < len) {
+              throw new java.io.EOFException("reached the end of the file");
+            }
+            System.arraycopy(bytes, (int) pos, b, off, len);
+            pos += len;
+          }
+
+          @Override
+          public void readFully(java.nio.ByteBuffer buf) throws IOException {
+            if (bytes.length - pos < buf.remaining()) {
+              throw new java.io.EOFException("reached the end of the file");
+            }
+            int k = buf.remaining();
+            buf.put(bytes, (int) pos, k);
+            pos += k;
+          }
+
+          @Override
+          public long skip(long k) {
+            long s = Math.max(0, Math.min(k, bytes.length - pos));
+            pos += s;
+            return s;
+          }
+        };
+      }
+    };
+  }
+
   /** Reads a file's records as parquet-column's example {@code Group}s (any schema). */
   public static org.apache.parquet.hadoop.ParquetReader<org.apache.parquet.example.data.Group>
       groups(InputFile file) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package dev.strata.transforms.warehouse;
 
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.security.MessageDigest;
@@ -11,9 +12,6 @@ import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.util.HexFormat;
 import java.util.List;
-import org.apache.parquet.io.DelegatingSeekableInputStream;
-import org.apache.parquet.io.InputFile;
-import org.apache.parquet.io.SeekableInputStream;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -412,7 +410,7 @@ public final class FileLoader {
       }
       p.sha = sha256(bytes);
       try {
-        p.rows = CopyEncoder.encode(bytesInput(bytes, s.name()));
+        p.rows = CopyEncoder.encode(ParquetChannels.input(bytes, s.name()));
       } catch (Rejected e) {
         p.rejected = e.getMessage();
       }
@@ -452,94 +450,6 @@ public final class FileLoader {
     Rejected(String message) {
       super(message, null, false, false);
     }
-  }
-
-  /** A Parquet input over bytes in memory; named by {@code name} in Parquet's messages. */
-  static InputFile bytesInput(byte[] bytes, String name) {
-    return new InputFile() {
-      @Override
-      public String toString() {
-        return name;
-      }
-
-      @Override
-      public long getLength() {
-        return bytes.length;
-      }
-
-      @Override
-      public SeekableInputStream newStream() {
-        return new DelegatingSeekableInputStream(new java.io.ByteArrayInputStream(bytes)) {
-          private long pos;
-
-          @Override
-          public long getPos() {
-            return pos;
-          }
-
-          @Override
-          public void seek(long newPos) throws IOException {
-            if (newPos < 0 || newPos > bytes.length) {
-              throw new java.io.EOFException("seek to " + newPos + " of " + bytes.length);
-            }
-            pos = newPos;
-          }
-
-          @Override
-          public int read() {
-            return pos < bytes.length ? bytes[(int) pos++] & 0xff : -1;
-          }
-
-          @Override
-          public int read(byte[] b, int off, int len) {
-            if (pos >= bytes.length) {
-              return -1;
-            }
-            int k = (int) Math.min(len, bytes.length - pos);
-            System.arraycopy(bytes, (int) pos, b, off, k);
-            pos += k;
-            return k;
-          }
-
-          @Override
-          public int read(java.nio.ByteBuffer buf) {
-            if (pos >= bytes.length) {
-              return -1;
-            }
-            int k = (int) Math.min(buf.remaining(), bytes.length - pos);
-            buf.put(bytes, (int) pos, k);
-            pos += k;
-            return k;
-          }
-
-          @Override
-          public void readFully(byte[] b, int off, int len) throws IOException {
-            if (bytes.length - pos < len) {
-              throw new java.io.EOFException("reached the end of the file");
-            }
-            System.arraycopy(bytes, (int) pos, b, off, len);
-            pos += len;
-          }
-
-          @Override
-          public void readFully(java.nio.ByteBuffer buf) throws IOException {
-            if (bytes.length - pos < buf.remaining()) {
-              throw new java.io.EOFException("reached the end of the file");
-            }
-            int k = buf.remaining();
-            buf.put(bytes, (int) pos, k);
-            pos += k;
-          }
-
-          @Override
-          public long skip(long k) {
-            long s = Math.max(0, Math.min(k, bytes.length - pos));
-            pos += s;
-            return s;
-          }
-        };
-      }
-    };
   }
 
   static String sha256(ChannelOpener open) throws IOException {
