@@ -1,8 +1,5 @@
 package dev.strata.pipelines;
 
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -20,10 +17,6 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class JobSpecs {
   private static final String DATAFLOW_OPTIONS =
       "org.apache.beam.runners.dataflow.options.DataflowPipelineOptions";
-
-  /** The location as given, per options object (stages set their own file into the options). */
-  private static final Map<PipelineOptions, String> GIVEN =
-      Collections.synchronizedMap(new WeakHashMap<>());
 
   private JobSpecs() {}
 
@@ -63,17 +56,10 @@ final class JobSpecs {
     throw new Written(stage, location);
   }
 
+  /** The location as given (a stage sets its own file only while it runs, then restores it). */
   private static String given(PipelineOptions o) {
-    String known = GIVEN.get(o);
-    if (known != null) {
-      return known;
-    }
     String read = (String) call(o, "getTemplateLocation", null);
-    if (read != null && !read.isBlank()) {
-      GIVEN.put(o, read);
-      return read;
-    }
-    return null;
+    return read == null || read.isBlank() ? null : read;
   }
 
   private static void set(PipelineOptions o, String location) {
