@@ -120,6 +120,9 @@ public final class WarehousePipeline {
                   return c;
                 });
       }
+      if (JobSpecs.specOnly(o)) {
+        return Map.of(LOAD, outcome); // a Dataflow job spec was written; nothing was loaded
+      }
       try (Connection c = connect(target)) {
         loader.indexAndAnalyze(c);
         if (o.getRole() != null) {
