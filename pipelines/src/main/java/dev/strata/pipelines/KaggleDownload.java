@@ -65,6 +65,7 @@ public final class KaggleDownload {
   private final String owner;
   private final String name;
   private final HttpClient http;
+  private boolean skipped;
 
   public KaggleDownload(Request request, PrintStream log) {
     this.request = request;
@@ -100,6 +101,7 @@ public final class KaggleDownload {
         log.printf(
             "[download] skipped: %s already here and complete (%,d bytes, sha256 %s)%n",
             request.dataset(), m.path("bytes").asLong(), m.path("sha256").asText());
+        skipped = true;
         return m;
       }
     }
@@ -145,6 +147,11 @@ public final class KaggleDownload {
         Duration.between(start, end).toMillis() / 1000.0,
         sha);
     return m;
+  }
+
+  /** Whether the last {@link #run} found the archive already in place. */
+  public boolean skipped() {
+    return skipped;
   }
 
   private static boolean layoutInPlace(Path staging, JsonNode m) {

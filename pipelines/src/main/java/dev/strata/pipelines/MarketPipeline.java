@@ -105,7 +105,7 @@ public final class MarketPipeline {
     try {
       if (options.getDownload() != null && !options.getDownload().isBlank()) {
         failed = DOWNLOAD;
-        download(options, input, log);
+        outcomes.put(DOWNLOAD, download(options, input, log));
       }
       if (stages.contains(INGEST)) {
         failed = INGEST;
@@ -174,7 +174,31 @@ public final class MarketPipeline {
       inputLines.add(String.format("%,d files", ingest.path("inputs").size()));
       inputLines.add(String.format("%,.1f MB", ingest.path("input_bytes").asLong() / 1e6));
     }
+    JsonNode fetched = null;
+    Path downloadManifest = input.resolve(KaggleDownload.MANIFEST);
+    if (Files.isRegularFile(downloadManifest)) {
+      fetched = StageRunner.JSON.readTree(downloadManifest.toFile());
+    }
+    if (fetched != null || DOWNLOAD.equals(failed)) {
+      StageRunner.Outcome o = outcomes.get(DOWNLOAD);
+      String state =
+          DOWNLOAD.equals(failed) ? "failed" : o == null ? "idle" : o.skipped ? "skipped" : "ran";
+      dag.node(
+          DOWNLOAD,
+          "download (Kaggle API)",
+          fetched == null
+              ? List.of(state)
+              : List.of(
+                  abbreviate(fetched.path("dataset").asText(), 34),
+                  String.format("%,.1f MB zip", fetched.path("bytes").asLong() / 1e6),
+                  "sha256 " + fetched.path("sha256").asText().substring(0, 12) + "…",
+                  state),
+          state);
+    }
     dag.node("input", "input (Kaggle layout)", inputLines, "input");
+    if (fetched != null || DOWNLOAD.equals(failed)) {
+      dag.edge(DOWNLOAD, "input", "unpacked");
+    }
     String previous = "input";
     String[] labels = {"CSV", "raw/", "features/"};
     for (int i = 0; i < STAGES.size(); i++) {
@@ -237,21 +261,23 @@ public final class MarketPipeline {
 
   // ------------------------------------------------------------------ stage 0
 
-  static com.fasterxml.jackson.databind.JsonNode download(
-      MarketOptions options, Path staging, PrintStream log) throws Exception {
+  static StageRunner.Outcome download(MarketOptions options, Path staging, PrintStream log)
+      throws Exception {
     Path credentials =
         options.getKaggleCredentials() != null
             ? Path.of(options.getKaggleCredentials())
             : KaggleDownload.defaultCredentials();
-    return new KaggleDownload(
+    KaggleDownload d =
+        new KaggleDownload(
             new KaggleDownload.Request(
                 options.getDownload(),
                 options.getKaggleApi(),
                 credentials,
                 options.getDownloadRetries(),
                 java.time.Duration.ofMillis(options.getDownloadBackoffMs())),
-            log)
-        .run(staging);
+            log);
+    JsonNode manifest = d.run(staging);
+    return new StageRunner.Outcome(d.skipped(), manifest);
   }
 
   // ------------------------------------------------------------------ stage 1

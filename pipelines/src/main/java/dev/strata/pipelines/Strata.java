@@ -24,7 +24,14 @@ public final class Strata {
   private Strata() {}
 
   public static void main(String[] args) throws Exception {
-    int code = run(args, System.out, System.err);
+    int code;
+    try {
+      code = run(args, System.out, System.err);
+    } catch (KaggleDownload.Failed e) {
+      // A download that cannot succeed says why in one line; a stack trace would add nothing.
+      System.err.println("[download] FAILED: " + e.getMessage());
+      code = 1;
+    }
     if (code != 0) {
       System.exit(code);
     }

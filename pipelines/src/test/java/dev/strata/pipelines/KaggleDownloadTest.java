@@ -378,6 +378,8 @@ public class KaggleDownloadTest {
         raw.at("/rows/out").asLong() + raw.at("/rows/rejected").asLong());
     assertEquals(raw.at("/rows/out").asLong(), features.at("/rows/out").asLong());
     assertTrue(log.toString(), log.toString().contains("[download] " + DATASET));
+    String dag = Files.readString(out.resolve("_dag.dot"));
+    assertTrue(dag, dag.contains("download (Kaggle API)") && dag.contains(DATASET));
     assertFalse(log.toString().contains(KEY));
   }
 }
