@@ -40,8 +40,19 @@ public class StrataCliTest {
     assertEquals(
         java.util.List.of("--a=1", "--runner=FlinkRunner", "--parallelism=2"),
         java.util.List.of(RunnerArgs.expand("--a=1", "@" + args)));
+    // option names in kebab case are Beam's camel case; values are left alone
+    assertEquals(
+        java.util.List.of(
+            "--replaceFrom=2023-01-02T00:00", "--keepRunning", "--flinkMaster=[local]", "x-y"),
+        java.util.List.of(
+            RunnerArgs.expand(
+                "--replace-from=2023-01-02T00:00",
+                "--keep-running",
+                "--flinkMaster=[local]",
+                "x-y")));
     // the shipped configs hold runner flags only
-    for (String f : new String[] {"direct.args", "flink-local.args"}) {
+    for (String f :
+        new String[] {"direct.args", "flink-local.args", "flink-cluster.args", "dataflow.args"}) {
       for (String line : Files.readAllLines(Path.of("../runner-configs", f))) {
         assertTrue(line, line.isBlank() || line.startsWith("#") || line.startsWith("--"));
         assertTrue(line, !line.contains("--input") && !line.contains("--output"));
