@@ -98,7 +98,8 @@ public final class MarketPipeline {
     List<String> stages =
         parseStages(options.getStages() == null ? String.join(",", STAGES) : options.getStages());
     WindowSpec window = WindowSpec.parse(options.getWindow());
-    StageRunner runner = new StageRunner(output, options.getForce(), log);
+    StageRunner runner =
+        new StageRunner(output, options.getForce() || JobSpecs.specOnly(options), log);
     TrainConfig training = trainConfig(options, output);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     String failed = null;

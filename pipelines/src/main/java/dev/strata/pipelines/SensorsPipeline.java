@@ -58,7 +58,8 @@ public final class SensorsPipeline {
     List<String> stages =
         MarketPipeline.parseStages(
             options.getStages() == null ? String.join(",", STAGES) : options.getStages(), STAGES);
-    StageRunner runner = new StageRunner(output, options.getForce(), log);
+    StageRunner runner =
+        new StageRunner(output, options.getForce() || JobSpecs.specOnly(options), log);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     if (stages.contains(CLEAN)) {
       outcomes.put(CLEAN, clean(options, runner));

@@ -56,8 +56,20 @@ public final class WarehousePipeline {
         password = null;
         log.printf("[%s] embedded PostgreSQL on %s (data in %s)%n", LOAD, url, data);
       }
+      boolean specOnly = JobSpecs.specOnly(o);
+      if (specOnly && (o.getReplaceFrom() != null || o.getReplaceTo() != null)) {
+        throw new IllegalArgumentException(
+            "--replaceFrom/--replaceTo change the database now, but a Dataflow job spec runs later:"
+                + " run the backfill without --templateLocation");
+      }
       LoadToPostgres.Target target = new LoadToPostgres.Target(url, user, password, o.getTable());
       FileLoader loader = new FileLoader(o.getTable());
+      if (specOnly) {
+        // The spec must not carry the password (workers use their own PGPASSWORD), and writing
+        // it must not touch the database: the tables are created by a normal run or a DBA.
+        return writeSpec(
+            o, input, output, new LoadToPostgres.Target(url, user, null, o.getTable()), log);
+      }
       try (Connection c = connect(target)) {
         loader.createTables(c);
         if (o.getReplaceFrom() != null || o.getReplaceTo() != null) {
@@ -91,17 +103,7 @@ public final class WarehousePipeline {
                 stageOptions,
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);
-                  PCollectionTuple loaded =
-                      p.apply(
-                              "MatchFiles",
-                              FileIO.match()
-                                  .filepattern(glob)
-                                  .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-                          .apply("OpenFiles", FileIO.readMatches())
-                          .apply("LoadToPostgres", LoadToPostgres.into(target));
-                  loaded
-                      .get(LoadToPostgres.FAILURES)
-                      .apply("WriteRejected", WriteFailures.to(rejectedDir.toString()));
+                  buildLoad(p, glob, target, rejectedDir.toString());
                   MetricQueryResults m = MarketPipeline.runToCompletion(p, LOAD);
                   StageRunner.Counts c = new StageRunner.Counts();
                   c.runner = o.getRunner().getSimpleName();
@@ -119,9 +121,6 @@ public final class WarehousePipeline {
                   }
                   return c;
                 });
-      }
-      if (JobSpecs.specOnly(o)) {
-        return Map.of(LOAD, outcome); // a Dataflow job spec was written; nothing was loaded
       }
       try (Connection c = connect(target)) {
         loader.indexAndAnalyze(c);
@@ -160,6 +159,37 @@ public final class WarehousePipeline {
         embedded.close();
       }
     }
+  }
+
+  /** Files matching {@code glob} into PostgreSQL; rejected files to {@code rejectedDir}. */
+  static void buildLoad(Pipeline p, String glob, LoadToPostgres.Target target, String rejectedDir) {
+    PCollectionTuple loaded =
+        p.apply(
+                "MatchFiles",
+                FileIO.match().filepattern(glob).withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("OpenFiles", FileIO.readMatches())
+            .apply("LoadToPostgres", LoadToPostgres.into(target));
+    loaded.get(LoadToPostgres.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+  }
+
+  /** Dataflow spec mode ({@link JobSpecs}): writes the load's job spec, touching no database. */
+  private static Map<String, StageRunner.Outcome> writeSpec(
+      WarehouseOptions o, Path input, Path output, LoadToPostgres.Target target, PrintStream log)
+      throws Exception {
+    String glob = input.toAbsolutePath() + "/*.parquet";
+    StageRunner.Outcome outcome =
+        new StageRunner(output, true, log)
+            .run(
+                LOAD,
+                MarketPipeline.list(input, ".parquet"),
+                Map.of("input", input.toAbsolutePath().toString(), "target", target.toString()),
+                (dataDir, rejectedDir) -> {
+                  Pipeline p = Pipeline.create(o);
+                  buildLoad(p, glob, target, rejectedDir.toString());
+                  MarketPipeline.runToCompletion(p, LOAD); // writes the spec and stops
+                  throw new IllegalStateException("spec mode ran the load");
+                });
+    return Map.of(LOAD, outcome);
   }
 
   /**

@@ -454,4 +454,35 @@ public class FileLoaderTest {
       assertEquals(List.of(), l.checkTable(c));
     }
   }
+
+  @Test
+  public void theLeastPrivilegeRoleLoadsNewFilesButCannotDeleteRows() throws Exception {
+    FileLoader l = new FileLoader("priv.data_sample");
+    Path dir = TMP.newFolder("priv").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(12);
+    g.write(dir, 0, 30);
+    g.write(dir, 1, 30);
+    Path first = dir.resolve("2023-01-01 00:00:00.parquet");
+    try (Connection admin = connect();
+        Statement s = admin.createStatement()) {
+      l.createTables(admin);
+      s.execute(l.roleSql("priv_writer", "pw"));
+    }
+    try (Connection c = pg.getDatabase("priv_writer", "postgres").getConnection()) {
+      assertEquals(FileLoader.Status.LOADED, load(l, c, first).status());
+      assertEquals(
+          FileLoader.Status.LOADED,
+          load(l, c, dir.resolve("2023-01-01 00:01:00.parquet")).status());
+      assertEquals(FileLoader.Status.UNCHANGED, load(l, c, first).status());
+      // replacing a changed file deletes rows: refused, and nothing of the batch stays
+      new WarehouseGenerator(13).write(dir, 0, 10);
+      java.sql.SQLException e = assertThrows(java.sql.SQLException.class, () -> load(l, c, first));
+      assertTrue(e.getMessage(), e.getMessage().contains("permission denied"));
+      assertThrows(
+          java.sql.SQLException.class,
+          () -> c.createStatement().execute("DELETE FROM priv.data_sample"));
+      assertEquals(List.of("60|"), rows(c, "SELECT count(*) FROM priv.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
+    }
+  }
 }

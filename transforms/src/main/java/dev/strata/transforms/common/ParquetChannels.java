@@ -124,77 +124,101 @@ public final class ParquetChannels {
 
       @Override
       public SeekableInputStream newStream() {
-        return new DelegatingSeekableInputStream(new java.io.ByteArrayInputStream(bytes)) {
-          private long pos;
-
-          @Override
-          public long getPos() {
-            return pos;
-          }
-
-          @Override
-          public void seek(long newPos) throws IOException {
-            if (newPos < 0 || newPos > bytes.length) {
-              throw new java.io.EOFException("seek to " + newPos + " of " + bytes.length);
-            }
-            pos = newPos;
-          }
-
-          @Override
-          public int read() {
-            return pos < bytes.length ? bytes[(int) pos++] & 0xff : -1;
-          }
-
-          @Override
-          public int read(byte[] b, int off, int len) {
-            if (pos >= bytes.length) {
-              return -1;
-            }
-            int k = (int) Math.min(len, bytes.length - pos);
-            System.arraycopy(bytes, (int) pos, b, off, k);
-            pos += k;
-            return k;
-          }
-
-          @Override
-          public int read(java.nio.ByteBuffer buf) {
-            if (pos >= bytes.length) {
-              return -1;
-            }
-            int k = (int) Math.min(buf.remaining(), bytes.length - pos);
-            buf.put(bytes, (int) pos, k);
-            pos += k;
-            return k;
-          }
-
-          @Override
-          public void readFully(byte[] b, int off, int len) throws IOException {
-            if (bytes.length - pos < len) {
-              throw new java.io.EOFException("reached the end of the file");
-            }
-            System.arraycopy(bytes, (int) pos, b, off, len);
-            pos += len;
-          }
-
-          @Override
-          public void readFully(java.nio.ByteBuffer buf) throws IOException {
-            if (bytes.length - pos < buf.remaining()) {
-              throw new java.io.EOFException("reached the end of the file");
-            }
-            int k = buf.remaining();
-            buf.put(bytes, (int) pos, k);
-            pos += k;
-          }
-
-          @Override
-          public long skip(long k) {
-            long s = Math.max(0, Math.min(k, bytes.length - pos));
-            pos += s;
-            return s;
-          }
-        };
+        return new BytesInputStream(bytes);
       }
     };
+  }
+
+  /** Every read goes through {@code pos}, so seeks hold for every method. */
+  private static final class BytesInputStream extends SeekableInputStream {
+    private final byte[] bytes;
+    private int pos;
+
+    BytesInputStream(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public long getPos() {
+      return pos;
+    }
+
+    @Override
+    public void seek(long newPos) throws IOException {
+      if (newPos < 0 || newPos > bytes.length) {
+        throw new java.io.EOFException("seek to " + newPos + " of " + bytes.length + " bytes");
+      }
+      pos = (int) newPos;
+    }
+
+    @Override
+    public int read() {
+      return pos < bytes.length ? bytes[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (pos >= bytes.length) {
+        return -1;
+      }
+      int k = Math.min(len, bytes.length - pos);
+      System.arraycopy(bytes, pos, b, off, k);
+      pos += k;
+      return k;
+    }
+
+    @Override
+    public int read(ByteBuffer buf) {
+      if (!buf.hasRemaining()) {
+        return 0;
+      }
+      if (pos >= bytes.length) {
+        return -1;
+      }
+      int k = Math.min(buf.remaining(), bytes.length - pos);
+      buf.put(bytes, pos, k);
+      pos += k;
+      return k;
+    }
+
+    @Override
+    public void readFully(byte[] b) throws IOException {
+      readFully(b, 0, b.length);
+    }
+
+    @Override
+    public void readFully(byte[] b, int off, int len) throws IOException {
+      if (bytes.length - pos < len) {
+        throw new java.io.EOFException("reached the end of the file");
+      }
+      System.arraycopy(bytes, pos, b, off, len);
+      pos += len;
+    }
+
+    @Override
+    public void readFully(ByteBuffer buf) throws IOException {
+      int len = buf.remaining();
+      if (bytes.length - pos < len) {
+        throw new java.io.EOFException("reached the end of the file");
+      }
+      buf.put(bytes, pos, len);
+      pos += len;
+    }
+
+    @Override
+    public long skip(long n) {
+      long k = Math.max(0, Math.min(n, bytes.length - pos));
+      pos += (int) k;
+      return k;
+    }
+
+    @Override
+    public int available() {
+      return bytes.length - pos;
+    }
   }
 
   /** Reads a file's records as parquet-column's example {@code Group}s (any schema). */

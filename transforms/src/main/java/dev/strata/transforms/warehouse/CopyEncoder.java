@@ -84,6 +84,16 @@ final class CopyEncoder {
 
   private CopyEncoder() {}
 
+  /** The most COPY data one file may make (1 GiB): more is rejected as too large. */
+  static final int MAX_TUPLE_BYTES = 1 << 30;
+
+  /** Thrown when a file's tuples outgrow {@link #MAX_TUPLE_BYTES}. */
+  private static final class TooLarge extends RuntimeException {
+    TooLarge() {
+      super(null, null, false, false);
+    }
+  }
+
   /** A file's tuples: {@code bytes[0, length)}, with a file-id placeholder per row. */
   static final class Encoded {
     byte[] bytes;
@@ -105,8 +115,14 @@ final class CopyEncoder {
     }
 
     private void ensure(int more) {
-      if (length + more > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+      long need = (long) length + more;
+      if (need > bytes.length) {
+        if (need > MAX_TUPLE_BYTES) {
+          throw new TooLarge();
+        }
+        bytes =
+            Arrays.copyOf(
+                bytes, (int) Math.min(MAX_TUPLE_BYTES, Math.max(2L * bytes.length, need)));
       }
     }
 
@@ -145,6 +161,9 @@ final class CopyEncoder {
 
     private void newRow() {
       if (rows == idAt.length) {
+        if (rows > MAX_TUPLE_BYTES / 8) {
+          throw new TooLarge();
+        }
         idAt = Arrays.copyOf(idAt, rows * 2);
       }
     }
@@ -221,6 +240,9 @@ final class CopyEncoder {
           }
         } catch (FileLoader.Rejected e) {
           throw e;
+        } catch (TooLarge e) {
+          throw new FileLoader.Rejected(
+              "too_large: its rows make more than " + MAX_TUPLE_BYTES + " bytes of COPY data");
         } catch (RuntimeException e) {
           throw new FileLoader.Rejected(
               "corrupt: reading row " + (out.rows + 1) + " failed (" + firstLine(e) + ")");

@@ -86,6 +86,7 @@ public final class FileLoader {
    */
   public int forgetRange(Connection c, LocalDateTime from, LocalDateTime to) throws SQLException {
     c.setAutoCommit(false);
+    boolean committed = false;
     try (PreparedStatement ids =
             c.prepareStatement(
                 "CREATE TEMP TABLE forget ON COMMIT DROP AS SELECT DISTINCT load_file_id AS id FROM "
@@ -99,10 +100,22 @@ public final class FileLoader {
       int n =
           s.executeUpdate("DELETE FROM " + ledger + " WHERE file_id IN (SELECT id FROM forget)");
       c.commit();
+      committed = true;
       return n;
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
+    } finally {
+      endTransaction(c, committed);
+    }
+  }
+
+  /**
+   * Ends a transaction this class began: rolls back unless it committed, whatever was thrown (an
+   * {@code Error} too: turning auto-commit back on would otherwise commit half a batch).
+   */
+  private static void endTransaction(Connection c, boolean committed) throws SQLException {
+    try {
+      if (!committed) {
+        c.rollback();
+      }
     } finally {
       c.setAutoCommit(true);
     }
@@ -110,9 +123,10 @@ public final class FileLoader {
 
   /**
    * SQL for a least-privilege role that can only read and add rows in this schema: {@code USAGE} on
-   * the schema, {@code SELECT, INSERT} on its tables (now and later), and the ledger's sequence.
-   * Replacing a changed file or a backfill deletes rows, which this role cannot: run those as the
-   * schema's owner.
+   * the schema, {@code SELECT, INSERT} on its tables (now and later), the ledger's sequence, and
+   * {@code UPDATE} on the ledger alone (a load locks and records its files' ledger rows). It can
+   * load new files; replacing a changed file or a backfill deletes rows, which this role cannot:
+   * run those as the schema's owner.
    */
   public String roleSql(String role, String password) {
     if (!role.matches("[a-z_][a-z0-9_]*")) {
@@ -126,6 +140,7 @@ public final class FileLoader {
         "  CREATE ROLE " + role + " LOGIN" + pw + "; END IF; END $$;",
         "GRANT USAGE ON SCHEMA " + schema + " TO " + role + ";",
         "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA " + schema + " TO " + role + ";",
+        "GRANT UPDATE ON " + ledger + " TO " + role + ";",
         "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + role + ";",
         "ALTER DEFAULT PRIVILEGES IN SCHEMA "
             + schema
@@ -266,6 +281,7 @@ public final class FileLoader {
       }
     }
     c.setAutoCommit(false);
+    boolean committed = false;
     try {
       try (PreparedStatement ins =
           c.prepareStatement(
@@ -360,12 +376,10 @@ public final class FileLoader {
         }
       }
       c.commit();
+      committed = true;
       return java.util.Arrays.asList(results);
-    } catch (SQLException | RuntimeException e) {
-      c.rollback();
-      throw e;
     } finally {
-      c.setAutoCommit(true);
+      endTransaction(c, committed);
     }
   }
 

@@ -44,7 +44,11 @@ public final class LoadToPostgres
   public static final TupleTag<FileLoader.Result> RESULTS = new TupleTag<FileLoader.Result>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
 
-  /** Where to connect; the password never appears in logs or manifests. */
+  /**
+   * Where to connect; the password never appears in logs or manifests. It does travel inside the
+   * serialized function to the workers (as with Beam's JdbcIO); leave it null to have each worker
+   * use its own {@code PGPASSWORD}, as Dataflow job specs do.
+   */
   public record Target(String jdbcUrl, String user, String password, String table)
       implements Serializable {
     @Override
@@ -52,6 +56,9 @@ public final class LoadToPostgres
       return jdbcUrl + " as " + user + " into " + table;
     }
   }
+
+  /** A batch closes at this many bytes of input files too, whatever its file count. */
+  static final long MAX_BATCH_BYTES = 64L << 20;
 
   /** Files per transaction unless said otherwise: ~60k rows, a few MB of COPY data. */
   public static final int DEFAULT_BATCH_SIZE = 32;
@@ -98,6 +105,7 @@ public final class LoadToPostgres
     private transient Connection connection;
     private transient FileLoader loader;
     private transient List<FileIO.ReadableFile> batch;
+    private transient long batchBytes;
     private final Counter files = Metrics.counter(LoadToPostgres.class, "files");
     private final Counter loaded = Metrics.counter(LoadToPostgres.class, "loaded");
     private final Counter replaced = Metrics.counter(LoadToPostgres.class, "replaced");
@@ -114,8 +122,11 @@ public final class LoadToPostgres
     public void setup() throws Exception {
       Properties p = new Properties();
       p.setProperty("user", target.user());
-      if (target.password() != null) {
-        p.setProperty("password", target.password());
+      // Without a password in the target (it travels with the serialized function), the worker's
+      // own PGPASSWORD is used.
+      String password = target.password() != null ? target.password() : System.getenv("PGPASSWORD");
+      if (password != null) {
+        p.setProperty("password", password);
       }
       connection = DriverManager.getConnection(target.jdbcUrl(), p);
       loader = new FileLoader(target.table());
@@ -124,13 +135,16 @@ public final class LoadToPostgres
     @StartBundle
     public void startBundle() {
       batch = new ArrayList<>(batchSize);
+      batchBytes = 0;
     }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
         throws Exception {
       batch.add(file);
-      if (batch.size() >= batchSize) {
+      batchBytes += file.getMetadata().sizeBytes();
+      // Files are held decoded (~2x their size) until the batch commits: bound that too.
+      if (batch.size() >= batchSize || batchBytes >= MAX_BATCH_BYTES) {
         flush(out.get(RESULTS)::output, out.get(FAILURES)::output);
       }
     }
@@ -182,6 +196,7 @@ public final class LoadToPostgres
         results.accept(r);
       }
       batch.clear();
+      batchBytes = 0;
     }
 
     @Teardown
