@@ -86,7 +86,7 @@ for _ in $(seq 1 120); do
   curl -s http://localhost:8081/jobs/overview | grep -q '"state":"RUNNING"' && break; sleep 0.5
 done
 sleep 2
-TM=$(cat target/flink-cluster/taskmanager.pid)
+TM=$(cat "${FLINK_RUN_DIR:-$ROOT/target/flink-cluster}/taskmanager.pid")
 kill -9 "$TM"; echo "  killed TaskManager pid $TM while the job was RUNNING"
 set +e; wait "$JOB"; code=$?; set -e
 state=$(curl -s http://localhost:8081/jobs/overview | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)["jobs"], key=lambda j: j["start-time"])[-1]["state"])')

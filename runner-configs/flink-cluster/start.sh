@@ -19,7 +19,8 @@ REST=http://localhost:8081
 unzip -l "$JAR" org/apache/flink/runtime/entrypoint/StandaloneSessionClusterEntrypoint.class >/dev/null 2>&1 \
   || { echo "$JAR has no Flink runtime: build it with the default or flink-runner profile"; exit 1; }
 mkdir -p "$RUN/log"
-alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null \
+  && tr '\0' ' ' < "/proc/$(cat "$RUN/$1.pid")/cmdline" 2>/dev/null | grep -q org.apache.flink; }
 if alive jobmanager || alive taskmanager; then
   echo "a cluster started from $RUN is running already (stop.sh stops it)"; exit 1
 fi

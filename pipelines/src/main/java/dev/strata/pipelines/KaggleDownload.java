@@ -58,7 +58,12 @@ public final class KaggleDownload {
 
   /** What to fetch and how hard to try. */
   public record Request(
-      String dataset, String apiBase, Path credentialsFile, int retries, Duration firstBackoff) {}
+      String dataset,
+      String apiBase,
+      Path credentialsFile,
+      int retries,
+      Duration firstBackoff,
+      Duration stall) {}
 
   private final Request request;
   private final PrintStream log;
@@ -204,8 +209,13 @@ public final class KaggleDownload {
       if (toKaggle) {
         b.header("Authorization", basicAuth());
       }
+      Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
       if (have > 0) {
         b.header("Range", "bytes=" + have + "-");
+        if (!toKaggle && Files.isRegularFile(etagFile)) {
+          // Resume only the same version of the archive; a changed one comes whole (200).
+          b.header("If-Range", Files.readString(etagFile).strip());
+        }
       }
       HttpResponse<InputStream> r;
       try {
@@ -223,6 +233,13 @@ public final class KaggleDownload {
         continue;
       }
       if (code == 200 || code == 206) {
+        if (code == 200) {
+          Files.deleteIfExists(etagFile);
+          java.util.Optional<String> etag = r.headers().firstValue("ETag");
+          if (etag.isPresent()) {
+            Files.writeString(etagFile, etag.get());
+          }
+        }
         return receive(r, part, have);
       }
       r.body().close();
@@ -244,6 +261,9 @@ public final class KaggleDownload {
                     + hostOf(uri)
                     + ")");
         case 416 -> {
+          if (r.headers().firstValue("Content-Range").orElse("").equals("bytes */" + have)) {
+            return have; // the .part was already whole (a run stopped before renaming it)
+          }
           // Our .part is not a prefix the server knows (the archive changed): start over.
           Files.deleteIfExists(part);
           throw new IOException("the server refused to resume (HTTP 416); starting over");
@@ -297,13 +317,43 @@ public final class KaggleDownload {
     long done = offset;
     long t0 = System.nanoTime();
     long lastReport = t0;
-    try (InputStream in = r.body();
+    // A read has no timeout of its own: a watchdog closes a stream that brought nothing for
+    // request.stall(), and the transfer is retried from where it stopped.
+    java.util.concurrent.atomic.AtomicLong lastBytes =
+        new java.util.concurrent.atomic.AtomicLong(t0);
+    java.util.concurrent.atomic.AtomicBoolean stalled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    InputStream body = r.body();
+    java.util.concurrent.ScheduledExecutorService watchdog =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "download-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
+    long checkMs = Math.max(100, Math.min(5_000, request.stall().toMillis() / 4));
+    watchdog.scheduleAtFixedRate(
+        () -> {
+          if (System.nanoTime() - lastBytes.get() > request.stall().toNanos()) {
+            stalled.set(true);
+            try {
+              body.close();
+            } catch (IOException e) {
+              // closing is all we want
+            }
+          }
+        },
+        checkMs,
+        checkMs,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    try (InputStream in = body;
         OutputStream out =
             Files.newOutputStream(
                 part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
       byte[] buf = new byte[1 << 16];
       int n;
-      while ((n = in.read(buf)) > 0) {
+      while ((n = read(in, buf, stalled)) > 0) {
+        lastBytes.set(System.nanoTime());
         try {
           out.write(buf, 0, n);
         } catch (IOException e) {
@@ -322,11 +372,33 @@ public final class KaggleDownload {
               total > 0 ? String.format(", ETA %.0f s", (total - done) / rate) : "");
         }
       }
+    } finally {
+      watchdog.shutdownNow();
     }
-    if (total > 0 && done != total) {
-      throw new IOException(String.format("the transfer ended at %,d of %,d bytes", done, total));
+    if (stalled.get() || (total > 0 && done != total)) {
+      throw new IOException(
+          String.format(
+              "the transfer %s at %,d of %,d bytes",
+              stalled.get()
+                  ? "stalled (no bytes for " + request.stall().toSeconds() + " s)"
+                  : "ended",
+              done,
+              total));
     }
     return done;
+  }
+
+  private static int read(
+      InputStream in, byte[] buf, java.util.concurrent.atomic.AtomicBoolean stalled)
+      throws IOException {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      if (stalled.get()) {
+        return -1; // the watchdog closed it: reported as a stall
+      }
+      throw e;
+    }
   }
 
   private static IOException diskFull(Path file, IOException e) {

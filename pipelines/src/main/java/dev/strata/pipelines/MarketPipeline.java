@@ -275,7 +275,8 @@ public final class MarketPipeline {
                 options.getKaggleApi(),
                 credentials,
                 options.getDownloadRetries(),
-                java.time.Duration.ofMillis(options.getDownloadBackoffMs())),
+                java.time.Duration.ofMillis(options.getDownloadBackoffMs()),
+                java.time.Duration.ofSeconds(options.getDownloadStallSeconds())),
             log);
     JsonNode manifest = d.run(staging);
     return new StageRunner.Outcome(d.skipped(), manifest);

@@ -56,6 +56,7 @@ public class KaggleDownloadTest {
   final List<String> ranges = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger cutsLeft = new AtomicInteger();
   final AtomicInteger failuresLeft = new AtomicInteger();
+  final AtomicInteger stallsLeft = new AtomicInteger();
   volatile long claimedLength = -1;
   Path credentials;
 
@@ -97,6 +98,7 @@ public class KaggleDownloadTest {
     Files.writeString(credentials, "{\"username\": \"" + USER + "\", \"key\": \"" + KEY + "\"}");
     storage = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     storage.createContext("/bucket/archive.zip", this::serveArchive);
+    storage.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     storage.start();
     api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     api.createContext(
@@ -159,6 +161,16 @@ public class KaggleDownloadTest {
         out.write(a, 0, 1000);
         return;
       }
+      if (range == null && stallsLeft.getAndDecrement() > 0) {
+        out.write(a, 0, a.length / 3); // then nothing more, with the connection open
+        out.flush();
+        try {
+          Thread.sleep(8_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      }
       if (range == null && cutsLeft.getAndDecrement() > 0) {
         out.write(a, 0, a.length / 2); // then the connection drops
         out.flush();
@@ -202,7 +214,8 @@ public class KaggleDownloadTest {
             "http://127.0.0.1:" + api.getAddress().getPort() + "/api/v1",
             credentials,
             4,
-            Duration.ofMillis(200)),
+            Duration.ofMillis(200),
+            Duration.ofSeconds(1)),
         new PrintStream(log, true, StandardCharsets.UTF_8));
   }
 
@@ -254,6 +267,20 @@ public class KaggleDownloadTest {
     Path kept = staging.resolve(".download/jacksoncrow__stock-market-dataset.zip");
     assertEquals(sha256(archive), sha256(Files.readAllBytes(kept)));
     assertTrue(log.toString(), log.toString().contains("resuming at"));
+  }
+
+  @Test
+  public void aStalledTransferIsAbandonedAndResumed() throws Exception {
+    stallsLeft.set(1);
+    Path staging = tmp.newFolder("stall").toPath();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    long t0 = System.nanoTime();
+    JsonNode m = downloader(DATASET, log).run(staging);
+    assertTrue(log.toString(), log.toString().contains("stalled (no bytes for 1 s)"));
+    assertEquals(List.of("bytes=" + archive.length / 3 + "-"), ranges);
+    assertEquals(sha256(archive), m.get("sha256").asText());
+    // resumed after the 1 s stall limit, long before the server's 8 s silence ended
+    assertTrue((System.nanoTime() - t0) / 1e9 < 7);
   }
 
   @Test

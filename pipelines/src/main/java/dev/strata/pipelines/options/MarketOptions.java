@@ -134,4 +134,12 @@ public interface MarketOptions extends PipelineOptions {
   long getDownloadBackoffMs();
 
   void setDownloadBackoffMs(long value);
+
+  @Description(
+      "A transfer that brings no bytes for this many seconds is abandoned and resumed (a read has"
+          + " no timeout of its own).")
+  @Default.Integer(60)
+  int getDownloadStallSeconds();
+
+  void setDownloadStallSeconds(int value);
 }
