@@ -174,6 +174,11 @@ public class KaggleDownloadTest {
       if (range == null && cutsLeft.getAndDecrement() > 0) {
         out.write(a, 0, a.length / 2); // then the connection drops
         out.flush();
+        try {
+          Thread.sleep(200); // let the client take some of it first
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         ex.getHttpContext().getServer().stop(0);
         restartStorage(ex.getHttpContext().getServer().getAddress().getPort());
         return;
@@ -229,6 +234,12 @@ public class KaggleDownloadTest {
     }
   }
 
+  void assertResumedOnceWithin(long sent) {
+    assertEquals(ranges.toString(), 1, ranges.size());
+    long from = Long.parseLong(ranges.get(0).replaceAll("bytes=(\\d+)-", "$1"));
+    assertTrue(ranges.toString(), from > 0 && from <= sent);
+  }
+
   @Test
   public void downloadsThroughTheRedirectUnpacksAndThenSkips() throws Exception {
     Path staging = tmp.newFolder("staging").toPath();
@@ -262,7 +273,8 @@ public class KaggleDownloadTest {
     Path staging = tmp.newFolder("cut").toPath();
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     JsonNode m = downloader(DATASET, log).run(staging);
-    assertEquals(List.of("bytes=" + archive.length / 2 + "-"), ranges);
+    // one resume, from wherever the client's copy ended (at most the half the server sent)
+    assertResumedOnceWithin(archive.length / 2);
     assertEquals(sha256(archive), m.get("sha256").asText());
     Path kept = staging.resolve(".download/jacksoncrow__stock-market-dataset.zip");
     assertEquals(sha256(archive), sha256(Files.readAllBytes(kept)));
@@ -277,7 +289,7 @@ public class KaggleDownloadTest {
     long t0 = System.nanoTime();
     JsonNode m = downloader(DATASET, log).run(staging);
     assertTrue(log.toString(), log.toString().contains("stalled (no bytes for 1 s)"));
-    assertEquals(List.of("bytes=" + archive.length / 3 + "-"), ranges);
+    assertResumedOnceWithin(archive.length / 3);
     assertEquals(sha256(archive), m.get("sha256").asText());
     // resumed after the 1 s stall limit, long before the server's 8 s silence ended
     assertTrue((System.nanoTime() - t0) / 1e9 < 7);
