@@ -291,6 +291,10 @@ public final class WarehousePipeline {
         r.next();
         since = r.getTimestamp(1);
       }
+      // Files the ledger already holds loaded are mostly unchanged and never touch it again: the
+      // work ahead is about the rest (a changed file among them makes it a little more).
+      long known = loader.committedSince(connection, new java.sql.Timestamp(0))[0];
+      long toLoad = Math.max(1, listed - known);
       long start = System.nanoTime();
       timer =
           java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
@@ -306,13 +310,13 @@ public final class WarehousePipeline {
               double secs = (System.nanoTime() - start) / 1e9;
               long files = done[0] + done[2];
               String eta =
-                  files == 0 || files >= listed
+                  files == 0 || files >= toLoad
                       ? "-"
-                      : String.format("%.0f s", (listed - files) * secs / files);
+                      : String.format("%.0f s", (toLoad - files) * secs / files);
               log.printf(
-                  "[%s] %,d of %,d files committed (%,d rejected), %,d rows, %,.0f rows/s,"
+                  "[%s] %,d of %s%,d files committed (%,d rejected), %,d rows, %,.0f rows/s,"
                       + " ETA %s%n",
-                  LOAD, files, listed, done[2], done[1], done[1] / secs, eta);
+                  LOAD, files, known > 0 ? "~" : "", toLoad, done[2], done[1], done[1] / secs, eta);
             } catch (java.sql.SQLException e) {
               log.printf("[%s] progress unavailable: %s%n", LOAD, e.getMessage());
             }
