@@ -503,13 +503,21 @@ public final class MarketPipeline {
    * JobSpecs}) writes the stage's job spec instead and throws {@link JobSpecs.Written}.
    */
   static MetricQueryResults runToCompletion(Pipeline p, String stage) {
-    JobSpecs.writeIfAsked(p, stage);
-    PipelineResult result = p.run();
-    PipelineResult.State state = result.waitUntilFinish();
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("pipeline ended in state " + state);
+    // Each stage is its own job on a cluster or Dataflow: name it after the stage
+    // (<job name>-<stage>, e.g. strata-root-1127040949-c42ad05d-ingest), then restore the name.
+    String jobName = p.getOptions().getJobName();
+    p.getOptions().setJobName(jobName + "-" + stage);
+    try {
+      JobSpecs.writeIfAsked(p, stage);
+      PipelineResult result = p.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("pipeline ended in state " + state);
+      }
+      return result.metrics().queryMetrics(MetricsFilter.builder().build());
+    } finally {
+      p.getOptions().setJobName(jobName);
     }
-    return result.metrics().queryMetrics(MetricsFilter.builder().build());
   }
 
   static long counter(MetricQueryResults metrics, String namespace, String name) {
