@@ -15,12 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Enumeration;
-import java.util.HexFormat;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -114,7 +112,9 @@ public final class KaggleDownload {
     Files.createDirectories(archive.getParent());
     Path part = archive.resolveSibling(archive.getFileName() + ".part");
     long bytes = fetch(URI.create(source), part);
-    String sha = sha256(part);
+    String sha =
+        dev.strata.transforms.warehouse.FileLoader.checksum(
+            () -> java.nio.channels.FileChannel.open(part, StandardOpenOption.READ));
     Files.move(part, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     java.util.List<String> entries;
     try {
@@ -542,19 +542,5 @@ public final class KaggleDownload {
 
   private static String printable(String s) {
     return s.replaceAll("[^\\x20-\\x7e]", "?");
-  }
-
-  static String sha256(Path f) throws IOException {
-    try (InputStream in = Files.newInputStream(f)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
