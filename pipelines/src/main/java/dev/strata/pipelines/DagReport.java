@@ -3,10 +3,9 @@ package dev.strata.pipelines;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * Draws a job's stage DAG with the row counts and durations of each stage's last run, from the
@@ -59,10 +58,9 @@ final class DagReport {
     return lines;
   }
 
-  void write(Path outputDir) throws IOException {
-    Files.createDirectories(outputDir);
-    Files.writeString(outputDir.resolve("_dag.dot"), dot(), StandardCharsets.UTF_8);
-    Files.writeString(outputDir.resolve("_dag.svg"), svg(), StandardCharsets.UTF_8);
+  void write(ResourceId outputDir) throws IOException {
+    Store.write(Store.file(outputDir, "_dag.dot"), dot().getBytes(StandardCharsets.UTF_8));
+    Store.write(Store.file(outputDir, "_dag.svg"), svg().getBytes(StandardCharsets.UTF_8));
   }
 
   String dot() {

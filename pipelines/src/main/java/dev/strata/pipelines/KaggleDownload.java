@@ -528,7 +528,7 @@ public final class KaggleDownload {
             Path old = staging.resolve(".old-" + UUID.randomUUID());
             Files.move(dest, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(item, dest, StandardCopyOption.ATOMIC_MOVE);
-            StageRunner.deleteRecursively(old);
+            Store.deleteTree(old);
           } else {
             Files.move(item, dest, StandardCopyOption.ATOMIC_MOVE);
           }
@@ -536,7 +536,7 @@ public final class KaggleDownload {
       }
       return names;
     } finally {
-      StageRunner.deleteRecursively(tmp);
+      Store.deleteTree(tmp);
     }
   }
 

@@ -16,7 +16,9 @@ import dev.strata.transforms.market.RollingFeatures;
 import dev.strata.transforms.market.SymbolMetadata;
 import dev.strata.transforms.market.WindowSpec;
 import dev.strata.transforms.market.WriteMarketParquet;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +33,10 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -41,7 +46,6 @@ import org.apache.beam.sdk.util.construction.renderer.PipelineDotRenderer;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.LocalInputFile;
 
 /**
  * The market job: ingest → features → train.
@@ -66,7 +70,8 @@ import org.apache.parquet.io.LocalInputFile;
  * inputs, options, runner, timings and row accounting (rows in = rows out + rows rejected, checked
  * against the files actually written). Rejected rows are JSON lines with file, line, reason and the
  * original text. The same graph runs on the DirectRunner, embedded Flink and other Beam runners;
- * the stage orchestration itself expects a local (or mounted) output directory.
+ * the launcher's own I/O (listing, manifests, counting) goes through Beam's FileSystems ({@link
+ * Store}), so {@code --input} and {@code --output} may be local or {@code gs://} alike.
  */
 public final class MarketPipeline {
   public static final String INGEST = "ingest";
@@ -93,14 +98,15 @@ public final class MarketPipeline {
   /** Runs the selected stages in DAG order; returns each stage's manifest outcome. */
   public static Map<String, StageRunner.Outcome> run(MarketOptions options, PrintStream log)
       throws Exception {
-    Path input = Path.of(options.getInput());
-    Path output = Path.of(options.getOutput());
+    FileSystems.setDefaultPipelineOptions(options);
+    ResourceId input = Store.dir(options.getInput());
+    ResourceId output = Store.dir(options.getOutput());
     List<String> stages =
         parseStages(options.getStages() == null ? String.join(",", STAGES) : options.getStages());
     WindowSpec window = WindowSpec.parse(options.getWindow());
     StageRunner runner =
         new StageRunner(output, options.getForce() || JobSpecs.specOnly(options), log);
-    TrainConfig training = trainConfig(options, output);
+    TrainConfig training = trainConfig(options);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     String failed = null;
     try {
@@ -127,21 +133,21 @@ public final class MarketPipeline {
       writeDag(input, runner, outcomes, failed);
     }
     if (outcomes.containsKey(TRAIN)) {
-      Path model = runner.dataDir(TRAIN);
+      ResourceId model = runner.dataDir(TRAIN);
       log.printf(
           "model:   %s%nmetrics: %s%nlogs:    %s, %s, %s%n",
-          model.resolve(VolumeModel.FILE_NAME),
-          model.resolve(TrainVolumeModel.METRICS_FILE),
-          model.resolve(TrainVolumeModel.LOG_FILE),
-          model.resolve(TrainVolumeModel.LOSS_CSV),
-          model.resolve(TrainVolumeModel.LOSS_PNG));
+          Store.file(model, VolumeModel.FILE_NAME),
+          Store.file(model, TrainVolumeModel.METRICS_FILE),
+          Store.file(model, TrainVolumeModel.LOG_FILE),
+          Store.file(model, TrainVolumeModel.LOSS_CSV),
+          Store.file(model, TrainVolumeModel.LOSS_PNG));
     }
-    log.printf("dag:     %s%n", output.resolve("_dag.svg"));
+    log.printf("dag:     %s%n", Store.file(output, "_dag.svg"));
     return outcomes;
   }
 
   /** The training settings from the options; paths are set per run by the stage. */
-  static TrainConfig trainConfig(MarketOptions o, Path output) {
+  static TrainConfig trainConfig(MarketOptions o) {
     int[] hidden;
     try {
       hidden =
@@ -155,7 +161,8 @@ public final class MarketPipeline {
               + o.getHidden()
               + "'");
     }
-    TrainConfig d = TrainConfig.defaults(output, output);
+    Path unset = Path.of(System.getProperty("java.io.tmpdir"));
+    TrainConfig d = TrainConfig.defaults(unset, unset);
     return d.withHidden(hidden)
         .withEpochs(o.getEpochs(), o.getPatience())
         .withBatch(
@@ -165,20 +172,23 @@ public final class MarketPipeline {
   }
 
   private static void writeDag(
-      Path input, StageRunner runner, Map<String, StageRunner.Outcome> outcomes, String failed)
+      ResourceId input,
+      StageRunner runner,
+      Map<String, StageRunner.Outcome> outcomes,
+      String failed)
       throws IOException {
     DagReport dag = new DagReport();
     JsonNode ingest = runner.lastManifest(INGEST);
     List<String> inputLines = new ArrayList<>();
-    inputLines.add(abbreviate(input.toString(), 34));
+    inputLines.add(abbreviate(Store.str(input), 34));
     if (ingest != null) {
       inputLines.add(String.format("%,d files", ingest.path("inputs").size()));
       inputLines.add(String.format("%,.1f MB", ingest.path("input_bytes").asLong() / 1e6));
     }
     JsonNode fetched = null;
-    Path downloadManifest = input.resolve(KaggleDownload.MANIFEST);
-    if (Files.isRegularFile(downloadManifest)) {
-      fetched = StageRunner.JSON.readTree(downloadManifest.toFile());
+    ResourceId downloadManifest = Store.file(input, KaggleDownload.MANIFEST);
+    if (Store.exists(downloadManifest)) {
+      fetched = StageRunner.JSON.readTree(Store.read(downloadManifest));
     }
     if (fetched != null || DOWNLOAD.equals(failed)) {
       StageRunner.Outcome o = outcomes.get(DOWNLOAD);
@@ -229,7 +239,7 @@ public final class MarketPipeline {
       dag.edge(previous, stage, labels[i]);
       previous = stage;
     }
-    dag.write(runner.dataDir(INGEST).getParent());
+    dag.write(runner.outputRoot());
   }
 
   private static String abbreviate(String s, int max) {
@@ -262,8 +272,16 @@ public final class MarketPipeline {
 
   // ------------------------------------------------------------------ stage 0
 
-  static StageRunner.Outcome download(MarketOptions options, Path staging, PrintStream log)
+  static StageRunner.Outcome download(MarketOptions options, ResourceId input, PrintStream log)
       throws Exception {
+    if (!Store.isLocal(input)) {
+      throw new IllegalArgumentException(
+          "--download unpacks the archive into a local --input directory, but --input is "
+              + input
+              + ": download to a local directory, copy it to the bucket (gcloud storage cp -r),"
+              + " then run ingest on it");
+    }
+    Path staging = Store.local(input);
     Path credentials =
         options.getKaggleCredentials() != null
             ? Path.of(options.getKaggleCredentials())
@@ -284,24 +302,25 @@ public final class MarketPipeline {
 
   // ------------------------------------------------------------------ stage 1
 
-  static StageRunner.Outcome ingest(MarketOptions options, Path input, StageRunner runner)
+  static StageRunner.Outcome ingest(MarketOptions options, ResourceId input, StageRunner runner)
       throws Exception {
-    Path metadata = input.resolve(METADATA_FILE);
-    if (!Files.isRegularFile(metadata)) {
+    ResourceId metadataFile = Store.file(input, METADATA_FILE);
+    MatchResult.Metadata metadata = Store.stat(metadataFile);
+    if (metadata == null) {
       throw new IllegalArgumentException(
           "--input " + input + " is not in the Kaggle layout: " + METADATA_FILE + " is missing");
     }
-    List<Path> priceFiles = new ArrayList<>();
+    List<MatchResult.Metadata> priceFiles = new ArrayList<>();
     for (String dir : new String[] {"etfs", "stocks"}) {
-      priceFiles.addAll(list(input.resolve(dir), ".csv"));
+      priceFiles.addAll(Store.list(Store.sub(input, dir), ".csv"));
     }
     if (priceFiles.isEmpty()) {
       throw new IllegalArgumentException(
           "--input " + input + " has no price files in etfs/*.csv or stocks/*.csv");
     }
-    List<Path> inputs = new ArrayList<>(priceFiles);
+    List<MatchResult.Metadata> inputs = new ArrayList<>(priceFiles);
     inputs.add(metadata);
-    Map<String, String> stageOptions = Map.of("input", input.toAbsolutePath().toString());
+    Map<String, String> stageOptions = Map.of("input", Store.str(input));
 
     return runner.run(
         INGEST,
@@ -309,8 +328,7 @@ public final class MarketPipeline {
         stageOptions,
         (dataDir, rejectedDir) -> {
           Pipeline p = Pipeline.create(options);
-          buildIngest(
-              p, input.toAbsolutePath().toString(), dataDir.toString(), rejectedDir.toString());
+          buildIngest(p, Store.str(input), Store.str(dataDir), Store.str(rejectedDir));
           writePipelineDot(p, dataDir);
           MetricQueryResults metrics = runToCompletion(p, INGEST);
           StageRunner.Counts c = new StageRunner.Counts();
@@ -334,9 +352,9 @@ public final class MarketPipeline {
           }
           c.counters.put("unmatchedFiles", counter(metrics, "JoinSecurityNames", "unmatchedFiles"));
           c.counters.put("unmatchedRows", counter(metrics, "JoinSecurityNames", "unmatchedRows"));
-          List<String> unmatched = unmatchedFiles(metadata, priceFiles);
+          List<String> unmatched = unmatchedFiles(metadataFile, priceFiles);
           c.extra.put("unmatched_files", unmatched);
-          c.extra.put("outputs", list(dataDir, ".parquet").stream().map(Path::toString).toList());
+          c.extra.put("outputs", fileNames(dataDir, ".parquet"));
           if (!unmatched.isEmpty()) {
             runner
                 .log()
@@ -381,14 +399,14 @@ public final class MarketPipeline {
 
   static StageRunner.Outcome features(MarketOptions options, WindowSpec window, StageRunner runner)
       throws Exception {
-    Path rawDir = runner.dataDir(INGEST);
-    if (!JobSpecs.specOnly(options) && !Files.isRegularFile(rawDir.resolve(StageRunner.MANIFEST))) {
+    ResourceId rawDir = runner.dataDir(INGEST);
+    if (!JobSpecs.specOnly(options) && !runner.published(INGEST)) {
       throw new IllegalStateException(
           "stage features needs the output of stage ingest in "
               + rawDir
               + ", which has no manifest: run --stages=ingest,features first");
     }
-    List<Path> rawFiles = list(rawDir, ".parquet");
+    List<MatchResult.Metadata> rawFiles = Store.list(rawDir, ".parquet");
     Map<String, String> stageOptions = Map.of("window", window.toString());
     return runner.run(
         FEATURES,
@@ -396,12 +414,7 @@ public final class MarketPipeline {
         stageOptions,
         (dataDir, rejectedDir) -> {
           Pipeline p = Pipeline.create(options);
-          buildFeatures(
-              p,
-              rawDir.toAbsolutePath().toString(),
-              window,
-              dataDir.toString(),
-              rejectedDir.toString());
+          buildFeatures(p, Store.str(rawDir), window, Store.str(dataDir), Store.str(rejectedDir));
           writePipelineDot(p, dataDir);
           MetricQueryResults metrics = runToCompletion(p, FEATURES);
           StageRunner.Counts c = new StageRunner.Counts();
@@ -412,7 +425,7 @@ public final class MarketPipeline {
           for (String name : new String[] {"symbols", "rows", "warmupRows", "duplicateDates"}) {
             c.counters.put(name, counter(metrics, "RollingFeatures", name));
           }
-          c.extra.put("outputs", list(dataDir, ".parquet").stream().map(Path::toString).toList());
+          c.extra.put("outputs", fileNames(dataDir, ".parquet"));
           return c;
         });
   }
@@ -439,29 +452,48 @@ public final class MarketPipeline {
 
   static StageRunner.Outcome train(MarketOptions options, TrainConfig config, StageRunner runner)
       throws Exception {
-    Path featuresDir = runner.dataDir(FEATURES);
-    if (!Files.isRegularFile(featuresDir.resolve(StageRunner.MANIFEST))) {
+    ResourceId featuresDir = runner.dataDir(FEATURES);
+    if (!runner.published(FEATURES)) {
       throw new IllegalStateException(
           "stage train needs the output of stage features in "
               + featuresDir
               + ", which has no manifest: run --stages=ingest,features,train first");
     }
-    List<Path> featureFiles = list(featuresDir, ".parquet");
+    List<MatchResult.Metadata> featureFiles = Store.list(featuresDir, ".parquet");
     return runner.run(
         TRAIN,
         featureFiles,
         config.toMap(),
         (dataDir, rejectedDir) -> {
           DjlEnvironment.configure(Strata.defaultDjlCache());
+          // DJL writes to a local directory: the stage's own if it is local, else a temporary
+          // one whose files are then copied to the object store.
+          boolean local = Store.isLocal(dataDir);
+          Path work = local ? Store.local(dataDir) : Files.createTempDirectory("strata-train-");
           TrainConfig here =
-              TrainConfig.defaults(dataDir, dataDir.resolve(".spill"))
+              TrainConfig.defaults(work, work.resolve(".spill"))
                   .withHidden(config.hidden())
                   .withEpochs(config.maxEpochs(), config.patience())
                   .withBatch(config.batchSize(), config.learningRate(), config.bucketRows())
                   .withSeed(config.seed())
                   .withForest(config.forestTrees(), config.sampleRows(), config.forestTestRows());
-          TrainVolumeModel.Result r =
-              TrainVolumeModel.run(here, new ParquetFeatureSource(featureFiles), runner.log());
+          TrainVolumeModel.Result r;
+          try {
+            r =
+                TrainVolumeModel.run(
+                    here, new ParquetFeatureSource(Store.ids(featureFiles)), runner.log());
+            if (!local) {
+              try (Stream<Path> files = Files.list(work)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                  Store.upload(f, Store.file(dataDir, f.getFileName().toString()));
+                }
+              }
+            }
+          } finally {
+            if (!local) {
+              Store.deleteTree(work);
+            }
+          }
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = "DJL PyTorch";
           // Rows that cannot become an example are not errors: they are counted by reason here,
@@ -479,7 +511,8 @@ public final class MarketPipeline {
           c.counters.put("validationRows", r.split().validationRows);
           c.counters.put("testRows", r.split().testRows);
           c.extra.put("metrics", r.metrics());
-          c.extra.put("model_bytes", Files.size(r.modelFile()));
+          c.extra.put(
+              "model_bytes", Store.stat(Store.file(dataDir, VolumeModel.FILE_NAME)).sizeBytes());
           return c;
         });
   }
@@ -493,9 +526,10 @@ public final class MarketPipeline {
   // ------------------------------------------------------------------ helpers
 
   /** Saves the Beam graph of a stage as Graphviz DOT next to its data. */
-  static void writePipelineDot(Pipeline p, Path dataDir) throws IOException {
-    Files.writeString(
-        dataDir.resolve(PIPELINE_DOT), PipelineDotRenderer.toDotString(p), StandardCharsets.UTF_8);
+  static void writePipelineDot(Pipeline p, ResourceId dataDir) throws IOException {
+    Store.write(
+        Store.file(dataDir, PIPELINE_DOT),
+        PipelineDotRenderer.toDotString(p).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -530,22 +564,20 @@ public final class MarketPipeline {
     return sum;
   }
 
-  static List<Path> list(Path dir, String suffix) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(f -> f.getFileName().toString().endsWith(suffix) && Files.isRegularFile(f))
-          .sorted()
-          .toList();
-    }
+  /** The names of the files directly in {@code dir} ending with {@code suffix}, sorted. */
+  static List<String> fileNames(ResourceId dir, String suffix) throws IOException {
+    return Store.list(dir, suffix).stream().map(md -> md.resourceId().getFilename()).toList();
   }
 
   /** Rows in the Parquet files of a directory, from their footers. */
-  static long parquetRows(Path dir) throws IOException {
+  static long parquetRows(ResourceId dir) throws IOException {
+    return parquetRows(Store.list(dir, ".parquet"));
+  }
+
+  static long parquetRows(List<MatchResult.Metadata> files) throws IOException {
     long rows = 0;
-    for (Path f : list(dir, ".parquet")) {
-      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
+    for (MatchResult.Metadata f : files) {
+      try (ParquetFileReader r = ParquetFileReader.open(Store.parquet(f.resourceId()))) {
         rows += r.getRecordCount();
       }
     }
@@ -553,11 +585,13 @@ public final class MarketPipeline {
   }
 
   /** Counts the JSON-lines rejects of a directory, by reason. */
-  static long countRejected(Path dir, Map<String, Long> byReason) throws IOException {
+  static long countRejected(ResourceId dir, Map<String, Long> byReason) throws IOException {
     long n = 0;
-    for (Path f : list(dir, ".jsonl")) {
-      try (Stream<String> lines = Files.lines(f, StandardCharsets.UTF_8)) {
-        for (String line : (Iterable<String>) lines::iterator) {
+    for (MatchResult.Metadata f : Store.list(dir, ".jsonl")) {
+      try (BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(Store.open(f.resourceId()), StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
           if (line.isBlank()) {
             continue;
           }
@@ -570,16 +604,18 @@ public final class MarketPipeline {
     return n;
   }
 
-  static List<String> unmatchedFiles(Path metadata, List<Path> priceFiles) throws IOException {
+  static List<String> unmatchedFiles(ResourceId metadata, List<MatchResult.Metadata> priceFiles)
+      throws IOException {
     Set<String> known = new HashSet<>();
     for (SymbolMetadata m :
-        SymbolMetadata.parseCsv(Files.readString(metadata, StandardCharsets.UTF_8))) {
+        SymbolMetadata.parseCsv(new String(Store.read(metadata), StandardCharsets.UTF_8))) {
       known.add(m.nasdaqSymbol());
     }
     List<String> unmatched = new ArrayList<>();
-    for (Path f : priceFiles) {
-      if (!known.contains(ParseBarFiles.symbolOfFile(f.getFileName().toString()))) {
-        unmatched.add(f.getParent().getFileName() + "/" + f.getFileName());
+    for (MatchResult.Metadata md : priceFiles) {
+      ResourceId f = md.resourceId();
+      if (!known.contains(ParseBarFiles.symbolOfFile(f.getFilename()))) {
+        unmatched.add(f.getCurrentDirectory().getFilename() + "/" + f.getFilename());
       }
     }
     return unmatched;

@@ -12,19 +12,16 @@ import dev.strata.transforms.robot.SpikeDetector;
 import dev.strata.transforms.robot.WriteRobotParquet;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -54,7 +51,7 @@ public final class SensorsPipeline {
   public static Map<String, StageRunner.Outcome> run(SensorsOptions options, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
-    Path output = Path.of(options.getOutput());
+    ResourceId output = Store.dir(options.getOutput());
     List<String> stages =
         MarketPipeline.parseStages(
             options.getStages() == null ? String.join(",", STAGES) : options.getStages(), STAGES);
@@ -69,7 +66,7 @@ public final class SensorsPipeline {
     }
     log.printf(
         "runs:    %s%nstats:   %s%n",
-        output.resolve(RUNS).resolve("run_uuid=*"), output.resolve(RUN_STATS));
+        Store.str(Store.sub(output, RUNS)) + "/run_uuid=*", Store.sub(output, RUN_STATS));
     return outcomes;
   }
 
@@ -89,23 +86,15 @@ public final class SensorsPipeline {
   }
 
   /** The input files a glob (or a single path) matches, sorted. */
-  static List<Path> inputFiles(String pattern) throws IOException {
-    List<Path> files = new ArrayList<>();
-    MatchResult m = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
-    if (m.status() == MatchResult.Status.OK) {
-      for (MatchResult.Metadata md : m.metadata()) {
-        files.add(Path.of(md.resourceId().toString()));
-      }
-    }
-    files.sort(null);
-    return files;
+  static List<MatchResult.Metadata> inputFiles(String pattern) throws IOException {
+    return Store.match(pattern);
   }
 
   // ------------------------------------------------------------------ stage clean
 
   static StageRunner.Outcome clean(SensorsOptions options, StageRunner runner) throws Exception {
     String input = options.getInput();
-    List<Path> files = inputFiles(input);
+    List<MatchResult.Metadata> files = inputFiles(input);
     if (files.isEmpty()) {
       throw new IllegalArgumentException("--input " + input + " matches no file");
     }
@@ -130,8 +119,8 @@ public final class SensorsPipeline {
               rules,
               spikes,
               options.getDropSpikes(),
-              dataDir.toString(),
-              rejectedDir.toString());
+              Store.str(dataDir),
+              Store.str(rejectedDir));
           MarketPipeline.writePipelineDot(p, dataDir);
           MetricQueryResults metrics = MarketPipeline.runToCompletion(p, CLEAN);
           StageRunner.Counts c = new StageRunner.Counts();
@@ -180,15 +169,14 @@ public final class SensorsPipeline {
   // ------------------------------------------------------------------ stage runs
 
   static StageRunner.Outcome runs(SensorsOptions options, StageRunner runner) throws Exception {
-    Path cleanDir = runner.dataDir(CLEAN);
-    if (!JobSpecs.specOnly(options)
-        && !Files.isRegularFile(cleanDir.resolve(StageRunner.MANIFEST))) {
+    ResourceId cleanDir = runner.dataDir(CLEAN);
+    if (!JobSpecs.specOnly(options) && !runner.published(CLEAN)) {
       throw new IllegalStateException(
           "stage runs needs the output of stage clean in "
               + cleanDir
               + ", which has no manifest: run --stages=clean,runs first");
     }
-    List<Path> cleanFiles = MarketPipeline.list(cleanDir, ".parquet");
+    List<MatchResult.Metadata> cleanFiles = Store.list(cleanDir, ".parquet");
     AlignSpec spec = alignSpec(options);
     Map<String, String> stageOptions = new TreeMap<>();
     stageOptions.put("gridStep", options.getGridStep());
@@ -202,11 +190,11 @@ public final class SensorsPipeline {
           Pipeline p = Pipeline.create(options);
           buildRuns(
               p,
-              cleanDir.toAbsolutePath() + "/*.parquet",
+              Store.str(cleanDir) + "/*.parquet",
               spec,
-              dataDir.toString(),
-              extra.get(RUN_STATS).toString(),
-              rejectedDir.toString());
+              Store.str(dataDir),
+              Store.str(extra.get(RUN_STATS)),
+              Store.str(rejectedDir));
           MarketPipeline.writePipelineDot(p, dataDir);
           MetricQueryResults metrics = MarketPipeline.runToCompletion(p, RUNS);
           StageRunner.Counts c = new StageRunner.Counts();
@@ -219,12 +207,8 @@ public final class SensorsPipeline {
               new String[] {"runs", "gridPoints", "gridPointsDropped", "runsMissingSignals"}) {
             c.counters.put(name, MarketPipeline.counter(metrics, "AlignRuns", name));
           }
-          long written = 0;
-          try (Stream<Path> dirs = Files.list(dataDir)) {
-            for (Path d : dirs.filter(Files::isDirectory).toList()) {
-              written += MarketPipeline.parquetRows(d);
-            }
-          }
+          long written =
+              MarketPipeline.parquetRows(Store.match(Store.str(dataDir) + "/*/*.parquet"));
           if (written != c.counters.get("gridPoints")) {
             throw new IllegalStateException(
                 "aligned " + c.counters.get("gridPoints") + " grid points but wrote " + written);

@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -23,6 +22,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * Runs one stage of a job with lineage and skip logic.
@@ -34,12 +36,17 @@ import java.util.stream.Stream;
  * and only when the body succeeded and its row accounting balances (rows in = rows out + rows
  * rejected) are they swapped into place, manifest last. A crash or failure leaves the previous
  * output and manifest untouched, so a rerun never sees half a stage.
+ *
+ * <p>All of it goes through {@link Store} (Beam's FileSystems), so {@code <output>} may be a local
+ * directory or an object-store prefix such as {@code gs://bucket/out}. There, "swapped into place"
+ * means the old manifest is deleted, the objects are moved under the final prefix and the new
+ * manifest is written last: the manifest is the commit, and a stage without one is rerun.
  */
 public final class StageRunner {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   public static final String MANIFEST = "_manifest.json";
 
-  private final Path outputRoot;
+  private final ResourceId outputRoot;
   private final boolean force;
   private final PrintStream log;
 
@@ -48,6 +55,10 @@ public final class StageRunner {
   }
 
   public StageRunner(Path outputRoot, boolean force, PrintStream log) {
+    this(Store.dir(outputRoot.toAbsolutePath().toString()), force, log);
+  }
+
+  public StageRunner(ResourceId outputRoot, boolean force, PrintStream log) {
     this.outputRoot = outputRoot;
     this.force = force;
     this.log = log;
@@ -71,19 +82,29 @@ public final class StageRunner {
   /** The work of a stage: write data to {@code dataDir}, rejects to {@code rejectedDir}. */
   @FunctionalInterface
   public interface Body {
-    Counts run(Path dataDir, Path rejectedDir) throws Exception;
+    Counts run(ResourceId dataDir, ResourceId rejectedDir) throws Exception;
   }
 
   /** The manifest of a stage's last successful run, or null. */
   public JsonNode lastManifest(String stage) throws IOException {
-    Path m = dataDir(stage).resolve(MANIFEST);
-    return Files.isRegularFile(m) ? JSON.readTree(m.toFile()) : null;
+    ResourceId m = Store.file(dataDir(stage), MANIFEST);
+    return Store.exists(m) ? JSON.readTree(Store.read(m)) : null;
+  }
+
+  /** Whether the stage has a published output (a manifest). */
+  public boolean published(String stage) throws IOException {
+    return Store.exists(Store.file(dataDir(stage), MANIFEST));
+  }
+
+  public ResourceId outputRoot() {
+    return outputRoot;
   }
 
   /** A stage body that also writes sibling output directories ({@code <output>/<name>/}). */
   @FunctionalInterface
   public interface MultiBody {
-    Counts run(Path dataDir, Path rejectedDir, Map<String, Path> extraDirs) throws Exception;
+    Counts run(ResourceId dataDir, ResourceId rejectedDir, Map<String, ResourceId> extraDirs)
+        throws Exception;
   }
 
   /** The outcome of {@link #run}: the manifest that is now in place. */
@@ -100,8 +121,8 @@ public final class StageRunner {
   /**
    * Where a stage's data lives: {@code raw/} for ingest, {@code model/} for train, else the name.
    */
-  public Path dataDir(String stage) {
-    return outputRoot.resolve(directoryOf(stage));
+  public ResourceId dataDir(String stage) {
+    return Store.sub(outputRoot, directoryOf(stage));
   }
 
   static String directoryOf(String stage) {
@@ -112,11 +133,12 @@ public final class StageRunner {
     };
   }
 
-  public Path rejectedDir(String stage) {
-    return outputRoot.resolve("_rejected").resolve(stage);
+  public ResourceId rejectedDir(String stage) {
+    return Store.sub(Store.sub(outputRoot, "_rejected"), stage);
   }
 
-  public Outcome run(String stage, List<Path> inputs, Map<String, String> options, Body body)
+  public Outcome run(
+      String stage, List<MatchResult.Metadata> inputs, Map<String, String> options, Body body)
       throws Exception {
     return run(stage, inputs, options, List.of(), (d, r, extra) -> body.run(d, r));
   }
@@ -128,35 +150,32 @@ public final class StageRunner {
    */
   public Outcome run(
       String stage,
-      List<Path> inputs,
+      List<MatchResult.Metadata> inputs,
       Map<String, String> options,
       List<String> extraDirs,
       MultiBody body)
       throws Exception {
     ArrayNode inputList = JSON.createArrayNode();
-    List<Path> sorted = new ArrayList<>(inputs);
-    sorted.sort(Comparator.naturalOrder());
+    List<MatchResult.Metadata> sorted = new ArrayList<>(inputs);
+    sorted.sort(Comparator.comparing(md -> md.resourceId().toString()));
     MessageDigest digest = sha256();
     long inputBytes = 0;
-    for (Path p : sorted) {
-      long size = Files.size(p);
-      long modified = Files.getLastModifiedTime(p).toMillis();
+    for (MatchResult.Metadata md : sorted) {
+      String p = md.resourceId().toString();
+      long size = md.sizeBytes();
+      long modified = md.lastModifiedMillis();
       inputBytes += size;
-      inputList
-          .addObject()
-          .put("path", p.toString())
-          .put("size", size)
-          .put("modified_ms", modified);
+      inputList.addObject().put("path", p).put("size", size).put("modified_ms", modified);
       digest.update((p + "\0" + size + "\0" + modified + "\n").getBytes(StandardCharsets.UTF_8));
     }
     digest.update(("options:" + new TreeMap<>(options)).getBytes(StandardCharsets.UTF_8));
     String fingerprint = HexFormat.of().formatHex(digest.digest());
 
-    Path finalData = dataDir(stage);
-    Path finalRejected = rejectedDir(stage);
-    Path manifestPath = finalData.resolve(MANIFEST);
-    if (!force && Files.exists(manifestPath)) {
-      JsonNode previous = JSON.readTree(manifestPath.toFile());
+    ResourceId finalData = dataDir(stage);
+    ResourceId finalRejected = rejectedDir(stage);
+    ResourceId manifestPath = Store.file(finalData, MANIFEST);
+    if (!force && Store.exists(manifestPath)) {
+      JsonNode previous = JSON.readTree(Store.read(manifestPath));
       if (fingerprint.equals(previous.path("fingerprint").asText())
           && "succeeded".equals(previous.path("status").asText())) {
         log.printf(
@@ -167,14 +186,15 @@ public final class StageRunner {
     }
 
     String run = UUID.randomUUID().toString().substring(0, 8);
-    Path tmpData = outputRoot.resolve("." + directoryOf(stage) + ".inprogress-" + run);
-    Path tmpRejected = outputRoot.resolve("_rejected").resolve("." + stage + ".inprogress-" + run);
-    Files.createDirectories(tmpData);
-    Files.createDirectories(tmpRejected);
-    Map<String, Path> tmpExtra = new TreeMap<>();
+    ResourceId tmpData = Store.sub(outputRoot, "." + directoryOf(stage) + ".inprogress-" + run);
+    ResourceId tmpRejected =
+        Store.sub(Store.sub(outputRoot, "_rejected"), "." + stage + ".inprogress-" + run);
+    Store.createDirectory(tmpData);
+    Store.createDirectory(tmpRejected);
+    Map<String, ResourceId> tmpExtra = new TreeMap<>();
     for (String name : extraDirs) {
-      Path t = outputRoot.resolve("." + name + ".inprogress-" + run);
-      Files.createDirectories(t);
+      ResourceId t = Store.sub(outputRoot, "." + name + ".inprogress-" + run);
+      Store.createDirectory(t);
       tmpExtra.put(name, t);
     }
     Instant start = Instant.now();
@@ -196,10 +216,10 @@ public final class StageRunner {
       }
     } catch (JobSpecs.Written spec) {
       // Dataflow spec mode: nothing ran, nothing is published, no manifest.
-      deleteRecursively(tmpData);
-      deleteRecursively(tmpRejected);
-      for (Path t : tmpExtra.values()) {
-        deleteRecursively(t);
+      Store.deleteTree(tmpData);
+      Store.deleteTree(tmpRejected);
+      for (ResourceId t : tmpExtra.values()) {
+        Store.deleteTree(t);
       }
       log.println(spec.getMessage());
       ObjectNode m = JSON.createObjectNode();
@@ -214,7 +234,7 @@ public final class StageRunner {
     Instant end = Instant.now();
     removeEmptyTempDirs(tmpData);
     removeEmptyTempDirs(tmpRejected);
-    for (Path t : tmpExtra.values()) {
+    for (ResourceId t : tmpExtra.values()) {
       removeEmptyTempDirs(t);
     }
 
@@ -244,13 +264,23 @@ public final class StageRunner {
     m.set("inputs", inputList);
 
     // Swap into place: invalidate the old manifest first, manifest of the new run last.
-    Files.deleteIfExists(manifestPath);
-    replaceDirectory(tmpRejected, finalRejected);
-    for (Map.Entry<String, Path> e : tmpExtra.entrySet()) {
-      replaceDirectory(e.getValue(), outputRoot.resolve(e.getKey()));
+    // Locally the data directory is swapped in with its manifest inside (one atomic rename); on
+    // an object store the manifest is written after the objects were moved.
+    if (Store.exists(manifestPath)) {
+      FileSystems.delete(List.of(manifestPath));
     }
-    JSON.writeValue(tmpData.resolve(MANIFEST).toFile(), m);
-    replaceDirectory(tmpData, finalData);
+    Store.replace(tmpRejected, finalRejected);
+    for (Map.Entry<String, ResourceId> e : tmpExtra.entrySet()) {
+      Store.replace(e.getValue(), Store.sub(outputRoot, e.getKey()));
+    }
+    byte[] manifestBytes = JSON.writeValueAsBytes(m);
+    if (Store.isLocal(tmpData)) {
+      Store.write(Store.file(tmpData, MANIFEST), manifestBytes);
+      Store.replace(tmpData, finalData);
+    } else {
+      Store.replace(tmpData, finalData);
+      Store.write(manifestPath, manifestBytes);
+    }
 
     log.printf(
         "[%s] %,d rows in -> %,d out + %,d rejected%s%s in %.1f s [%s]%n",
@@ -265,38 +295,19 @@ public final class StageRunner {
     return new Outcome(false, m);
   }
 
-  private static void replaceDirectory(Path fresh, Path target) throws IOException {
-    if (Files.exists(target)) {
-      Path old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
-      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
-      deleteRecursively(old);
-    } else {
-      Files.createDirectories(target.getParent());
-      Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
-    }
-  }
-
   /** FileIO leaves its (empty) {@code .temp-beam*} directory behind after renaming its files. */
-  private static void removeEmptyTempDirs(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
+  private static void removeEmptyTempDirs(ResourceId dir) throws IOException {
+    if (!Store.isLocal(dir)) {
+      return; // an object store has no empty directories
+    }
+    Path local = Store.local(dir);
+    try (Stream<Path> s = Files.list(local)) {
       for (Path p : s.filter(f -> f.getFileName().toString().startsWith(".temp-beam")).toList()) {
         try (Stream<Path> inside = Files.walk(p)) {
-          if (inside.allMatch(Files::isDirectory)) {
-            deleteRecursively(p);
+          if (inside.allMatch(java.nio.file.Files::isDirectory)) {
+            Store.deleteTree(p);
           }
         }
-      }
-    }
-  }
-
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
       }
     }
   }

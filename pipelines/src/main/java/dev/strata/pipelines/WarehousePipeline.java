@@ -16,7 +16,10 @@ import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
@@ -36,19 +39,20 @@ public final class WarehousePipeline {
 
   public static Map<String, StageRunner.Outcome> run(WarehouseOptions o, PrintStream log)
       throws Exception {
-    Path input = Path.of(o.getInput());
-    if (!Files.isDirectory(input)) {
-      throw new IllegalArgumentException("--input " + input + " is not a directory");
+    FileSystems.setDefaultPipelineOptions(o);
+    ResourceId input = Store.dir(o.getInput());
+    if (Store.isLocal(input) && !Files.isDirectory(Store.local(input))) {
+      throw new IllegalArgumentException("--input " + o.getInput() + " is not a directory");
     }
-    Path output = Path.of(o.getOutput());
-    Files.createDirectories(output);
+    ResourceId output = Store.dir(o.getOutput());
+    Store.createDirectory(output);
     EmbeddedPostgres embedded = null;
     String url = o.getJdbcUrl();
     String user = o.getUser();
     String password = o.getPassword() != null ? o.getPassword() : System.getenv("PGPASSWORD");
     try {
       if (url == null || url.isBlank()) {
-        Path data = o.getPgData() != null ? Path.of(o.getPgData()) : output.resolve("pgdata");
+        Path data = pgData(o);
         Files.createDirectories(data);
         embedded = startEmbedded(data);
         url = embedded.getJdbcUrl("postgres", "postgres");
@@ -86,12 +90,12 @@ public final class WarehousePipeline {
               LOAD, o.getReplaceFrom(), o.getReplaceTo(), n);
         }
       }
-      List<Path> files = MarketPipeline.list(input, ".parquet");
+      List<MatchResult.Metadata> files = Store.list(input, ".parquet");
       Map<String, String> stageOptions = new TreeMap<>();
-      stageOptions.put("input", input.toAbsolutePath().toString());
+      stageOptions.put("input", Store.str(input));
       stageOptions.put("target", target.toString());
       StageRunner runner = new StageRunner(output, true, log);
-      String glob = input.toAbsolutePath() + "/*.parquet";
+      String glob = Store.str(input) + "/*.parquet";
       long t0 = System.nanoTime();
       Progress progress = new Progress(target, loader, files.size(), log);
       StageRunner.Outcome outcome;
@@ -103,7 +107,7 @@ public final class WarehousePipeline {
                 stageOptions,
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);
-                  buildLoad(p, glob, target, rejectedDir.toString());
+                  buildLoad(p, glob, target, Store.str(rejectedDir));
                   MetricQueryResults m = MarketPipeline.runToCompletion(p, LOAD);
                   StageRunner.Counts c = new StageRunner.Counts();
                   c.runner = o.getRunner().getSimpleName();
@@ -174,18 +178,22 @@ public final class WarehousePipeline {
 
   /** Dataflow spec mode ({@link JobSpecs}): writes the load's job spec, touching no database. */
   private static Map<String, StageRunner.Outcome> writeSpec(
-      WarehouseOptions o, Path input, Path output, LoadToPostgres.Target target, PrintStream log)
+      WarehouseOptions o,
+      ResourceId input,
+      ResourceId output,
+      LoadToPostgres.Target target,
+      PrintStream log)
       throws Exception {
-    String glob = input.toAbsolutePath() + "/*.parquet";
+    String glob = Store.str(input) + "/*.parquet";
     StageRunner.Outcome outcome =
         new StageRunner(output, true, log)
             .run(
                 LOAD,
-                MarketPipeline.list(input, ".parquet"),
-                Map.of("input", input.toAbsolutePath().toString(), "target", target.toString()),
+                Store.list(input, ".parquet"),
+                Map.of("input", Store.str(input), "target", target.toString()),
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);
-                  buildLoad(p, glob, target, rejectedDir.toString());
+                  buildLoad(p, glob, target, Store.str(rejectedDir));
                   MarketPipeline.runToCompletion(p, LOAD); // writes the spec and stops
                   throw new IllegalStateException("spec mode ran the load");
                 });
@@ -199,15 +207,15 @@ public final class WarehousePipeline {
    * otherwise, listing each difference.
    */
   public static int verify(WarehouseOptions o, PrintStream log) throws Exception {
-    Path input = Path.of(o.getInput());
+    FileSystems.setDefaultPipelineOptions(o);
+    ResourceId input = Store.dir(o.getInput());
     EmbeddedPostgres embedded = null;
     String url = o.getJdbcUrl();
     String user = o.getUser();
     String password = o.getPassword() != null ? o.getPassword() : System.getenv("PGPASSWORD");
     try {
       if (url == null || url.isBlank()) {
-        Path data =
-            o.getPgData() != null ? Path.of(o.getPgData()) : Path.of(o.getOutput(), "pgdata");
+        Path data = pgData(o);
         embedded = startEmbedded(data);
         url = embedded.getJdbcUrl("postgres", "postgres");
         user = "postgres";
@@ -220,14 +228,11 @@ public final class WarehousePipeline {
         java.util.Map<String, String[]> ledger = loader.ledger(c);
         java.util.Set<String> seen = new java.util.HashSet<>();
         long rejected = 0;
-        for (Path f : MarketPipeline.list(input, ".parquet")) {
-          String name = f.getFileName().toString();
+        for (MatchResult.Metadata f : Store.list(input, ".parquet")) {
+          String name = f.resourceId().getFilename();
           seen.add(name);
           String[] entry = ledger.get(name);
-          String sha =
-              FileLoader.checksum(
-                  () ->
-                      java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ));
+          String sha = FileLoader.checksum(() -> Store.openSeekable(f.resourceId()));
           if (entry == null) {
             problems.add(name + ": not in the ledger (not loaded)");
           } else if (!entry[0].equals(sha)) {
@@ -255,6 +260,25 @@ public final class WarehousePipeline {
         embedded.close();
       }
     }
+  }
+
+  /**
+   * Where the embedded PostgreSQL keeps its data: {@code --pgData}, else {@code <output>/pgdata},
+   * which must then be a local directory.
+   */
+  static Path pgData(WarehouseOptions o) {
+    if (o.getPgData() != null) {
+      return Path.of(o.getPgData());
+    }
+    ResourceId output = Store.dir(o.getOutput());
+    if (!Store.isLocal(output)) {
+      throw new IllegalArgumentException(
+          "--output "
+              + o.getOutput()
+              + " is not a local directory, so the embedded PostgreSQL cannot keep its data"
+              + " there: give --pgData=DIR, or --jdbcUrl of a PostgreSQL server");
+    }
+    return Store.local(Store.sub(output, "pgdata"));
   }
 
   /**

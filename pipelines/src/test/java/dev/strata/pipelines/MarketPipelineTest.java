@@ -220,8 +220,9 @@ public class MarketPipelineTest {
                 + "/raw/*.parquet')"));
     // the dead letters name file, line, reason and the original text
     List<String> rejected = new ArrayList<>();
-    for (Path f : MarketPipeline.list(directOut.resolve("_rejected/ingest"), ".jsonl")) {
-      for (String line : Files.readAllLines(f)) {
+    for (var f :
+        Store.list(Store.dir(directOut.resolve("_rejected/ingest").toString()), ".jsonl")) {
+      for (String line : Files.readAllLines(Store.local(f.resourceId()))) {
         JsonNode j = StageRunner.JSON.readTree(line);
         rejected.add(
             Path.of(j.get("source").asText()).getFileName()

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -128,33 +129,62 @@ public class MarketStagesTest {
 
   @Test
   public void aFailedStageLeavesThePreviousOutputInPlace() throws Exception {
-    Path out = tmp.newFolder("atomic").toPath();
-    Path input = tmp.newFile("input.txt").toPath();
-    Files.writeString(input, "v1");
+    failedStageLeavesThePreviousOutput(Store.dir(tmp.newFolder("atomic").getAbsolutePath()));
+  }
+
+  /** The same on an object store, where the manifest (written last) is the commit. */
+  @Test
+  public void aFailedStageLeavesThePreviousOutputInPlaceOnAnObjectStore() throws Exception {
+    String root = "mem://bucket/stages-" + System.nanoTime() + "/";
+    try {
+      failedStageLeavesThePreviousOutput(Store.dir(root));
+      // nothing but the published stage (and the failed runs' in-progress prefixes) is left
+      assertTrue(
+          MemoryObjectStore.names(root).toString(),
+          MemoryObjectStore.names(root).stream()
+              .allMatch(
+                  n ->
+                      n.startsWith(root + "features/")
+                          || n.contains(".inprogress-")
+                          || n.equals(root + "input.txt")));
+    } finally {
+      MemoryObjectStore.clear(root);
+    }
+  }
+
+  private void failedStageLeavesThePreviousOutput(ResourceId out) throws Exception {
+    ResourceId input = Store.file(out, "input.txt");
+    Store.write(input, "v1".getBytes(StandardCharsets.UTF_8));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     StageRunner runner =
         new StageRunner(out, false, new PrintStream(log, true, StandardCharsets.UTF_8));
     runner.run(
         "features",
-        List.of(input),
+        List.of(Store.stat(input)),
         Map.of("k", "1"),
         (data, rejected) -> {
-          Files.writeString(data.resolve("part-0.txt"), "first");
+          Store.write(Store.file(data, "part-0.txt"), "first".getBytes(StandardCharsets.UTF_8));
           StageRunner.Counts c = new StageRunner.Counts();
           c.rowsIn = 1;
           c.rowsOut = 1;
           return c;
         });
-    Files.writeString(input, "v2-changed");
+    // unchanged inputs and options: skipped
+    assertTrue(
+        runner.run("features", List.of(Store.stat(input)), Map.of("k", "1"), (d, r) -> null)
+            .skipped);
+    Store.write(input, "v2-changed".getBytes(StandardCharsets.UTF_8));
     assertThrows(
         IllegalStateException.class,
         () ->
             runner.run(
                 "features",
-                List.of(input),
+                List.of(Store.stat(input)),
                 Map.of("k", "1"),
                 (data, rejected) -> {
-                  Files.writeString(data.resolve("part-0.txt"), "second, broken");
+                  Store.write(
+                      Store.file(data, "part-0.txt"),
+                      "second, broken".getBytes(StandardCharsets.UTF_8));
                   throw new IllegalStateException("worker died");
                 }));
     // a body whose rows do not balance is a failure too
@@ -163,18 +193,45 @@ public class MarketStagesTest {
         () ->
             runner.run(
                 "features",
-                List.of(input),
+                List.of(Store.stat(input)),
                 Map.of("k", "1"),
                 (data, rejected) -> {
+                  Store.write(
+                      Store.file(data, "part-0.txt"),
+                      "unbalanced".getBytes(StandardCharsets.UTF_8));
                   StageRunner.Counts c = new StageRunner.Counts();
                   c.rowsIn = 10;
                   c.rowsOut = 9;
                   return c;
                 }));
-    assertEquals("first", Files.readString(out.resolve("features/part-0.txt")));
-    JsonNode manifest = StageRunner.JSON.readTree(out.resolve("features/_manifest.json").toFile());
+    ResourceId features = runner.dataDir("features");
+    assertEquals(
+        "first",
+        new String(Store.read(Store.file(features, "part-0.txt")), StandardCharsets.UTF_8));
+    JsonNode manifest = runner.lastManifest("features");
     assertEquals(1, manifest.at("/rows/out").asLong());
     assertTrue(log.toString(StandardCharsets.UTF_8).contains("FAILED"));
+    // a run that succeeds replaces the output whole: the old file goes, the new ones come
+    runner.run(
+        "features",
+        List.of(Store.stat(input)),
+        Map.of("k", "1"),
+        (data, rejected) -> {
+          Store.write(Store.file(data, "part-1.txt"), "third".getBytes(StandardCharsets.UTF_8));
+          Store.write(
+              Store.file(Store.sub(data, "run_uuid=a"), "x.txt"),
+              "nested".getBytes(StandardCharsets.UTF_8));
+          StageRunner.Counts c = new StageRunner.Counts();
+          c.rowsIn = 2;
+          c.rowsOut = 2;
+          return c;
+        });
+    assertEquals(
+        List.of("_manifest.json", "part-1.txt", "run_uuid=a/x.txt"),
+        Store.tree(features).stream()
+            .map(md -> md.resourceId().toString().substring(features.toString().length()))
+            .toList());
+    assertEquals(2, runner.lastManifest("features").at("/rows/out").asLong());
   }
 
   @Test

@@ -1,31 +1,31 @@
 package dev.strata.pipelines.market;
 
 import dev.strata.model.FeatureSource;
+import dev.strata.pipelines.Store;
 import dev.strata.transforms.market.DailySeries;
 import dev.strata.transforms.market.MarketParquet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.channels.SeekableByteChannel;
 import java.util.List;
+import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * The market job's stage-2 Parquet files as the model's {@link FeatureSource}: files in name order,
  * series in file order, read column-wise by {@link MarketParquet#readSeries}, one series in memory
- * at a time.
+ * at a time. Files are opened through Beam's FileSystems, so they may be local or on {@code gs://}.
  */
 public final class ParquetFeatureSource implements FeatureSource {
-  private final List<Path> files;
+  private final List<ResourceId> files;
 
-  public ParquetFeatureSource(List<Path> files) {
+  public ParquetFeatureSource(List<ResourceId> files) {
     this.files = List.copyOf(files);
   }
 
   @Override
   public void scan(SeriesVisitor visitor) throws IOException {
-    for (Path file : files) {
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+    for (ResourceId file : files) {
+      try (SeekableByteChannel channel = Store.openSeekable(file)) {
         MarketParquet.readSeries(
             channel,
             file.toString(),
