@@ -177,20 +177,31 @@ public class ObjectStoreTest {
     run("sensors", "--input=" + sample.toAbsolutePath(), "--output=" + localOut);
     String out = bucket + "out/";
     run("sensors", "--input=" + bucket + "in/*.csv", "--output=" + out);
+    // embedded Flink's workers reach the object store through Beam's FileSystems too
+    String flinkOut = bucket + "out-flink/";
+    run(
+        "sensors",
+        "--input=" + bucket + "in/*.csv",
+        "--output=" + flinkOut,
+        "--runner=FlinkRunner",
+        "--flinkMaster=[local]",
+        "--parallelism=2");
 
-    for (String stage : new String[] {"clean/", "runs/"}) {
-      JsonNode disk =
-          StageRunner.JSON.readTree(localOut.resolve(stage + "_manifest.json").toFile());
-      assertEquals(stage, disk.path("rows"), manifest(out + stage).path("rows"));
-    }
-    Path copy = download(out, tmp.newFolder("copy").toPath());
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
-      for (String glob :
-          new String[] {"clean/*.parquet", "runs/*/*.parquet", "run_stats/*.parquet"}) {
-        String x = "read_parquet('" + localOut + "/" + glob + "', hive_partitioning=false)";
-        String y = "read_parquet('" + copy + "/" + glob + "', hive_partitioning=false)";
-        assertTrue(glob, count(duck, x) > 0);
-        assertEquals(glob, 0, difference(duck, x, y));
+    for (String remote : new String[] {out, flinkOut}) {
+      for (String stage : new String[] {"clean/", "runs/"}) {
+        JsonNode disk =
+            StageRunner.JSON.readTree(localOut.resolve(stage + "_manifest.json").toFile());
+        assertEquals(remote + stage, disk.path("rows"), manifest(remote + stage).path("rows"));
+      }
+      Path copy = download(remote, tmp.newFolder().toPath());
+      try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+        for (String glob :
+            new String[] {"clean/*.parquet", "runs/*/*.parquet", "run_stats/*.parquet"}) {
+          String x = "read_parquet('" + localOut + "/" + glob + "', hive_partitioning=false)";
+          String y = "read_parquet('" + copy + "/" + glob + "', hive_partitioning=false)";
+          assertTrue(glob, count(duck, x) > 0);
+          assertEquals(remote + glob, 0, difference(duck, x, y));
+        }
       }
     }
   }
