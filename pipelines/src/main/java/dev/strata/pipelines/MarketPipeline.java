@@ -7,6 +7,7 @@ import dev.strata.model.TrainVolumeModel;
 import dev.strata.model.VolumeModel;
 import dev.strata.pipelines.market.ParquetFeatureSource;
 import dev.strata.pipelines.options.MarketOptions;
+import dev.strata.transforms.common.ParquetChannels;
 import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.market.JoinSecurityNames;
 import dev.strata.transforms.market.ParseBarFiles;
@@ -20,6 +21,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +132,9 @@ public final class MarketPipeline {
       }
       failed = null;
     } finally {
-      writeDag(input, runner, outcomes, failed);
+      if (!JobSpecs.specOnly(options)) { // a spec is written without touching input or output
+        writeDag(input, runner, outcomes, failed);
+      }
     }
     if (outcomes.containsKey(TRAIN)) {
       ResourceId model = runner.dataDir(TRAIN);
@@ -142,7 +146,9 @@ public final class MarketPipeline {
           Store.file(model, TrainVolumeModel.LOSS_CSV),
           Store.file(model, TrainVolumeModel.LOSS_PNG));
     }
-    log.printf("dag:     %s%n", Store.file(output, "_dag.svg"));
+    if (!JobSpecs.specOnly(options)) {
+      log.printf("dag:     %s%n", Store.file(output, "_dag.svg"));
+    }
     return outcomes;
   }
 
@@ -305,6 +311,10 @@ public final class MarketPipeline {
   static StageRunner.Outcome ingest(MarketOptions options, ResourceId input, StageRunner runner)
       throws Exception {
     ResourceId metadataFile = Store.file(input, METADATA_FILE);
+    if (JobSpecs.specOnly(options)) {
+      // A job spec is written offline: the job lists and reads --input when it runs.
+      return runner.run(INGEST, List.of(), Map.of(), ingestBody(options, input, List.of(), runner));
+    }
     MatchResult.Metadata metadata = Store.stat(metadataFile);
     if (metadata == null) {
       throw new IllegalArgumentException(
@@ -321,60 +331,63 @@ public final class MarketPipeline {
     List<MatchResult.Metadata> inputs = new ArrayList<>(priceFiles);
     inputs.add(metadata);
     Map<String, String> stageOptions = Map.of("input", Store.str(input));
+    return runner.run(INGEST, inputs, stageOptions, ingestBody(options, input, priceFiles, runner));
+  }
 
-    return runner.run(
-        INGEST,
-        inputs,
-        stageOptions,
-        (dataDir, rejectedDir) -> {
-          Pipeline p = Pipeline.create(options);
-          buildIngest(p, Store.str(input), Store.str(dataDir), Store.str(rejectedDir));
-          writePipelineDot(p, dataDir);
-          MetricQueryResults metrics = runToCompletion(p, INGEST);
-          StageRunner.Counts c = new StageRunner.Counts();
-          c.runner = options.getRunner().getSimpleName();
-          c.rowsIn = counter(metrics, "ParseBarFiles", "rowsRead");
-          c.rowsOut = parquetRows(dataDir);
-          c.rowsRejected = countRejected(rejectedDir, c.rejectedByReason);
-          for (String name :
-              new String[] {
-                "files",
-                "rowsRead",
-                "rowsKept",
-                "rowsRejected",
-                "openZero",
-                "highBelowLow",
-                "zeroVolume",
-                "scientificNotation",
-                "floatVolume"
-              }) {
-            c.counters.put(name, counter(metrics, "ParseBarFiles", name));
-          }
-          c.counters.put("unmatchedFiles", counter(metrics, "JoinSecurityNames", "unmatchedFiles"));
-          c.counters.put("unmatchedRows", counter(metrics, "JoinSecurityNames", "unmatchedRows"));
-          List<String> unmatched = unmatchedFiles(metadataFile, priceFiles);
-          c.extra.put("unmatched_files", unmatched);
-          c.extra.put("outputs", fileNames(dataDir, ".parquet"));
-          if (!unmatched.isEmpty()) {
-            runner
-                .log()
-                .printf(
-                    "[%s] %d price files have no metadata row (kept, Security Name null):"
-                        + " %s%n",
-                    INGEST,
-                    unmatched.size(),
-                    unmatched.size() > 10 ? unmatched.subList(0, 10) + "..." : unmatched);
-          }
-          if (c.counters.get("rowsKept") != c.rowsOut) {
-            throw new IllegalStateException(
-                "rows kept by the parser ("
-                    + c.counters.get("rowsKept")
-                    + ") differ from rows in the Parquet files ("
-                    + c.rowsOut
-                    + ")");
-          }
-          return c;
-        });
+  private static StageRunner.Body ingestBody(
+      MarketOptions options,
+      ResourceId input,
+      List<MatchResult.Metadata> priceFiles,
+      StageRunner runner) {
+    ResourceId metadataFile = Store.file(input, METADATA_FILE);
+    return (dataDir, rejectedDir) -> {
+      Pipeline p = Pipeline.create(options);
+      buildIngest(p, Store.str(input), Store.str(dataDir), Store.str(rejectedDir));
+      MetricQueryResults metrics = runToCompletion(p, INGEST);
+      writePipelineDot(p, dataDir);
+      StageRunner.Counts c = new StageRunner.Counts();
+      c.runner = options.getRunner().getSimpleName();
+      c.rowsIn = counter(metrics, "ParseBarFiles", "rowsRead");
+      c.rowsOut = parquetRows(dataDir);
+      c.rowsRejected = countRejected(rejectedDir, c.rejectedByReason);
+      for (String name :
+          new String[] {
+            "files",
+            "rowsRead",
+            "rowsKept",
+            "rowsRejected",
+            "openZero",
+            "highBelowLow",
+            "zeroVolume",
+            "scientificNotation",
+            "floatVolume"
+          }) {
+        c.counters.put(name, counter(metrics, "ParseBarFiles", name));
+      }
+      c.counters.put("unmatchedFiles", counter(metrics, "JoinSecurityNames", "unmatchedFiles"));
+      c.counters.put("unmatchedRows", counter(metrics, "JoinSecurityNames", "unmatchedRows"));
+      List<String> unmatched = unmatchedFiles(metadataFile, priceFiles);
+      c.extra.put("unmatched_files", unmatched);
+      c.extra.put("outputs", fileNames(dataDir, ".parquet"));
+      if (!unmatched.isEmpty()) {
+        runner
+            .log()
+            .printf(
+                "[%s] %d price files have no metadata row (kept, Security Name null):" + " %s%n",
+                INGEST,
+                unmatched.size(),
+                unmatched.size() > 10 ? unmatched.subList(0, 10) + "..." : unmatched);
+      }
+      if (c.counters.get("rowsKept") != c.rowsOut) {
+        throw new IllegalStateException(
+            "rows kept by the parser ("
+                + c.counters.get("rowsKept")
+                + ") differ from rows in the Parquet files ("
+                + c.rowsOut
+                + ")");
+      }
+      return c;
+    };
   }
 
   /** Wires stage 1: Kaggle layout under {@code input} to Parquet in {@code dataDir}. */
@@ -406,7 +419,8 @@ public final class MarketPipeline {
               + rawDir
               + ", which has no manifest: run --stages=ingest,features first");
     }
-    List<MatchResult.Metadata> rawFiles = Store.list(rawDir, ".parquet");
+    List<MatchResult.Metadata> rawFiles =
+        JobSpecs.specOnly(options) ? List.of() : Store.list(rawDir, ".parquet");
     Map<String, String> stageOptions = Map.of("window", window.toString());
     return runner.run(
         FEATURES,
@@ -415,8 +429,8 @@ public final class MarketPipeline {
         (dataDir, rejectedDir) -> {
           Pipeline p = Pipeline.create(options);
           buildFeatures(p, Store.str(rawDir), window, Store.str(dataDir), Store.str(rejectedDir));
-          writePipelineDot(p, dataDir);
           MetricQueryResults metrics = runToCompletion(p, FEATURES);
+          writePipelineDot(p, dataDir);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           c.rowsIn = parquetRows(rawDir);
@@ -577,7 +591,8 @@ public final class MarketPipeline {
   static long parquetRows(List<MatchResult.Metadata> files) throws IOException {
     long rows = 0;
     for (MatchResult.Metadata f : files) {
-      try (ParquetFileReader r = ParquetFileReader.open(Store.parquet(f.resourceId()))) {
+      try (SeekableByteChannel ch = Store.openSeekable(f.resourceId());
+          ParquetFileReader r = ParquetFileReader.open(ParquetChannels.input(ch))) {
         rows += r.getRecordCount();
       }
     }

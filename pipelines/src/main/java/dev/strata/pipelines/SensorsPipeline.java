@@ -94,8 +94,9 @@ public final class SensorsPipeline {
 
   static StageRunner.Outcome clean(SensorsOptions options, StageRunner runner) throws Exception {
     String input = options.getInput();
-    List<MatchResult.Metadata> files = inputFiles(input);
-    if (files.isEmpty()) {
+    // A job spec is written offline: the job lists and reads --input when it runs.
+    List<MatchResult.Metadata> files = JobSpecs.specOnly(options) ? List.of() : inputFiles(input);
+    if (files.isEmpty() && !JobSpecs.specOnly(options)) {
       throw new IllegalArgumentException("--input " + input + " matches no file");
     }
     ReadingRules rules = rules(options);
@@ -121,8 +122,8 @@ public final class SensorsPipeline {
               options.getDropSpikes(),
               Store.str(dataDir),
               Store.str(rejectedDir));
-          MarketPipeline.writePipelineDot(p, dataDir);
           MetricQueryResults metrics = MarketPipeline.runToCompletion(p, CLEAN);
+          MarketPipeline.writePipelineDot(p, dataDir);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           c.rowsIn = MarketPipeline.counter(metrics, "ParseReadingFiles", "rowsRead");
@@ -176,7 +177,8 @@ public final class SensorsPipeline {
               + cleanDir
               + ", which has no manifest: run --stages=clean,runs first");
     }
-    List<MatchResult.Metadata> cleanFiles = Store.list(cleanDir, ".parquet");
+    List<MatchResult.Metadata> cleanFiles =
+        JobSpecs.specOnly(options) ? List.of() : Store.list(cleanDir, ".parquet");
     AlignSpec spec = alignSpec(options);
     Map<String, String> stageOptions = new TreeMap<>();
     stageOptions.put("gridStep", options.getGridStep());
@@ -195,8 +197,8 @@ public final class SensorsPipeline {
               Store.str(dataDir),
               Store.str(extra.get(RUN_STATS)),
               Store.str(rejectedDir));
-          MarketPipeline.writePipelineDot(p, dataDir);
           MetricQueryResults metrics = MarketPipeline.runToCompletion(p, RUNS);
+          MarketPipeline.writePipelineDot(p, dataDir);
           StageRunner.Counts c = new StageRunner.Counts();
           c.runner = options.getRunner().getSimpleName();
           // Every clean reading is consumed by its run's alignment.

@@ -215,11 +215,17 @@ public final class StageRunner {
                 tmpData));
       }
     } catch (JobSpecs.Written spec) {
-      // Dataflow spec mode: nothing ran, nothing is published, no manifest.
-      Store.deleteTree(tmpData);
-      Store.deleteTree(tmpRejected);
+      // Dataflow spec mode: nothing ran, nothing is published, no manifest. Only the local
+      // directories made above are removed: nothing was written to an object store, and a spec
+      // is written without contacting one.
       for (ResourceId t : tmpExtra.values()) {
-        Store.deleteTree(t);
+        if (Store.isLocal(t)) {
+          Store.deleteTree(t);
+        }
+      }
+      if (Store.isLocal(tmpData)) {
+        Store.deleteTree(tmpData);
+        Store.deleteTree(tmpRejected);
       }
       log.println(spec.getMessage());
       ObjectNode m = JSON.createObjectNode();

@@ -1,6 +1,5 @@
 package dev.strata.pipelines;
 
-import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,11 +18,9 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
-import org.apache.parquet.io.InputFile;
 
 /**
  * The launcher's file I/O, through Beam's {@link FileSystems}: the same calls serve local paths,
@@ -89,9 +86,38 @@ public final class Store {
     return files;
   }
 
-  /** The files directly in {@code dir} whose names end with {@code suffix}, sorted. */
+  /**
+   * The files directly in {@code dir} whose names end with {@code suffix}, sorted. A local
+   * directory is listed as such (Beam's local glob would walk every subdirectory, and read a
+   * directory name holding {@code [*?} as a pattern).
+   */
   public static List<MatchResult.Metadata> list(ResourceId dir, String suffix) throws IOException {
-    return match(str(dir) + "/*" + suffix);
+    if (!isLocal(dir)) {
+      return match(str(dir) + "/*" + suffix);
+    }
+    Path local = local(dir);
+    if (!Files.isDirectory(local)) {
+      return List.of();
+    }
+    List<MatchResult.Metadata> files = new ArrayList<>();
+    try (Stream<Path> s = Files.list(local)) {
+      for (Path f : s.sorted().toList()) {
+        if (f.getFileName().toString().endsWith(suffix) && Files.isRegularFile(f)) {
+          files.add(localMetadata(f));
+        }
+      }
+    }
+    files.sort(Comparator.comparing(md -> md.resourceId().toString()));
+    return files;
+  }
+
+  private static MatchResult.Metadata localMetadata(Path f) throws IOException {
+    return MatchResult.Metadata.builder()
+        .setResourceId(FileSystems.matchNewResource(f.toAbsolutePath().toString(), false))
+        .setSizeBytes(Files.size(f))
+        .setLastModifiedMillis(Files.getLastModifiedTime(f).toMillis())
+        .setIsReadSeekEfficient(true)
+        .build();
   }
 
   /** Every file under {@code dir}, at any depth. */
@@ -107,14 +133,7 @@ public final class Store {
   public static MatchResult.Metadata stat(ResourceId file) throws IOException {
     if (isLocal(file)) {
       Path p = local(file);
-      return Files.isRegularFile(p)
-          ? MatchResult.Metadata.builder()
-              .setResourceId(file)
-              .setSizeBytes(Files.size(p))
-              .setLastModifiedMillis(Files.getLastModifiedTime(p).toMillis())
-              .setIsReadSeekEfficient(true)
-              .build()
-          : null;
+      return Files.isRegularFile(p) ? localMetadata(p) : null;
     }
     for (MatchResult.Metadata md : match(file.toString())) {
       if (md.resourceId().toString().equals(file.toString())) {
@@ -146,17 +165,6 @@ public final class Store {
     }
     ch.close();
     throw new IOException(file + ": its file system cannot seek");
-  }
-
-  /** A Parquet input over the file; read into memory if its file system cannot seek. */
-  public static InputFile parquet(ResourceId file) throws IOException {
-    ReadableByteChannel ch = FileSystems.open(file);
-    if (ch instanceof SeekableByteChannel seekable) {
-      return ParquetChannels.input(seekable);
-    }
-    try (InputStream in = Channels.newInputStream(ch)) {
-      return ParquetChannels.input(in.readAllBytes(), file.toString());
-    }
   }
 
   /** Writes a whole file: atomically by rename on a local disk; an object appears on close. */
@@ -196,7 +204,8 @@ public final class Store {
       deleteTree(local(dir));
       return;
     }
-    FileSystems.delete(ids(tree(dir)), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    // No IGNORE_MISSING_FILES: it would stat every object first; GCS ignores a missing one anyway.
+    FileSystems.delete(ids(tree(dir)));
   }
 
   /** Deletes a local directory and everything under it; nothing if it does not exist. */

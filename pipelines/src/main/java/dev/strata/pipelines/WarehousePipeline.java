@@ -41,10 +41,13 @@ public final class WarehousePipeline {
       throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
     ResourceId input = Store.dir(o.getInput());
+    ResourceId output = Store.dir(o.getOutput());
+    if (JobSpecs.specOnly(o)) {
+      return writeSpec(o, input, output, log);
+    }
     if (Store.isLocal(input) && !Files.isDirectory(Store.local(input))) {
       throw new IllegalArgumentException("--input " + o.getInput() + " is not a directory");
     }
-    ResourceId output = Store.dir(o.getOutput());
     Store.createDirectory(output);
     EmbeddedPostgres embedded = null;
     String url = o.getJdbcUrl();
@@ -60,20 +63,8 @@ public final class WarehousePipeline {
         password = null;
         log.printf("[%s] embedded PostgreSQL on %s (data in %s)%n", LOAD, url, data);
       }
-      boolean specOnly = JobSpecs.specOnly(o);
-      if (specOnly && (o.getReplaceFrom() != null || o.getReplaceTo() != null)) {
-        throw new IllegalArgumentException(
-            "--replaceFrom/--replaceTo change the database now, but a Dataflow job spec runs later:"
-                + " run the backfill without --templateLocation");
-      }
       LoadToPostgres.Target target = new LoadToPostgres.Target(url, user, password, o.getTable());
       FileLoader loader = new FileLoader(o.getTable());
-      if (specOnly) {
-        // The spec must not carry the password (workers use their own PGPASSWORD), and writing
-        // it must not touch the database: the tables are created by a normal run or a DBA.
-        return writeSpec(
-            o, input, output, new LoadToPostgres.Target(url, user, null, o.getTable()), log);
-      }
       try (Connection c = connect(target)) {
         loader.createTables(c);
         if (o.getReplaceFrom() != null || o.getReplaceTo() != null) {
@@ -91,6 +82,11 @@ public final class WarehousePipeline {
         }
       }
       List<MatchResult.Metadata> files = Store.list(input, ".parquet");
+      if (files.isEmpty() && !Store.isLocal(input)) {
+        // a bucket has no directories to check: a mistyped prefix would load nothing,
+        // "successfully"
+        throw new IllegalArgumentException("--input " + o.getInput() + " holds no .parquet files");
+      }
       Map<String, String> stageOptions = new TreeMap<>();
       stageOptions.put("input", Store.str(input));
       stageOptions.put("target", target.toString());
@@ -176,20 +172,32 @@ public final class WarehousePipeline {
     loaded.get(LoadToPostgres.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 
-  /** Dataflow spec mode ({@link JobSpecs}): writes the load's job spec, touching no database. */
+  /**
+   * Dataflow spec mode ({@link JobSpecs}): writes the load's job spec, touching no database and
+   * neither reading {@code --input} nor writing {@code --output} (the job does when it runs). The
+   * spec does not carry the password (workers use their own {@code PGPASSWORD}); the tables are
+   * created by a normal run or a DBA.
+   */
   private static Map<String, StageRunner.Outcome> writeSpec(
-      WarehouseOptions o,
-      ResourceId input,
-      ResourceId output,
-      LoadToPostgres.Target target,
-      PrintStream log)
-      throws Exception {
+      WarehouseOptions o, ResourceId input, ResourceId output, PrintStream log) throws Exception {
+    if (o.getReplaceFrom() != null || o.getReplaceTo() != null) {
+      throw new IllegalArgumentException(
+          "--replaceFrom/--replaceTo change the database now, but a Dataflow job spec runs later:"
+              + " run the backfill without --templateLocation");
+    }
+    if (o.getJdbcUrl() == null || o.getJdbcUrl().isBlank()) {
+      throw new IllegalArgumentException(
+          "a Dataflow job loads into a PostgreSQL server its workers reach: give --jdbcUrl"
+              + " (an embedded one lives only as long as this process)");
+    }
+    LoadToPostgres.Target target =
+        new LoadToPostgres.Target(o.getJdbcUrl(), o.getUser(), null, o.getTable());
     String glob = Store.str(input) + "/*.parquet";
     StageRunner.Outcome outcome =
         new StageRunner(output, true, log)
             .run(
                 LOAD,
-                Store.list(input, ".parquet"),
+                List.of(),
                 Map.of("input", Store.str(input), "target", target.toString()),
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);

@@ -22,16 +22,20 @@ import org.junit.rules.TemporaryFolder;
  */
 public class DataflowSpecTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+  private static final java.util.concurrent.atomic.AtomicInteger RUNS =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   static String run(String job, String... jobArgs) throws Exception {
-    Path root = TMP.newFolder(job).toPath();
+    Path root = TMP.newFolder(job + "-" + RUNS.incrementAndGet()).toPath();
     Path stage = root.resolve("stage.jar");
     Files.write(stage, new byte[] {'P', 'K', 5, 6, 0, 0, 0, 0}); // stands in for strata.jar
     List<String> args = new ArrayList<>(List.of(job));
     args.addAll(List.of(jobArgs));
+    if (args.stream().noneMatch(a -> a.startsWith("--output="))) {
+      args.add("--output=" + root.resolve("out"));
+    }
     args.addAll(
         List.of(
-            "--output=" + root.resolve("out"),
             "@../runner-configs/dataflow.args",
             "--project=strata-offline",
             "--region=europe-west1",
@@ -43,9 +47,11 @@ public class DataflowSpecTest {
             "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
             "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory"));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code;
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      assertEquals(0, Strata.run(args.toArray(String[]::new), out, out));
+      code = Strata.run(args.toArray(String[]::new), out, out);
     }
+    assertEquals(bytes.toString(StandardCharsets.UTF_8), 0, code);
     return bytes.toString(StandardCharsets.UTF_8) + "\n@" + root.resolve("specs");
   }
 
@@ -81,7 +87,33 @@ public class DataflowSpecTest {
 
   @Test
   public void warehouseWritesASpec() throws Exception {
-    String log = run("warehouse", "--input=src/test/resources/datawow");
+    String log = run("warehouse", "--input=src/test/resources/datawow", DB);
     assertSteps(spec(log, "load"), "MatchFiles", "LoadToPostgres", "WriteRejected");
+  }
+
+  private static final String DB = "--jdbcUrl=jdbc:postgresql://db.internal:5432/dwh";
+
+  /**
+   * The README's submit commands, with input and output in a bucket: the specs are written without
+   * listing or reading the bucket (this machine cannot reach one, so any attempt would fail), and
+   * they name the bucket's paths.
+   */
+  @Test(timeout = 300_000)
+  public void specsForBucketPathsAreWrittenWithoutTouchingTheBucket() throws Exception {
+    String b = "gs://strata-offline-bucket/";
+    String market = run("market", "--input=" + b + "kaggle", "--output=" + b + "market");
+    assertSteps(spec(market, "ingest"), "ParseBarFiles", "WriteRaw");
+    assertSteps(spec(market, "features"), "RollingFeatures", "WriteFeatures");
+    String sensors = run("sensors", "--input=" + b + "machina/*.csv", "--output=" + b + "sensors");
+    assertTrue(spec(sensors, "clean").contains(b + "machina/*.csv"));
+    assertSteps(spec(sensors, "runs"), "AlignRuns", "WriteRunStatistics");
+    String warehouse =
+        run("warehouse", "--input=" + b + "datawow", "--output=" + b + "warehouse", DB);
+    assertSteps(spec(warehouse, "load"), "LoadToPostgres");
+    // a spec for an embedded PostgreSQL would point Dataflow's workers at this machine
+    IllegalArgumentException noDb =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class, () -> run("warehouse", "--input=" + b + "datawow"));
+    assertTrue(noDb.getMessage(), noDb.getMessage().contains("--jdbcUrl"));
   }
 }

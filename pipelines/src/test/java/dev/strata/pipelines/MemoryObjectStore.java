@@ -142,8 +142,9 @@ public final class MemoryObjectStore extends FileSystem<MemoryObjectStore.Id> {
       } else if (OBJECTS.containsKey(spec)) {
         found.add(metadata(spec, OBJECTS.get(spec)));
       }
+      // as GCS: a glob matching nothing is OK and empty, a missing object NOT_FOUND
       results.add(
-          found.isEmpty()
+          found.isEmpty() && !spec.matches(".*[*?\\[].*")
               ? MatchResult.create(
                   MatchResult.Status.NOT_FOUND, new FileNotFoundException("no object " + spec))
               : MatchResult.create(MatchResult.Status.OK, found));
@@ -171,6 +172,8 @@ public final class MemoryObjectStore extends FileSystem<MemoryObjectStore.Id> {
         re.append("[^/]*");
       } else if (c == '?') {
         re.append("[^/]");
+      } else if (c == '[' || c == ']') {
+        re.append(c); // a character class, as in GCS's globs
       } else {
         re.append(Pattern.quote(String.valueOf(c)));
       }

@@ -232,6 +232,17 @@ public class ObjectStoreTest {
     assertTrue(noDisk.getMessage(), noDisk.getMessage().contains("--pgData"));
 
     String pg = "--pgData=" + tmp.newFolder("pgdata");
+    // a mistyped prefix is an error, not a load of nothing
+    IllegalArgumentException typo =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                WarehousePipeline.run(
+                    org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
+                            "--input=" + bucket + "inn", out, pg)
+                        .as(dev.strata.pipelines.options.WarehouseOptions.class),
+                    System.out));
+    assertTrue(typo.getMessage(), typo.getMessage().contains("holds no .parquet files"));
     run("warehouse", in, out, pg);
     JsonNode m = manifest(bucket + "out/load/");
     assertEquals(6, m.at("/counters/loaded").asLong());
