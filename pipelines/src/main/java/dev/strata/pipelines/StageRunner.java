@@ -287,6 +287,7 @@ public final class StageRunner {
       Store.replace(tmpData, finalData);
       Store.write(manifestPath, manifestBytes);
     }
+    int leftovers = removeLeftovers(stage, extraDirs);
 
     log.printf(
         "[%s] %,d rows in -> %,d out + %,d rejected%s%s in %.1f s [%s]%n",
@@ -298,7 +299,57 @@ public final class StageRunner {
         counts.rowsDropped == 0 ? "" : String.format(" + %,d dropped", counts.rowsDropped),
         Duration.between(start, end).toMillis() / 1000.0,
         counts.runner);
+    if (leftovers > 0) {
+      log.printf(
+          "[%s] removed %d in-progress folders left by earlier failed runs%n", stage, leftovers);
+    }
     return new Outcome(false, m);
+  }
+
+  /**
+   * After a stage was published, removes the {@code .inprogress} folders that earlier failed or
+   * killed runs of it left (kept until now for inspection; on a bucket they would cost storage for
+   * ever). Runs of one stage into one output are not meant to overlap, so none is in use.
+   */
+  private int removeLeftovers(String stage, List<String> extraDirs) throws IOException {
+    List<ResourceId> parents = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    parents.add(outputRoot);
+    prefixes.add("." + directoryOf(stage) + ".inprogress-");
+    for (String name : extraDirs) {
+      parents.add(outputRoot);
+      prefixes.add("." + name + ".inprogress-");
+    }
+    parents.add(Store.sub(outputRoot, "_rejected"));
+    prefixes.add("." + stage + ".inprogress-");
+    java.util.Set<String> removed = new java.util.TreeSet<>();
+    for (int i = 0; i < parents.size(); i++) {
+      ResourceId parent = parents.get(i);
+      String prefix = prefixes.get(i);
+      if (Store.isLocal(parent)) {
+        Path dir = Store.local(parent);
+        if (!Files.isDirectory(dir)) {
+          continue;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+          for (Path p : s.filter(f -> f.getFileName().toString().startsWith(prefix)).toList()) {
+            Store.deleteTree(p);
+            removed.add(p.toString());
+          }
+        }
+      } else {
+        List<MatchResult.Metadata> objects = Store.match(Store.str(parent) + "/" + prefix + "*/**");
+        for (MatchResult.Metadata md : objects) {
+          String name = md.resourceId().toString();
+          int end = name.indexOf('/', Store.str(parent).length() + 1);
+          removed.add(name.substring(0, end));
+        }
+        if (!objects.isEmpty()) {
+          FileSystems.delete(Store.ids(objects));
+        }
+      }
+    }
+    return removed.size();
   }
 
   /** FileIO leaves its (empty) {@code .temp-beam*} directory behind after renaming its files. */

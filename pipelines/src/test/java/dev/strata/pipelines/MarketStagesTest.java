@@ -138,15 +138,12 @@ public class MarketStagesTest {
     String root = "mem://bucket/stages-" + System.nanoTime() + "/";
     try {
       failedStageLeavesThePreviousOutput(Store.dir(root));
-      // nothing but the published stage (and the failed runs' in-progress prefixes) is left
+      // nothing but the input and the published stage is left: the failed runs' in-progress
+      // prefixes went with the next successful run
       assertTrue(
           MemoryObjectStore.names(root).toString(),
           MemoryObjectStore.names(root).stream()
-              .allMatch(
-                  n ->
-                      n.startsWith(root + "features/")
-                          || n.contains(".inprogress-")
-                          || n.equals(root + "input.txt")));
+              .allMatch(n -> n.startsWith(root + "features/") || n.equals(root + "input.txt")));
     } finally {
       MemoryObjectStore.clear(root);
     }
@@ -232,6 +229,13 @@ public class MarketStagesTest {
             .map(md -> md.resourceId().toString().substring(features.toString().length()))
             .toList());
     assertEquals(2, runner.lastManifest("features").at("/rows/out").asLong());
+    assertTrue(log.toString(StandardCharsets.UTF_8).contains("in-progress folders left by earlier failed runs"));
+    assertEquals(
+        List.of(),
+        Store.tree(out).stream()
+            .map(md -> md.resourceId().toString())
+            .filter(n -> n.contains(".inprogress-"))
+            .toList());
   }
 
   @Test
