@@ -229,7 +229,9 @@ public class MarketStagesTest {
             .map(md -> md.resourceId().toString().substring(features.toString().length()))
             .toList());
     assertEquals(2, runner.lastManifest("features").at("/rows/out").asLong());
-    assertTrue(log.toString(StandardCharsets.UTF_8).contains("in-progress folders left by earlier failed runs"));
+    assertTrue(
+        log.toString(StandardCharsets.UTF_8)
+            .contains("in-progress folders left by earlier failed runs"));
     assertEquals(
         List.of(),
         Store.tree(out).stream()
