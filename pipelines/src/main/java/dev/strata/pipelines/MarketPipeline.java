@@ -107,7 +107,7 @@ public final class MarketPipeline {
         parseStages(options.getStages() == null ? String.join(",", STAGES) : options.getStages());
     WindowSpec window = WindowSpec.parse(options.getWindow());
     StageRunner runner =
-        new StageRunner(output, options.getForce() || JobSpecs.specOnly(options), log);
+        new StageRunner(output, options.getForce(), log).forSpecs(JobSpecs.specOnly(options));
     TrainConfig training = trainConfig(options);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     String failed = null;

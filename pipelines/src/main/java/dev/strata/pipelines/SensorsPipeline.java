@@ -56,7 +56,7 @@ public final class SensorsPipeline {
         MarketPipeline.parseStages(
             options.getStages() == null ? String.join(",", STAGES) : options.getStages(), STAGES);
     StageRunner runner =
-        new StageRunner(output, options.getForce() || JobSpecs.specOnly(options), log);
+        new StageRunner(output, options.getForce(), log).forSpecs(JobSpecs.specOnly(options));
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     if (stages.contains(CLEAN)) {
       outcomes.put(CLEAN, clean(options, runner));

@@ -50,8 +50,19 @@ public final class StageRunner {
   private final boolean force;
   private final PrintStream log;
 
+  private boolean specs;
+
   public PrintStream log() {
     return log;
+  }
+
+  /**
+   * Dataflow spec mode ({@link JobSpecs}): the stages write job specs and do not run, so they are
+   * forced (no skip) and list no inputs (the job lists them when it runs).
+   */
+  public StageRunner forSpecs(boolean specs) {
+    this.specs = specs;
+    return this;
   }
 
   public StageRunner(Path outputRoot, boolean force, PrintStream log) {
@@ -174,7 +185,7 @@ public final class StageRunner {
     ResourceId finalData = dataDir(stage);
     ResourceId finalRejected = rejectedDir(stage);
     ResourceId manifestPath = Store.file(finalData, MANIFEST);
-    if (!force && Store.exists(manifestPath)) {
+    if (!force && !specs && Store.exists(manifestPath)) {
       JsonNode previous = JSON.readTree(Store.read(manifestPath));
       if (fingerprint.equals(previous.path("fingerprint").asText())
           && "succeeded".equals(previous.path("status").asText())) {
@@ -198,7 +209,12 @@ public final class StageRunner {
       tmpExtra.put(name, t);
     }
     Instant start = Instant.now();
-    log.printf("[%s] running on %d input files (%,d bytes)%n", stage, sorted.size(), inputBytes);
+    if (specs) {
+      log.printf(
+          "[%s] writing its Dataflow job spec (inputs are listed when the job runs)%n", stage);
+    } else {
+      log.printf("[%s] running on %d input files (%,d bytes)%n", stage, sorted.size(), inputBytes);
+    }
     Counts counts;
     try {
       counts = body.run(tmpData, tmpRejected, tmpExtra);

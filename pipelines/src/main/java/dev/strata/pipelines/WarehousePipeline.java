@@ -195,6 +195,7 @@ public final class WarehousePipeline {
     String glob = Store.str(input) + "/*.parquet";
     StageRunner.Outcome outcome =
         new StageRunner(output, true, log)
+            .forSpecs(true)
             .run(
                 LOAD,
                 List.of(),

@@ -103,6 +103,7 @@ public class DataflowSpecTest {
     String b = "gs://strata-offline-bucket/";
     String market = run("market", "--input=" + b + "kaggle", "--output=" + b + "market");
     assertSteps(spec(market, "ingest"), "ParseBarFiles", "WriteRaw");
+    assertTrue(market, market.contains("[ingest] writing its Dataflow job spec"));
     assertSteps(spec(market, "features"), "RollingFeatures", "WriteFeatures");
     String sensors = run("sensors", "--input=" + b + "machina/*.csv", "--output=" + b + "sensors");
     assertTrue(spec(sensors, "clean").contains(b + "machina/*.csv"));
