@@ -149,6 +149,58 @@ public class MarketStagesTest {
     }
   }
 
+  /**
+   * On an object store the publish itself is not atomic: objects are moved one by one. A publish
+   * that dies halfway must leave no manifest, so the next stage refuses the prefix and a rerun
+   * redoes the stage; that rerun ends with exactly its own objects under the prefix.
+   */
+  @Test
+  public void aPublishThatDiesHalfwayOnAnObjectStoreLeavesNoManifest() throws Exception {
+    String root = "mem://bucket/publish-" + System.nanoTime() + "/";
+    try {
+      ResourceId out = Store.dir(root);
+      ResourceId input = Store.file(out, "input.txt");
+      Store.write(input, "v1".getBytes(StandardCharsets.UTF_8));
+      StageRunner runner =
+          new StageRunner(out, false, new PrintStream(new ByteArrayOutputStream()));
+      StageRunner.Body threeParts =
+          (data, rejected) -> {
+            for (int i = 0; i < 3; i++) {
+              Store.write(Store.file(data, "part-" + i), new byte[] {(byte) i});
+            }
+            StageRunner.Counts c = new StageRunner.Counts();
+            c.rowsIn = 3;
+            c.rowsOut = 3;
+            return c;
+          };
+      runner.run("features", List.of(Store.stat(input)), Map.of("v", "1"), threeParts);
+      assertTrue(runner.published("features"));
+
+      MemoryObjectStore.failRenamesAfter(1);
+      assertThrows(
+          java.io.IOException.class,
+          () -> runner.run("features", List.of(Store.stat(input)), Map.of("v", "2"), threeParts));
+      assertFalse("a half-moved stage has no manifest", runner.published("features"));
+      assertEquals(null, runner.lastManifest("features"));
+
+      // the rerun (same inputs and options) is not skipped, and leaves exactly its own objects
+      StageRunner.Outcome again =
+          runner.run("features", List.of(Store.stat(input)), Map.of("v", "2"), threeParts);
+      assertFalse(again.skipped);
+      assertEquals(
+          List.of(
+              root + "features/_manifest.json",
+              root + "features/part-0",
+              root + "features/part-1",
+              root + "features/part-2",
+              root + "input.txt"),
+          MemoryObjectStore.names(root));
+    } finally {
+      MemoryObjectStore.failRenamesAfter(-1);
+      MemoryObjectStore.clear(root);
+    }
+  }
+
   private void failedStageLeavesThePreviousOutput(ResourceId out) throws Exception {
     ResourceId input = Store.file(out, "input.txt");
     Store.write(input, "v1".getBytes(StandardCharsets.UTF_8));

@@ -52,6 +52,17 @@ public final class MemoryObjectStore extends FileSystem<MemoryObjectStore.Id> {
     OBJECTS.put(name, new Stored(bytes.clone(), System.currentTimeMillis()));
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger RENAMES_BEFORE_FAILURE =
+      new java.util.concurrent.atomic.AtomicInteger(-1);
+
+  /**
+   * Makes renames fail (an IOException, as on a lost connection) after {@code n} more objects were
+   * renamed; -1 turns it off.
+   */
+  public static void failRenamesAfter(int n) {
+    RENAMES_BEFORE_FAILURE.set(n);
+  }
+
   public static byte[] get(String name) {
     Stored s = OBJECTS.get(name);
     return s == null ? null : s.bytes.clone();
@@ -240,6 +251,10 @@ public final class MemoryObjectStore extends FileSystem<MemoryObjectStore.Id> {
   @Override
   protected void rename(List<Id> src, List<Id> dst, MoveOptions... options) throws IOException {
     for (int i = 0; i < src.size(); i++) {
+      if (RENAMES_BEFORE_FAILURE.get() >= 0 && RENAMES_BEFORE_FAILURE.getAndDecrement() == 0) {
+        RENAMES_BEFORE_FAILURE.set(-1);
+        throw new IOException("injected: connection lost while renaming " + src.get(i));
+      }
       Stored s = OBJECTS.get(src.get(i).name);
       if (s == null) {
         if (List.of(options).contains(MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES)) {
