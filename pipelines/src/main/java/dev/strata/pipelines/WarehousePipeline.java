@@ -49,21 +49,8 @@ public final class WarehousePipeline {
       throw new IllegalArgumentException("--input " + o.getInput() + " is not a directory");
     }
     Store.createDirectory(output);
-    EmbeddedPostgres embedded = null;
-    String url = o.getJdbcUrl();
-    String user = o.getUser();
-    String password = o.getPassword() != null ? o.getPassword() : System.getenv("PGPASSWORD");
-    try {
-      if (url == null || url.isBlank()) {
-        Path data = pgData(o);
-        Files.createDirectories(data);
-        embedded = startEmbedded(data);
-        url = embedded.getJdbcUrl("postgres", "postgres");
-        user = "postgres";
-        password = null;
-        log.printf("[%s] embedded PostgreSQL on %s (data in %s)%n", LOAD, url, data);
-      }
-      LoadToPostgres.Target target = new LoadToPostgres.Target(url, user, password, o.getTable());
+    try (Database db = Database.open(o, log)) {
+      LoadToPostgres.Target target = db.target();
       FileLoader loader = new FileLoader(o.getTable());
       try (Connection c = connect(target)) {
         loader.createTables(c);
@@ -149,15 +136,12 @@ public final class WarehousePipeline {
             "[%s] a least-privilege role for %s (apply with --role=NAME, or as a DBA):%n%s%n",
             LOAD, o.getTable(), loader.roleSql("dwh_writer", null));
       }
-      if (embedded != null && o.getKeepRunning()) {
-        log.printf("[%s] PostgreSQL keeps running at %s (Ctrl-C stops it)%n", LOAD, url);
+      if (db.embedded() != null && o.getKeepRunning()) {
+        log.printf(
+            "[%s] PostgreSQL keeps running at %s (Ctrl-C stops it)%n", LOAD, target.jdbcUrl());
         Thread.currentThread().join();
       }
       return Map.of(LOAD, outcome);
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
     }
   }
 
@@ -218,19 +202,8 @@ public final class WarehousePipeline {
   public static int verify(WarehouseOptions o, PrintStream log) throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
     ResourceId input = Store.dir(o.getInput());
-    EmbeddedPostgres embedded = null;
-    String url = o.getJdbcUrl();
-    String user = o.getUser();
-    String password = o.getPassword() != null ? o.getPassword() : System.getenv("PGPASSWORD");
-    try {
-      if (url == null || url.isBlank()) {
-        Path data = pgData(o);
-        embedded = startEmbedded(data);
-        url = embedded.getJdbcUrl("postgres", "postgres");
-        user = "postgres";
-        password = null;
-      }
-      LoadToPostgres.Target target = new LoadToPostgres.Target(url, user, password, o.getTable());
+    try (Database db = Database.open(o, null)) {
+      LoadToPostgres.Target target = db.target();
       FileLoader loader = new FileLoader(o.getTable());
       java.util.List<String> problems = new java.util.ArrayList<>();
       try (Connection c = connect(target)) {
@@ -264,7 +237,36 @@ public final class WarehousePipeline {
         log.println("  " + p);
       }
       return problems.isEmpty() ? 0 : 1;
-    } finally {
+    }
+  }
+
+  /**
+   * The PostgreSQL a command works on: the server of {@code --jdbcUrl} (as {@code --user}, with
+   * {@code --password} or {@code PGPASSWORD}), or else an embedded one started on {@link #pgData},
+   * stopped on close.
+   */
+  private record Database(EmbeddedPostgres embedded, LoadToPostgres.Target target)
+      implements AutoCloseable {
+    /** Opens it; {@code log}, if given, hears where an embedded one runs. */
+    static Database open(WarehouseOptions o, PrintStream log) throws java.io.IOException {
+      String url = o.getJdbcUrl();
+      if (url != null && !url.isBlank()) {
+        String password = o.getPassword() != null ? o.getPassword() : System.getenv("PGPASSWORD");
+        return new Database(
+            null, new LoadToPostgres.Target(url, o.getUser(), password, o.getTable()));
+      }
+      Path data = pgData(o);
+      Files.createDirectories(data);
+      EmbeddedPostgres embedded = startEmbedded(data);
+      url = embedded.getJdbcUrl("postgres", "postgres");
+      if (log != null) {
+        log.printf("[%s] embedded PostgreSQL on %s (data in %s)%n", LOAD, url, data);
+      }
+      return new Database(embedded, new LoadToPostgres.Target(url, "postgres", null, o.getTable()));
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
       if (embedded != null) {
         embedded.close();
       }
