@@ -492,10 +492,12 @@ public final class MarketPipeline {
                   .withSeed(config.seed())
                   .withForest(config.forestTrees(), config.sampleRows(), config.forestTestRows());
           TrainVolumeModel.Result r;
+          long modelBytes;
           try {
             r =
                 TrainVolumeModel.run(
                     here, new ParquetFeatureSource(Store.ids(featureFiles)), runner.log());
+            modelBytes = Files.size(r.modelFile());
             if (!local) {
               try (Stream<Path> files = Files.list(work)) {
                 for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
@@ -525,8 +527,7 @@ public final class MarketPipeline {
           c.counters.put("validationRows", r.split().validationRows);
           c.counters.put("testRows", r.split().testRows);
           c.extra.put("metrics", r.metrics());
-          c.extra.put(
-              "model_bytes", Store.stat(Store.file(dataDir, VolumeModel.FILE_NAME)).sizeBytes());
+          c.extra.put("model_bytes", modelBytes);
           return c;
         });
   }

@@ -10,7 +10,6 @@ import dev.strata.transforms.robot.ReadingRules;
 import dev.strata.transforms.robot.RunTable;
 import dev.strata.transforms.robot.SpikeDetector;
 import dev.strata.transforms.robot.WriteRobotParquet;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,19 +84,17 @@ public final class SensorsPipeline {
     return new AlignSpec(step, gap);
   }
 
-  /** The input files a glob (or a single path) matches, sorted. */
-  static List<MatchResult.Metadata> inputFiles(String pattern) throws IOException {
-    return Store.match(pattern);
-  }
-
   // ------------------------------------------------------------------ stage clean
 
   static StageRunner.Outcome clean(SensorsOptions options, StageRunner runner) throws Exception {
     String input = options.getInput();
     // A job spec is written offline: the job lists and reads --input when it runs.
-    List<MatchResult.Metadata> files = JobSpecs.specOnly(options) ? List.of() : inputFiles(input);
-    if (files.isEmpty() && !JobSpecs.specOnly(options)) {
-      throw new IllegalArgumentException("--input " + input + " matches no file");
+    List<MatchResult.Metadata> files = List.of();
+    if (!JobSpecs.specOnly(options)) {
+      files = Store.match(input);
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("--input " + input + " matches no file");
+      }
     }
     ReadingRules rules = rules(options);
     SpikeDetector spikes = new SpikeDetector(options.getSpikeWindow(), options.getSpikeThreshold());

@@ -78,7 +78,6 @@ public final class WarehousePipeline {
       stageOptions.put("input", Store.str(input));
       stageOptions.put("target", target.toString());
       StageRunner runner = new StageRunner(output, true, log);
-      String glob = Store.str(input) + "/*.parquet";
       long t0 = System.nanoTime();
       Progress progress = new Progress(target, loader, files.size(), log);
       StageRunner.Outcome outcome;
@@ -90,7 +89,7 @@ public final class WarehousePipeline {
                 stageOptions,
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);
-                  buildLoad(p, glob, target, Store.str(rejectedDir));
+                  buildLoad(p, input, target, Store.str(rejectedDir));
                   MetricQueryResults m = MarketPipeline.runToCompletion(p, LOAD);
                   StageRunner.Counts c = new StageRunner.Counts();
                   c.runner = o.getRunner().getSimpleName();
@@ -145,8 +144,10 @@ public final class WarehousePipeline {
     }
   }
 
-  /** Files matching {@code glob} into PostgreSQL; rejected files to {@code rejectedDir}. */
-  static void buildLoad(Pipeline p, String glob, LoadToPostgres.Target target, String rejectedDir) {
+  /** The Parquet files in {@code input} into PostgreSQL; rejected files to {@code rejectedDir}. */
+  static void buildLoad(
+      Pipeline p, ResourceId input, LoadToPostgres.Target target, String rejectedDir) {
+    String glob = Store.str(input) + "/*.parquet";
     PCollectionTuple loaded =
         p.apply(
                 "MatchFiles",
@@ -176,7 +177,6 @@ public final class WarehousePipeline {
     }
     LoadToPostgres.Target target =
         new LoadToPostgres.Target(o.getJdbcUrl(), o.getUser(), null, o.getTable());
-    String glob = Store.str(input) + "/*.parquet";
     StageRunner.Outcome outcome =
         new StageRunner(output, true, log)
             .forSpecs(true)
@@ -186,7 +186,7 @@ public final class WarehousePipeline {
                 Map.of("input", Store.str(input), "target", target.toString()),
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);
-                  buildLoad(p, glob, target, Store.str(rejectedDir));
+                  buildLoad(p, input, target, Store.str(rejectedDir));
                   MarketPipeline.runToCompletion(p, LOAD); // writes the spec and stops
                   throw new IllegalStateException("spec mode ran the load");
                 });
