@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * @param maxRows most rows in one {@code POST /predict}
  * @param bodyLimit most bytes in a request body (413 beyond)
  * @param shutdownSeconds how long in-flight requests may take to finish on SIGTERM
- * @param runs the robot job's output directory for {@code /runs}, or null
+ * @param runs the sensors job's output directory for {@code /runs}, or null
  */
 record ApiConfig(
     Path model,

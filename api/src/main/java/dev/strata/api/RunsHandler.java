@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * {@code GET /runs}, {@code /runs/{run_uuid}}, {@code /runs/{run_uuid}/samples} and {@code
- * /runs/{run_uuid}/plot.png} over the robot job's output ({@code --runs=DIR}). Queries run on
+ * /runs/{run_uuid}/plot.png} over the sensors job's output ({@code --runs=DIR}). Queries run on
  * worker threads; samples are streamed in chunks as JSON lines ({@code application/x-ndjson}) or
  * CSV ({@code text/csv}) by {@code Accept}, pausing while the client is slow to read.
  */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import org.duckdb.DuckDBConnection;
 
 /**
- * Reads the robot job's output ({@code <runs>/run_stats/*.parquet} and {@code
+ * Reads the sensors job's output ({@code <runs>/run_stats/*.parquet} and {@code
  * <runs>/runs/run_uuid=<id>/*.parquet}) with DuckDB, for {@code /runs}. Blocking: call from worker
  * threads. One in-memory DuckDB database; each call takes its own connection to it.
  */

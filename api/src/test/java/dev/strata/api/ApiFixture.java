@@ -79,7 +79,7 @@ final class ApiFixture {
                   + runs.resolve("runs/run_uuid=7/part-00000-of-00001.parquet")
                   + "'");
           s.execute(
-              // stop_time in nanoseconds, as the robot job writes its timestamps
+              // stop_time in nanoseconds, as the sensors job writes its timestamps
               "COPY (SELECT * REPLACE (stop_time::TIMESTAMP_NS AS stop_time) FROM (VALUES"
                   + " ('12405186538561671661', TIMESTAMPTZ '2022-11-23 20:40:00+00',"
                   + "  TIMESTAMPTZ '2022-11-23 20:40:09.99+00', 9.99, 999.0, NULL::DOUBLE,"

@@ -2,14 +2,14 @@ package dev.strata.pipelines;
 
 import dev.strata.pipelines.options.SensorsOptions;
 import dev.strata.transforms.common.WriteFailures;
-import dev.strata.transforms.robot.AlignRuns;
-import dev.strata.transforms.robot.AlignSpec;
-import dev.strata.transforms.robot.CleanReadings;
-import dev.strata.transforms.robot.ParseReadingFiles;
-import dev.strata.transforms.robot.ReadingRules;
-import dev.strata.transforms.robot.RunTable;
-import dev.strata.transforms.robot.SpikeDetector;
-import dev.strata.transforms.robot.WriteRobotParquet;
+import dev.strata.transforms.sensors.AlignRuns;
+import dev.strata.transforms.sensors.AlignSpec;
+import dev.strata.transforms.sensors.CleanReadings;
+import dev.strata.transforms.sensors.ParseReadingFiles;
+import dev.strata.transforms.sensors.ReadingRules;
+import dev.strata.transforms.sensors.RunTable;
+import dev.strata.transforms.sensors.SpikeDetector;
+import dev.strata.transforms.sensors.WriteSensorsParquet;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +26,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
- * The robot sensor job: clean → runs.
+ * The sensors job: clean → runs.
  *
  * <pre>
  * readings (Parquet/CSV, long) ─ ParseReadingFiles ─ CleanReadings ─▶ clean/        (stage "clean")
@@ -157,7 +157,7 @@ public final class SensorsPipeline {
         parsed
             .get(ParseReadingFiles.SERIES)
             .apply("CleanReadings", CleanReadings.of(spikes, dropSpikes));
-    cleaned.get(CleanReadings.CLEAN).apply("WriteClean", WriteRobotParquet.clean(dataDir));
+    cleaned.get(CleanReadings.CLEAN).apply("WriteClean", WriteSensorsParquet.clean(dataDir));
     org.apache.beam.sdk.values.PCollectionList.of(parsed.get(ParseReadingFiles.FAILURES))
         .and(cleaned.get(CleanReadings.FAILURES))
         .apply("AllRejects", org.apache.beam.sdk.transforms.Flatten.pCollections())
@@ -234,8 +234,8 @@ public final class SensorsPipeline {
             .apply("ReadClean", ParseReadingFiles.with(ReadingRules.unbounded()));
     PCollection<RunTable> runs =
         parsed.get(ParseReadingFiles.SERIES).apply("AlignRuns", AlignRuns.with(spec));
-    runs.apply("WriteRuns", WriteRobotParquet.runs(runsDir));
-    runs.apply("WriteRunStatistics", WriteRobotParquet.stats(statsDir));
+    runs.apply("WriteRuns", WriteSensorsParquet.runs(runsDir));
+    runs.apply("WriteRunStatistics", WriteSensorsParquet.stats(statsDir));
     parsed.get(ParseReadingFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 }

@@ -29,10 +29,10 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The robot job on the real data: the early sample (four runs, 15,162 rows, CSV with extra columns)
- * and the one exact high-frequency run (Parquet, float64 run id). Statistics are checked against
- * values computed in the test straight from the input files; outputs are read back with DuckDB;
- * embedded Flink must write the same rows as the DirectRunner.
+ * The sensors job on the real data: the early sample (four runs, 15,162 rows, CSV with extra
+ * columns) and the one exact high-frequency run (Parquet, float64 run id). Statistics are checked
+ * against values computed in the test straight from the input files; outputs are read back with
+ * DuckDB; embedded Flink must write the same rows as the DirectRunner.
  */
 public class SensorsPipelineTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();

@@ -5,7 +5,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
-/** Options of the robot sensor job ({@code strata sensors ...}); runner flags come separately. */
+/** Options of the sensors job ({@code strata sensors ...}); runner flags come separately. */
 public interface SensorsOptions extends PipelineOptions {
   @Description(
       "Readings in long format (time, value, field, robot_id, run_uuid, sensor_type), Parquet or"

@@ -162,7 +162,7 @@ public final class SensorGenerator {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
-        ParquetWriter<Group> w = dev.strata.transforms.robot.RobotParquet.writer(ch, SCHEMA)) {
+        ParquetWriter<Group> w = dev.strata.transforms.sensors.SensorsParquet.writer(ch, SCHEMA)) {
       SimpleGroupFactory f = new SimpleGroupFactory(SCHEMA);
       for (int i = 0; i < n; i++) {
         Reading x = all.get(i);

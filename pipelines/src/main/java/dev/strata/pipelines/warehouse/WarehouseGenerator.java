@@ -1,7 +1,7 @@
 package dev.strata.pipelines.warehouse;
 
 import dev.strata.pipelines.options.GenerateWarehouseOptions;
-import dev.strata.transforms.robot.RobotParquet;
+import dev.strata.transforms.sensors.SensorsParquet;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -104,7 +104,7 @@ public final class WarehouseGenerator {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
-        ParquetWriter<Group> w = RobotParquet.writer(ch, SCHEMA)) {
+        ParquetWriter<Group> w = SensorsParquet.writer(ch, SCHEMA)) {
       SimpleGroupFactory f = new SimpleGroupFactory(SCHEMA);
       for (int i = 0; i < rows; i++) {
         int d = r.nextInt(departments.length);

@@ -1,4 +1,4 @@
-package dev.strata.transforms.robot;
+package dev.strata.transforms.sensors;
 
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
@@ -14,14 +14,14 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * The robot job's Parquet outputs through {@link FileIO}: {@link #clean} writes cleaned readings,
+ * The sensors job's Parquet outputs through {@link FileIO}: {@link #clean} writes cleaned readings,
  * {@link #runs} writes each run's table to {@code <dir>/run_uuid=<id>/part-00000-of-00001.parquet}
  * (Hive-style partitions, readable with DuckDB's {@code hive_partitioning}), {@link #stats} writes
  * all runs' statistics to one file. Files appear under their final names only when complete
  * (FileIO's temp-then-rename).
  */
-public final class WriteRobotParquet {
-  private WriteRobotParquet() {}
+public final class WriteSensorsParquet {
+  private WriteSensorsParquet() {}
 
   /** A FileIO sink of Groups for one schema; {@code Writer} turns an element into rows. */
   private static final class GroupSink<T> implements FileIO.Sink<T> {
@@ -41,7 +41,7 @@ public final class WriteRobotParquet {
     @Override
     public void open(WritableByteChannel channel) throws IOException {
       writer =
-          RobotParquet.writer(
+          SensorsParquet.writer(
               channel, org.apache.parquet.schema.MessageTypeParser.parseMessageType(schema));
     }
 
@@ -63,7 +63,7 @@ public final class WriteRobotParquet {
         in.apply(
             "WriteCleanParquet",
             FileIO.<SignalSeries>write()
-                .via(new GroupSink<>(RobotParquet.CLEAN, RobotParquet::writeClean))
+                .via(new GroupSink<>(SensorsParquet.CLEAN, SensorsParquet::writeClean))
                 .to(dir)
                 .withNaming(FileIO.Write.defaultNaming("part", ".parquet")));
         return PDone.in(in.getPipeline());
@@ -80,7 +80,7 @@ public final class WriteRobotParquet {
             FileIO.<String, RunTable>writeDynamic()
                 .by(RunTable::runUuid)
                 .withDestinationCoder(StringUtf8Coder.of())
-                .via(new GroupSink<>(RobotParquet.RUN, RobotParquet::writeRun))
+                .via(new GroupSink<>(SensorsParquet.RUN, SensorsParquet::writeRun))
                 .to(dir)
                 .withNaming(
                     id -> FileIO.Write.defaultNaming("run_uuid=" + id + "/part", ".parquet"))

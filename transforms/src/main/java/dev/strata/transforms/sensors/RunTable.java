@@ -1,4 +1,4 @@
-package dev.strata.transforms.robot;
+package dev.strata.transforms.sensors;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One run on a fixed time grid, with kinematics: the wide table of {@link RobotParquet#RUN}.
+ * One run on a fixed time grid, with kinematics: the wide table of {@link SensorsParquet#RUN}.
  *
  * <p><b>Alignment.</b> The grid is every multiple of the step (counted from the epoch, so grids of
  * different runs line up) inside the span where all of the run's recorded signals overlap: from the
@@ -111,9 +111,9 @@ public final class RunTable implements Serializable {
     return stepNanos;
   }
 
-  /** Column {@code name} of {@link RobotParquet#RUN_COLUMNS}, NaN for null; null if absent. */
+  /** Column {@code name} of {@link SensorsParquet#RUN_COLUMNS}, NaN for null; null if absent. */
   public double[] column(String name) {
-    int i = RobotParquet.RUN_COLUMNS.indexOf(name);
+    int i = SensorsParquet.RUN_COLUMNS.indexOf(name);
     if (i < 0) {
       throw new IllegalArgumentException("no column " + name);
     }
@@ -204,7 +204,7 @@ public final class RunTable implements Serializable {
       }
     }
     long[] time = new long[kept];
-    double[][] cols = new double[RobotParquet.RUN_COLUMNS.size()][];
+    double[][] cols = new double[SensorsParquet.RUN_COLUMNS.size()][];
     for (int c = 0; c < 12; c++) {
       if (raw[c] != null) {
         cols[c] = new double[kept];

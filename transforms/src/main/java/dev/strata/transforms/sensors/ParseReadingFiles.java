@@ -1,4 +1,4 @@
-package dev.strata.transforms.robot;
+package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.Failure;
 import java.io.IOException;
@@ -166,7 +166,7 @@ public final class ParseReadingFiles
         ch.position(0);
         if (m.position() == 4
             && new String(magic, java.nio.charset.StandardCharsets.US_ASCII).equals("PAR1")) {
-          rows = RobotParquet.readReadings(ch, parser);
+          rows = SensorsParquet.readReadings(ch, parser);
         } else {
           rows = parser.parseCsv(file.readFullyAsBytes());
         }

@@ -1,4 +1,4 @@
-package dev.strata.transforms.robot;
+package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 
 /**
- * Parquet layouts of the robot job and their readers and writers (parquet-hadoop's own API: the
+ * Parquet layouts of the sensors job and their readers and writers (parquet-hadoop's own API: the
  * input's {@code run_uuid} may be a string, an int64 or a float64, which no fixed Avro schema
  * describes).
  *
@@ -38,8 +38,8 @@ import org.apache.parquet.schema.Types;
  *   <li>{@link #STATS}: one row per run ({@link RunStatistics}).
  * </ul>
  */
-public final class RobotParquet {
-  private RobotParquet() {}
+public final class SensorsParquet {
+  private SensorsParquet() {}
 
   public static final MessageType CLEAN =
       Types.buildMessage()

@@ -1,4 +1,4 @@
-package dev.strata.transforms.robot;
+package dev.strata.transforms.sensors;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;

@@ -1,4 +1,4 @@
-package dev.strata.transforms.robot;
+package dev.strata.transforms.sensors;
 
 import java.io.Serializable;
 
