@@ -1,26 +1,38 @@
 package dev.strata.pipelines;
 
+import dev.strata.pipelines.launcher.BuildInfo;
+import dev.strata.pipelines.launcher.Job;
+import dev.strata.pipelines.launcher.RunnerArgs;
 import dev.strata.pipelines.market.MarketGenerator;
-import dev.strata.pipelines.options.GenerateMarketOptions;
-import dev.strata.pipelines.options.GenerateSensorsOptions;
-import dev.strata.pipelines.options.GenerateWarehouseOptions;
-import dev.strata.pipelines.options.MarketOptions;
-import dev.strata.pipelines.options.SensorsOptions;
-import dev.strata.pipelines.options.WarehouseOptions;
-import dev.strata.pipelines.robot.SensorGenerator;
+import dev.strata.pipelines.market.MarketJob;
+import dev.strata.pipelines.market.download.KaggleDownload;
+import dev.strata.pipelines.sensors.SensorsGenerator;
+import dev.strata.pipelines.sensors.SensorsJob;
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
+import dev.strata.pipelines.warehouse.WarehouseJob;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The command line of {@code strata.jar}: {@code java -jar strata.jar <job> [--option=value ...]
- * [@runner-configs/<runner>.args]}. Jobs: {@code market}, {@code generate-market}; {@code --help}
- * lists them, {@code <job> --help} lists a job's options.
+ * [@runner-configs/<runner>.args]}. {@code --help} lists the jobs, {@code <job> --help} a job's
+ * options. A job that runs Beam pipelines and is given no {@code --runner} runs on embedded Flink
+ * ({@link RunnerArgs#withDefaultRunner}).
  */
 public final class Strata {
+  /** Every job of the jar, in the order {@code --help} lists them. */
+  static final List<Job> JOBS =
+      List.of(
+          MarketJob.JOB,
+          SensorsJob.JOB,
+          WarehouseJob.JOB,
+          MarketGenerator.JOB,
+          SensorsGenerator.JOB,
+          WarehouseGenerator.JOB);
+
   private Strata() {}
 
   public static void main(String[] args) throws Exception {
@@ -31,89 +43,37 @@ public final class Strata {
       // A download that cannot succeed says why in one line; a stack trace would add nothing.
       System.err.println("[download] FAILED: " + e.getMessage());
       code = 1;
+    } catch (IllegalArgumentException e) {
+      // A mistake of the user's (an unknown option, a missing folder): what is wrong, in one line.
+      System.err.println("error: " + e.getMessage());
+      code = 2;
     }
     if (code != 0) {
       System.exit(code);
     }
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+  /** Runs one command line; returns the exit code (0 ok, 1 a failed job, 2 a usage error). */
+  public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0 || isHelp(args[0])) {
       usage(out);
       return args.length == 0 ? 2 : 0;
     }
-    String job = args[0];
-    String[] rest = RunnerArgs.expand(Arrays.copyOfRange(args, 1, args.length));
-    boolean help = Arrays.stream(rest).anyMatch(Strata::isHelp);
-    switch (job) {
-      case "market":
-        if (help) {
-          PipelineOptionsFactory.printHelp(out, MarketOptions.class);
-          return 0;
-        }
-        PipelineOptionsFactory.register(MarketOptions.class);
-        MarketPipeline.run(
-            PipelineOptionsFactory.fromArgs(rest).withValidation().as(MarketOptions.class), out);
-        return 0;
-      case "sensors":
-        if (help) {
-          PipelineOptionsFactory.printHelp(out, SensorsOptions.class);
-          return 0;
-        }
-        PipelineOptionsFactory.register(SensorsOptions.class);
-        SensorsPipeline.run(
-            PipelineOptionsFactory.fromArgs(rest).withValidation().as(SensorsOptions.class), out);
-        return 0;
-      case "generate-sensors":
-        if (help) {
-          PipelineOptionsFactory.printHelp(out, GenerateSensorsOptions.class);
-          return 0;
-        }
-        SensorGenerator.run(
-            PipelineOptionsFactory.fromArgs(rest).withValidation().as(GenerateSensorsOptions.class),
-            out);
-        return 0;
-      case "warehouse":
-        if (help) {
-          PipelineOptionsFactory.printHelp(out, WarehouseOptions.class);
-          return 0;
-        }
-        PipelineOptionsFactory.register(WarehouseOptions.class);
-        if (rest.length > 0 && rest[0].equals("verify")) {
-          return WarehousePipeline.verify(
-              PipelineOptionsFactory.fromArgs(Arrays.copyOfRange(rest, 1, rest.length))
-                  .withValidation()
-                  .as(WarehouseOptions.class),
-              out);
-        }
-        WarehousePipeline.run(
-            PipelineOptionsFactory.fromArgs(rest).withValidation().as(WarehouseOptions.class), out);
-        return 0;
-      case "generate-warehouse":
-        if (help) {
-          PipelineOptionsFactory.printHelp(out, GenerateWarehouseOptions.class);
-          return 0;
-        }
-        WarehouseGenerator.run(
-            PipelineOptionsFactory.fromArgs(rest)
-                .withValidation()
-                .as(GenerateWarehouseOptions.class),
-            out);
-        return 0;
-      case "generate-market":
-        if (help) {
-          PipelineOptionsFactory.printHelp(out, GenerateMarketOptions.class);
-          return 0;
-        }
-        MarketGenerator.run(
-            PipelineOptionsFactory.fromArgs(rest).withValidation().as(GenerateMarketOptions.class),
-            out);
-        return 0;
-      default:
-        err.println("unknown job '" + job + "'");
-        usage(err);
-        return 2;
+    Optional<Job> job = JOBS.stream().filter(j -> j.name().equals(args[0])).findFirst();
+    if (job.isEmpty()) {
+      err.println("unknown job '" + args[0] + "'");
+      usage(err);
+      return 2;
     }
+    String[] rest = RunnerArgs.expand(Arrays.copyOfRange(args, 1, args.length));
+    if (Arrays.stream(rest).anyMatch(Strata::isHelp)) {
+      PipelineOptionsFactory.printHelp(out, job.get().options());
+      return 0;
+    }
+    if (job.get().beam()) {
+      rest = RunnerArgs.withDefaultRunner(rest);
+    }
+    return job.get().command().run(rest, out);
   }
 
   private static boolean isHelp(String arg) {
@@ -121,49 +81,21 @@ public final class Strata {
   }
 
   private static void usage(PrintStream out) {
-    out.println("strata " + version() + ": portable data pipelines on Apache Beam");
+    out.println("strata " + BuildInfo.version() + ": portable data pipelines on Apache Beam");
     out.println();
     out.println(
         "usage: java -jar pipelines/target/strata.jar <job> [--option=value ...]"
             + " [@runner-configs/<runner>.args]");
     out.println();
     out.println("jobs:");
-    out.println(
-        "  market           ingest Kaggle stock CSVs to Parquet (stage ingest), add 30-day");
-    out.println("                   vol_moving_avg / adj_close_rolling_med (stage features),");
-    out.println("                   train the DJL volume model (stage train: model/model.bin)");
-    out.println(
-        "                   --input=DIR --output=DIR [--stages=ingest,features,train] [--force]");
-    out.println(
-        "                   [--window=30|30d] [--epochs=10] [--seed=42] [--runner=FlinkRunner]");
-    out.println(
-        "  sensors          clean robot readings (stage clean), align each run on a time grid");
-    out.println("                   with kinematics and statistics (stage runs)");
-    out.println(
-        "                   --input=FILE_OR_GLOB --output=DIR [--gridStep=10ms] [--maxGap=auto]");
-    out.println(
-        "  warehouse        load a directory of Parquet files into PostgreSQL, once per file");
-    out.println(
-        "                   --input=DIR --output=DIR [--jdbcUrl=...] [--table=dwh.data_sample]");
-    out.println("  generate-market  write a deterministic synthetic dataset in the Kaggle layout");
-    out.println("                   --output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]");
-    out.println("  generate-sensors write synthetic robot readings shaped like the real file");
-    out.println("                   --output=DIR [--scale=1.0] [--seed=N]");
-    out.println("  generate-warehouse write the Data Wow generator's per-minute Parquet files");
-    out.println("                   --output=DIR [--files=43201] [--rows=1914] [--seed=N]");
+    for (Job j : JOBS) {
+      for (int i = 0; i < j.usage().size(); i++) {
+        out.printf("  %-18s %s%n", i == 0 ? j.name() : "", j.usage().get(i));
+      }
+    }
     out.println();
     out.println(
-        "`<job> --help` lists every option of a job. Runner flags live in runner-configs/.");
-  }
-
-  /** Where DJL unpacks PyTorch unless {@code DJL_CACHE_DIR} is set: beside the jar. */
-  public static Path defaultDjlCache() {
-    return dev.strata.model.DjlEnvironment.cacheBesideJarOf(Strata.class);
-  }
-
-  /** The project version baked into the jar, or "dev" when run from classes. */
-  public static String version() {
-    String v = Strata.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+        "`<job> --help` lists every option of a job. Jobs run on embedded Flink unless --runner"
+            + " (or a runner config in runner-configs/) says otherwise.");
   }
 }

@@ -6,10 +6,12 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.pipelines.launcher.Json;
+import dev.strata.pipelines.launcher.StageRunner;
+import dev.strata.pipelines.testing.JobRun;
+import dev.strata.pipelines.testing.MemoryObjectStore;
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.strata.pipelines.warehouse.WarehouseJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -60,13 +62,17 @@ public class ObjectStoreTest {
     return dir;
   }
 
+  /** Runs a job; on the DirectRunner unless {@code args} name a runner. */
   static String run(String... args) throws Exception {
-    ByteArrayOutputStream log = new ByteArrayOutputStream();
-    int code = Strata.run(args, new PrintStream(log, true, StandardCharsets.UTF_8), System.err);
-    String text = log.toString(StandardCharsets.UTF_8);
-    System.out.print(text);
-    assertEquals(text, 0, code);
-    return text;
+    boolean runner =
+        java.util.Arrays.stream(args).anyMatch(a -> a.startsWith("--runner") || a.startsWith("@"));
+    return runner
+        ? JobRun.ok(args)
+        : JobRun.ok(
+            JobRun.args(
+                args[0],
+                List.of(java.util.Arrays.copyOfRange(args, 1, args.length)),
+                JobRun.DIRECT));
   }
 
   /** Rows of {@code a} not in {@code b} plus rows of {@code b} not in {@code a} (DuckDB). */
@@ -94,7 +100,7 @@ public class ObjectStoreTest {
   static JsonNode manifest(String prefix) throws Exception {
     byte[] b = MemoryObjectStore.get(prefix + StageRunner.MANIFEST);
     assertNotNull("no manifest under " + prefix, b);
-    return StageRunner.JSON.readTree(b);
+    return Json.MAPPER.readTree(b);
   }
 
   @Test
@@ -128,17 +134,16 @@ public class ObjectStoreTest {
     String out = bucket + "out/";
     for (String stage : new String[] {"raw/", "features/", "model/"}) {
       JsonNode remote = manifest(out + stage);
-      JsonNode disk =
-          StageRunner.JSON.readTree(localOut.resolve(stage + "_manifest.json").toFile());
+      JsonNode disk = Json.MAPPER.readTree(localOut.resolve(stage + "_manifest.json").toFile());
       assertEquals(stage, "succeeded", remote.path("status").asText());
       assertEquals(stage, disk.path("rows"), remote.path("rows"));
       assertTrue(remote.path("inputs").get(0).path("path").asText().startsWith("mem://"));
     }
     // the same model: the feature files are sharded differently, so sums may differ in the last bit
     JsonNode diskModel =
-        StageRunner.JSON.readTree(localOut.resolve("model/metrics.json").toFile()).path("model");
+        Json.MAPPER.readTree(localOut.resolve("model/metrics.json").toFile()).path("model");
     JsonNode remoteModel =
-        StageRunner.JSON.readTree(MemoryObjectStore.get(out + "model/metrics.json")).path("model");
+        Json.MAPPER.readTree(MemoryObjectStore.get(out + "model/metrics.json")).path("model");
     assertEquals(diskModel.path("rows"), remoteModel.path("rows"));
     for (String k : new String[] {"mae", "rmse", "r2"}) {
       double x = diskModel.path(k).asDouble();
@@ -189,8 +194,7 @@ public class ObjectStoreTest {
 
     for (String remote : new String[] {out, flinkOut}) {
       for (String stage : new String[] {"clean/", "runs/"}) {
-        JsonNode disk =
-            StageRunner.JSON.readTree(localOut.resolve(stage + "_manifest.json").toFile());
+        JsonNode disk = Json.MAPPER.readTree(localOut.resolve(stage + "_manifest.json").toFile());
         assertEquals(remote + stage, disk.path("rows"), manifest(remote + stage).path("rows"));
       }
       Path copy = download(remote, tmp.newFolder().toPath());
@@ -225,9 +229,9 @@ public class ObjectStoreTest {
         org.junit.Assert.assertThrows(
             IllegalArgumentException.class,
             () ->
-                WarehousePipeline.run(
+                WarehouseJob.run(
                     org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(in, out)
-                        .as(dev.strata.pipelines.options.WarehouseOptions.class),
+                        .as(dev.strata.pipelines.warehouse.WarehouseOptions.class),
                     System.out));
     assertTrue(noDisk.getMessage(), noDisk.getMessage().contains("--pgData"));
 
@@ -237,10 +241,10 @@ public class ObjectStoreTest {
         org.junit.Assert.assertThrows(
             IllegalArgumentException.class,
             () ->
-                WarehousePipeline.run(
+                WarehouseJob.run(
                     org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
                             "--input=" + bucket + "inn", out, pg)
-                        .as(dev.strata.pipelines.options.WarehouseOptions.class),
+                        .as(dev.strata.pipelines.warehouse.WarehouseOptions.class),
                     System.out));
     assertTrue(typo.getMessage(), typo.getMessage().contains("holds no .parquet files"));
     run("warehouse", in, out, pg);

@@ -1,6 +1,6 @@
 package dev.strata.pipelines.market;
 
-import dev.strata.pipelines.options.GenerateMarketOptions;
+import dev.strata.pipelines.launcher.Job;
 import dev.strata.transforms.market.SymbolMetadata;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -33,6 +33,20 @@ import java.util.stream.IntStream;
  * so files are generated in parallel and a scale-0.01 file is the same as at scale 1.0.
  */
 public final class MarketGenerator {
+  /** The generator's entry on the command line. */
+  public static final Job JOB =
+      new Job(
+          "generate-market",
+          List.of(
+              "write a deterministic synthetic dataset in the Kaggle layout",
+              "--output=DIR [--scale=1.0] [--seed=N] [--oddityRate=0.0005]"),
+          GenerateMarketOptions.class,
+          false,
+          (args, out) -> {
+            run(Job.parse("generate-market", args, GenerateMarketOptions.class), out);
+            return 0;
+          });
+
   static final String METADATA = "/dev/strata/pipelines/market/symbols_valid_meta.csv";
   static final LocalDate LAST_DAY = LocalDate.of(2020, 4, 1);
 

@@ -1,7 +1,7 @@
 package dev.strata.pipelines.market;
 
 import dev.strata.model.FeatureSource;
-import dev.strata.pipelines.Store;
+import dev.strata.pipelines.launcher.Store;
 import dev.strata.transforms.market.DailySeries;
 import dev.strata.transforms.market.MarketParquet;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.strata.pipelines.warehouse;
 
-import dev.strata.pipelines.options.GenerateWarehouseOptions;
+import dev.strata.pipelines.launcher.Job;
 import dev.strata.transforms.sensors.SensorsParquet;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,6 +36,20 @@ import org.apache.parquet.schema.Types;
  * parallel and any subset can be regenerated identically.
  */
 public final class WarehouseGenerator {
+  /** The generator's entry on the command line. */
+  public static final Job JOB =
+      new Job(
+          "generate-warehouse",
+          List.of(
+              "write the Data Wow generator's per-minute Parquet files",
+              "--output=DIR [--files=43201] [--rows=1914] [--seed=N]"),
+          GenerateWarehouseOptions.class,
+          false,
+          (args, out) -> {
+            run(Job.parse("generate-warehouse", args, GenerateWarehouseOptions.class), out);
+            return 0;
+          });
+
   public static final MessageType SCHEMA =
       Types.buildMessage()
           .optional(PrimitiveTypeName.BINARY)

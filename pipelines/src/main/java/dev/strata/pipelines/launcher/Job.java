@@ -1,0 +1,45 @@
+package dev.strata.pipelines.launcher;
+
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * One entry of {@code strata.jar}'s command line: a name, a few lines for the job list, the options
+ * interface {@code <job> --help} prints, whether it runs Beam pipelines (and so gets the default
+ * runner), and the command itself. Each job package defines its own; the CLI only lists them.
+ *
+ * @param name the first argument that selects the job, e.g. {@code market}
+ * @param usage lines for {@code --help}'s job list, the first one a summary
+ * @param options the options interface of the job
+ * @param beam whether the job runs Beam pipelines, so that {@link RunnerArgs#withDefaultRunner}
+ *     applies
+ * @param command runs the job on its (expanded) arguments and returns the exit code
+ */
+public record Job(
+    String name,
+    List<String> usage,
+    Class<? extends PipelineOptions> options,
+    boolean beam,
+    Command command) {
+
+  /** What a job does with its arguments; returns the process exit code. */
+  @FunctionalInterface
+  public interface Command {
+    int run(String[] args, PrintStream out) throws Exception;
+  }
+
+  /**
+   * Parses and validates a job's arguments as {@code type}; a {@link JobOptions} job without {@code
+   * --output} writes to {@code out/<job>}.
+   */
+  public static <O extends PipelineOptions> O parse(String job, String[] args, Class<O> type) {
+    PipelineOptionsFactory.register(type);
+    O options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+    if (options instanceof JobOptions o && (o.getOutput() == null || o.getOutput().isBlank())) {
+      o.setOutput("out/" + job);
+    }
+    return options;
+  }
+}

@@ -1,0 +1,23 @@
+package dev.strata.pipelines.launcher;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/**
+ * The options of a job of several stages that {@link StageRunner} skips when unchanged: which
+ * stages run, and whether unchanged ones rerun.
+ */
+public interface StagedJobOptions extends JobOptions {
+  // No @Default: every job would need the same one (Beam refuses one property with two defaults
+  // once two interfaces are registered in a JVM); null means all of the job's stages.
+  @Description("Comma-separated stages to run, in DAG order (default: all of the job's stages).")
+  String getStages();
+
+  void setStages(String value);
+
+  @Description("Rerun the selected stages even if their inputs and options are unchanged.")
+  @Default.Boolean(false)
+  boolean getForce();
+
+  void setForce(boolean value);
+}

@@ -1,0 +1,249 @@
+package dev.strata.pipelines.sensors;
+
+import dev.strata.pipelines.launcher.BeamStage;
+import dev.strata.pipelines.launcher.Job;
+import dev.strata.pipelines.launcher.JobSpecs;
+import dev.strata.pipelines.launcher.Outputs;
+import dev.strata.pipelines.launcher.StageCounts;
+import dev.strata.pipelines.launcher.StageRunner;
+import dev.strata.pipelines.launcher.Stages;
+import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.WriteFailures;
+import dev.strata.transforms.sensors.AlignRuns;
+import dev.strata.transforms.sensors.AlignSpec;
+import dev.strata.transforms.sensors.CleanReadings;
+import dev.strata.transforms.sensors.ParseReadingFiles;
+import dev.strata.transforms.sensors.ReadingRules;
+import dev.strata.transforms.sensors.RunTable;
+import dev.strata.transforms.sensors.SpikeDetector;
+import dev.strata.transforms.sensors.WriteSensorsParquet;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/**
+ * The sensors job: clean → runs.
+ *
+ * <pre>
+ * readings (Parquet/CSV, long) ─ ParseReadingFiles ─ CleanReadings ─▶ clean/        (stage "clean")
+ *                                      └──────────────┴─▶ _rejected/clean/
+ * clean/*.parquet ─ ParseReadingFiles ─ AlignRuns ─┬─▶ runs/run_uuid=&lt;id&gt;/   (stage "runs")
+ *                                                   └─▶ run_stats/
+ * </pre>
+ *
+ * <p>Stages run through {@link StageRunner} like the market job's: skipped when inputs and options
+ * are unchanged, written atomically with a manifest, rows accounted for (clean: rows read = rows
+ * kept + rejected + exact duplicates dropped).
+ */
+public final class SensorsJob {
+  public static final String CLEAN = "clean";
+  public static final String RUNS = "runs";
+  public static final String RUN_STATS = "run_stats";
+  public static final List<String> STAGES = List.of(CLEAN, RUNS);
+
+  /** The job's entry on the command line. */
+  public static final Job JOB =
+      new Job(
+          "sensors",
+          List.of(
+              "clean robot readings (stage clean), align each run on a time grid",
+              "with kinematics and statistics (stage runs)",
+              "--input=FILE_OR_GLOB [--output=out/sensors] [--gridStep=10ms] [--maxGap=auto]"),
+          SensorsOptions.class,
+          true,
+          (args, out) -> {
+            run(Job.parse("sensors", args, SensorsOptions.class), out);
+            return 0;
+          });
+
+  private SensorsJob() {}
+
+  public static Map<String, StageRunner.Outcome> run(SensorsOptions options, PrintStream log)
+      throws Exception {
+    FileSystems.setDefaultPipelineOptions(options);
+    ResourceId output = Store.dir(options.getOutput());
+    List<String> stages = Stages.parse(options.getStages(), STAGES);
+    StageRunner runner =
+        new StageRunner(output, options.getForce(), log).forSpecs(JobSpecs.specOnly(options));
+    Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
+    if (stages.contains(CLEAN)) {
+      outcomes.put(CLEAN, clean(options, runner));
+    }
+    if (stages.contains(RUNS)) {
+      outcomes.put(RUNS, runs(options, runner));
+    }
+    log.printf(
+        "runs:    %s%nstats:   %s%n",
+        Store.str(Store.sub(output, RUNS)) + "/run_uuid=*", Store.sub(output, RUN_STATS));
+    return outcomes;
+  }
+
+  static ReadingRules rules(SensorsOptions o) {
+    double[] p = ReadingRules.parseRange(o.getPositionBounds(), "--positionBounds");
+    double[] f = ReadingRules.parseRange(o.getForceBounds(), "--forceBounds");
+    return new ReadingRules(p[0], p[1], f[0], f[1]);
+  }
+
+  static AlignSpec alignSpec(SensorsOptions o) {
+    long step = AlignSpec.parseDuration(o.getGridStep(), "--gridStep");
+    long gap =
+        "auto".equalsIgnoreCase(o.getMaxGap().trim())
+            ? 0
+            : AlignSpec.parseDuration(o.getMaxGap(), "--maxGap");
+    return new AlignSpec(step, gap);
+  }
+
+  // ------------------------------------------------------------------ stage clean
+
+  static StageRunner.Outcome clean(SensorsOptions options, StageRunner runner) throws Exception {
+    String input = options.getInput();
+    // A job spec is written offline: the job lists and reads --input when it runs.
+    List<MatchResult.Metadata> files = List.of();
+    if (!JobSpecs.specOnly(options)) {
+      files = Store.match(input);
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("--input " + input + " matches no file");
+      }
+    }
+    ReadingRules rules = rules(options);
+    SpikeDetector spikes = new SpikeDetector(options.getSpikeWindow(), options.getSpikeThreshold());
+    Map<String, String> stageOptions = new TreeMap<>();
+    stageOptions.put("input", input);
+    stageOptions.put("positionBounds", options.getPositionBounds());
+    stageOptions.put("forceBounds", options.getForceBounds());
+    stageOptions.put("dropSpikes", Boolean.toString(options.getDropSpikes()));
+    stageOptions.put("spikeWindow", Integer.toString(options.getSpikeWindow()));
+    stageOptions.put("spikeThreshold", Double.toString(options.getSpikeThreshold()));
+    return runner.run(
+        CLEAN,
+        files,
+        stageOptions,
+        (dataDir, rejectedDir) -> {
+          Pipeline p = Pipeline.create(options);
+          buildClean(
+              p,
+              input,
+              rules,
+              spikes,
+              options.getDropSpikes(),
+              Store.str(dataDir),
+              Store.str(rejectedDir));
+          BeamStage stage = BeamStage.run(p, CLEAN, dataDir);
+          StageCounts c = stage.counts();
+          c.rowsIn(stage.counter(ParseReadingFiles.class, "rowsRead"))
+              .rowsOut(Outputs.parquetRows(dataDir))
+              .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()))
+              .rowsDropped(stage.counter(CleanReadings.class, "duplicatesDropped"));
+          stage.record(c, ParseReadingFiles.class, "files");
+          return stage.record(
+              c, CleanReadings.class, "duplicatesDropped", "conflictingRejected", "spikesFlagged");
+        });
+  }
+
+  /** Wires stage clean: readings matching {@code input} to cleaned Parquet in {@code dataDir}. */
+  public static void buildClean(
+      Pipeline p,
+      String input,
+      ReadingRules rules,
+      SpikeDetector spikes,
+      boolean dropSpikes,
+      String dataDir,
+      String rejectedDir) {
+    PCollectionTuple parsed =
+        p.apply(
+                "MatchReadings",
+                FileIO.match()
+                    .filepattern(input)
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("OpenReadings", FileIO.readMatches())
+            .apply("ParseReadingFiles", ParseReadingFiles.with(rules));
+    PCollectionTuple cleaned =
+        parsed
+            .get(ParseReadingFiles.SERIES)
+            .apply("CleanReadings", CleanReadings.of(spikes, dropSpikes));
+    cleaned.get(CleanReadings.CLEAN).apply("WriteClean", WriteSensorsParquet.clean(dataDir));
+    PCollectionList.of(parsed.get(ParseReadingFiles.FAILURES))
+        .and(cleaned.get(CleanReadings.FAILURES))
+        .apply("AllRejects", Flatten.pCollections())
+        .apply("WriteRejected", WriteFailures.to(rejectedDir));
+  }
+
+  // ------------------------------------------------------------------ stage runs
+
+  static StageRunner.Outcome runs(SensorsOptions options, StageRunner runner) throws Exception {
+    ResourceId cleanDir = runner.dataDir(CLEAN);
+    if (!JobSpecs.specOnly(options)) {
+      runner.requirePublished(RUNS, CLEAN, "clean,runs");
+    }
+    List<MatchResult.Metadata> cleanFiles =
+        JobSpecs.specOnly(options) ? List.of() : Store.list(cleanDir, ".parquet");
+    AlignSpec spec = alignSpec(options);
+    Map<String, String> stageOptions = new TreeMap<>();
+    stageOptions.put("gridStep", options.getGridStep());
+    stageOptions.put("maxGap", options.getMaxGap());
+    return runner.run(
+        RUNS,
+        cleanFiles,
+        stageOptions,
+        List.of(RUN_STATS),
+        (dataDir, rejectedDir, extra) -> {
+          Pipeline p = Pipeline.create(options);
+          buildRuns(
+              p,
+              Store.str(cleanDir) + "/*.parquet",
+              spec,
+              Store.str(dataDir),
+              Store.str(extra.get(RUN_STATS)),
+              Store.str(rejectedDir));
+          BeamStage stage = BeamStage.run(p, RUNS, dataDir);
+          StageCounts c = stage.counts();
+          // Every clean reading is consumed by its run's alignment.
+          c.rowsIn(Outputs.parquetRows(cleanDir))
+              .rowsOut(stage.counter(ParseReadingFiles.class, "rowsAccepted"))
+              .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
+          stage.record(
+              c, AlignRuns.class, "runs", "gridPoints", "gridPointsDropped", "runsMissingSignals");
+          long written = Outputs.parquetRows(Store.match(Store.str(dataDir) + "/*/*.parquet"));
+          if (written != c.counter("gridPoints")) {
+            throw new IllegalStateException(
+                "aligned " + c.counter("gridPoints") + " grid points but wrote " + written);
+          }
+          return c;
+        });
+  }
+
+  /** Wires stage runs: cleaned readings to per-run tables and their statistics. */
+  public static void buildRuns(
+      Pipeline p,
+      String cleanGlob,
+      AlignSpec spec,
+      String runsDir,
+      String statsDir,
+      String rejectedDir) {
+    PCollectionTuple parsed =
+        p.apply(
+                "MatchClean",
+                FileIO.match()
+                    .filepattern(cleanGlob)
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("OpenClean", FileIO.readMatches())
+            .apply("ReadClean", ParseReadingFiles.with(ReadingRules.unbounded()));
+    PCollection<RunTable> runs =
+        parsed.get(ParseReadingFiles.SERIES).apply("AlignRuns", AlignRuns.with(spec));
+    runs.apply("WriteRuns", WriteSensorsParquet.runs(runsDir));
+    runs.apply("WriteRunStatistics", WriteSensorsParquet.stats(statsDir));
+    parsed.get(ParseReadingFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+  }
+}
