@@ -32,10 +32,14 @@ public record Job(
 
   /**
    * Parses and validates a job's arguments as {@code type}; a {@link JobOptions} job without {@code
-   * --output} writes to {@code out/<job>}.
+   * --output} writes to {@code out/<job>}. A Beam job's options are registered (runners and workers
+   * see them); a generator's are not, so that its defaults (another {@code --seed}) never meet a
+   * job's in the one registry of a JVM.
    */
   public static <O extends PipelineOptions> O parse(String job, String[] args, Class<O> type) {
-    PipelineOptionsFactory.register(type);
+    if (JobOptions.class.isAssignableFrom(type)) {
+      PipelineOptionsFactory.register(type);
+    }
     O options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
     if (options instanceof JobOptions o && (o.getOutput() == null || o.getOutput().isBlank())) {
       o.setOutput("out/" + job);

@@ -45,13 +45,13 @@ public final class RunnerArgs {
     }
     Set<String> given =
         java.util.Arrays.stream(args).map(RunnerArgs::flagName).collect(Collectors.toSet());
-    List<String> out = new ArrayList<>();
+    // appended, so that a subcommand such as "verify" stays the first argument
+    List<String> out = new ArrayList<>(List.of(args));
     for (String line : defaultRunnerLines()) {
       if (!given.contains(flagName(line))) {
         out.add(line);
       }
     }
-    out.addAll(List.of(args));
     return out.toArray(new String[0]);
   }
 

@@ -6,19 +6,12 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
-import dev.strata.pipelines.launcher.Store;
-import dev.strata.pipelines.testing.MemoryObjectStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -129,159 +122,6 @@ public class MarketStagesTest {
               "training.log"),
           s.map(p -> p.getFileName().toString()).sorted().toList());
     }
-  }
-
-  @Test
-  public void aFailedStageLeavesThePreviousOutputInPlace() throws Exception {
-    failedStageLeavesThePreviousOutput(Store.dir(tmp.newFolder("atomic").getAbsolutePath()));
-  }
-
-  /** The same on an object store, where the manifest (written last) is the commit. */
-  @Test
-  public void aFailedStageLeavesThePreviousOutputInPlaceOnAnObjectStore() throws Exception {
-    String root = "mem://bucket/stages-" + System.nanoTime() + "/";
-    try {
-      failedStageLeavesThePreviousOutput(Store.dir(root));
-      // nothing but the input and the published stage is left: the failed runs' in-progress
-      // prefixes went with the next successful run
-      assertTrue(
-          MemoryObjectStore.names(root).toString(),
-          MemoryObjectStore.names(root).stream()
-              .allMatch(n -> n.startsWith(root + "features/") || n.equals(root + "input.txt")));
-    } finally {
-      MemoryObjectStore.clear(root);
-    }
-  }
-
-  /**
-   * On an object store the publish itself is not atomic: objects are moved one by one. A publish
-   * that dies halfway must leave no manifest, so the next stage refuses the prefix and a rerun
-   * redoes the stage; that rerun ends with exactly its own objects under the prefix.
-   */
-  @Test
-  public void aPublishThatDiesHalfwayOnAnObjectStoreLeavesNoManifest() throws Exception {
-    String root = "mem://bucket/publish-" + System.nanoTime() + "/";
-    try {
-      ResourceId out = Store.dir(root);
-      ResourceId input = Store.file(out, "input.txt");
-      Store.write(input, "v1".getBytes(StandardCharsets.UTF_8));
-      StageRunner runner =
-          new StageRunner(out, false, new PrintStream(new ByteArrayOutputStream()));
-      StageRunner.Body threeParts =
-          (data, rejected) -> {
-            for (int i = 0; i < 3; i++) {
-              Store.write(Store.file(data, "part-" + i), new byte[] {(byte) i});
-            }
-            return new StageCounts().rowsIn(3).rowsOut(3);
-          };
-      runner.run("features", List.of(Store.stat(input)), Map.of("v", "1"), threeParts);
-      assertTrue(runner.published("features"));
-
-      MemoryObjectStore.failRenamesAfter(1);
-      assertThrows(
-          java.io.IOException.class,
-          () -> runner.run("features", List.of(Store.stat(input)), Map.of("v", "2"), threeParts));
-      assertFalse("a half-moved stage has no manifest", runner.published("features"));
-      assertEquals(null, runner.lastManifest("features"));
-
-      // the rerun (same inputs and options) is not skipped, and leaves exactly its own objects
-      StageRunner.Outcome again =
-          runner.run("features", List.of(Store.stat(input)), Map.of("v", "2"), threeParts);
-      assertFalse(again.skipped);
-      assertEquals(
-          List.of(
-              root + "features/_manifest.json",
-              root + "features/part-0",
-              root + "features/part-1",
-              root + "features/part-2",
-              root + "input.txt"),
-          MemoryObjectStore.names(root));
-    } finally {
-      MemoryObjectStore.failRenamesAfter(-1);
-      MemoryObjectStore.clear(root);
-    }
-  }
-
-  private void failedStageLeavesThePreviousOutput(ResourceId out) throws Exception {
-    ResourceId input = Store.file(out, "input.txt");
-    Store.write(input, "v1".getBytes(StandardCharsets.UTF_8));
-    ByteArrayOutputStream log = new ByteArrayOutputStream();
-    StageRunner runner =
-        new StageRunner(out, false, new PrintStream(log, true, StandardCharsets.UTF_8));
-    runner.run(
-        "features",
-        List.of(Store.stat(input)),
-        Map.of("k", "1"),
-        (data, rejected) -> {
-          Store.write(Store.file(data, "part-0.txt"), "first".getBytes(StandardCharsets.UTF_8));
-          return new StageCounts().rowsIn(1).rowsOut(1);
-        });
-    // unchanged inputs and options: skipped
-    assertTrue(
-        runner.run("features", List.of(Store.stat(input)), Map.of("k", "1"), (d, r) -> null)
-            .skipped);
-    Store.write(input, "v2-changed".getBytes(StandardCharsets.UTF_8));
-    assertThrows(
-        IllegalStateException.class,
-        () ->
-            runner.run(
-                "features",
-                List.of(Store.stat(input)),
-                Map.of("k", "1"),
-                (data, rejected) -> {
-                  Store.write(
-                      Store.file(data, "part-0.txt"),
-                      "second, broken".getBytes(StandardCharsets.UTF_8));
-                  throw new IllegalStateException("worker died");
-                }));
-    // a body whose rows do not balance is a failure too
-    assertThrows(
-        IllegalStateException.class,
-        () ->
-            runner.run(
-                "features",
-                List.of(Store.stat(input)),
-                Map.of("k", "1"),
-                (data, rejected) -> {
-                  Store.write(
-                      Store.file(data, "part-0.txt"),
-                      "unbalanced".getBytes(StandardCharsets.UTF_8));
-                  return new StageCounts().rowsIn(10).rowsOut(9);
-                }));
-    ResourceId features = runner.dataDir("features");
-    assertEquals(
-        "first",
-        new String(Store.read(Store.file(features, "part-0.txt")), StandardCharsets.UTF_8));
-    JsonNode manifest = runner.lastManifest("features");
-    assertEquals(1, manifest.at("/rows/out").asLong());
-    assertTrue(log.toString(StandardCharsets.UTF_8).contains("FAILED"));
-    // a run that succeeds replaces the output whole: the old file goes, the new ones come
-    runner.run(
-        "features",
-        List.of(Store.stat(input)),
-        Map.of("k", "1"),
-        (data, rejected) -> {
-          Store.write(Store.file(data, "part-1.txt"), "third".getBytes(StandardCharsets.UTF_8));
-          Store.write(
-              Store.file(Store.sub(data, "run_uuid=a"), "x.txt"),
-              "nested".getBytes(StandardCharsets.UTF_8));
-          return new StageCounts().rowsIn(2).rowsOut(2);
-        });
-    assertEquals(
-        List.of("_manifest.json", "part-1.txt", "run_uuid=a/x.txt"),
-        Store.tree(features).stream()
-            .map(md -> md.resourceId().toString().substring(features.toString().length()))
-            .toList());
-    assertEquals(2, runner.lastManifest("features").at("/rows/out").asLong());
-    assertTrue(
-        log.toString(StandardCharsets.UTF_8)
-            .contains("in-progress folders left by earlier failed runs"));
-    assertEquals(
-        List.of(),
-        Store.tree(out).stream()
-            .map(md -> md.resourceId().toString())
-            .filter(n -> n.contains(".inprogress-"))
-            .toList());
   }
 
   @Test

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -28,9 +30,11 @@ public class WarehouseJobTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   static JsonNode run(Path in, Path out, String... extra) throws Exception {
-    JobRun.ok(
-        JobRun.args(
-            "warehouse", List.of("--input=" + in, "--output=" + out, JobRun.DIRECT), extra));
+    List<String> args = new ArrayList<>(List.of("--input=" + in, "--output=" + out));
+    if (Stream.of(extra).noneMatch(a -> a.startsWith("--runner") || a.startsWith("@"))) {
+      args.add(JobRun.DIRECT);
+    }
+    JobRun.ok(JobRun.args("warehouse", args, extra));
     return Json.MAPPER.readTree(out.resolve("load/_manifest.json").toFile());
   }
 
