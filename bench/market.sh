@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Market job, stages 1-2, against the DuckDB peer (../shared/bench/DuckDbPeer.java), back to back on
+# Market job, stages 1-2, against the DuckDB peer (bench/peer/DuckDbPeer.java), back to back on
 # the same full-scale synthetic dataset and the same machine.
 #
 #   bench/market.sh [RUNS]          (default 3; env DATA=dir to reuse a generated dataset)
@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 WORK=${WORK:-bench/work}
 DATA=${DATA:-$WORK/market-full}
-SHARED=${SHARED:-../shared}
 mkdir -p "$WORK"
 
 [ -f pipelines/target/strata.jar ] || mvn -B -q -ntp package -DskipTests
@@ -42,10 +41,10 @@ for run in $(seq 1 "$RUNS"); do
   echo "--- run $run of $RUNS"
   measure strata ingest java -jar pipelines/target/strata.jar market --input="$DATA" \
     --output="$STRATA_OUT" --stages=ingest --force @runner-configs/flink-local.args
-  measure duckdb ingest java -cp "$DUCK_JAR" "$SHARED/bench/DuckDbPeer.java" ingest "$DATA" "$PEER_OUT" 2
+  measure duckdb ingest java -cp "$DUCK_JAR" bench/peer/DuckDbPeer.java ingest "$DATA" "$PEER_OUT" 2
   measure strata features java -jar pipelines/target/strata.jar market --input="$DATA" \
     --output="$STRATA_OUT" --stages=features --force @runner-configs/flink-local.args
-  measure duckdb features java -cp "$DUCK_JAR" "$SHARED/bench/DuckDbPeer.java" features "$PEER_OUT" 2
+  measure duckdb features java -cp "$DUCK_JAR" bench/peer/DuckDbPeer.java features "$PEER_OUT" 2
 done
 
 grep -h '\] .* rows in' "$WORK"/last-strata-*.log || true
