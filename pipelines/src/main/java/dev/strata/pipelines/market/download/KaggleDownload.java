@@ -13,14 +13,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Enumeration;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -210,7 +208,7 @@ public final class KaggleDownload {
       long have = Files.exists(part) ? Files.size(part) : 0;
       HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET();
       if (toKaggle) {
-        b.header("Authorization", basicAuth());
+        b.header("Authorization", KaggleCredentials.basicAuth(request.credentialsFile()));
       }
       Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
       if (have > 0) {
@@ -422,39 +420,9 @@ public final class KaggleDownload {
     return u.getScheme() + "://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
   }
 
-  private String basicAuth() throws IOException {
-    String user = System.getenv("KAGGLE_USERNAME");
-    String key = System.getenv("KAGGLE_KEY");
-    if (user == null || key == null || user.isBlank() || key.isBlank()) {
-      Path file = request.credentialsFile();
-      if (file == null || !Files.isRegularFile(file)) {
-        throw new Failed(
-            "no Kaggle credentials: set KAGGLE_USERNAME and KAGGLE_KEY, or put kaggle.json in "
-                + (file == null ? "~/.kaggle" : file.getParent()));
-      }
-      JsonNode j;
-      try {
-        j = Json.MAPPER.readTree(file.toFile());
-      } catch (IOException e) {
-        throw new Failed(file + " is not the JSON file Kaggle gives ({\"username\", \"key\"})");
-      }
-      user = j.path("username").asText("");
-      key = j.path("key").asText("");
-      if (user.isEmpty() || key.isEmpty()) {
-        throw new Failed(file + " lacks \"username\" or \"key\"");
-      }
-    }
-    return "Basic "
-        + Base64.getEncoder().encodeToString((user + ":" + key).getBytes(StandardCharsets.UTF_8));
-  }
-
   /** Where Kaggle's CLI keeps kaggle.json: $KAGGLE_CONFIG_DIR, else ~/.kaggle. */
   public static Path defaultCredentials() {
-    String dir = System.getenv("KAGGLE_CONFIG_DIR");
-    return (dir != null && !dir.isBlank()
-            ? Path.of(dir)
-            : Path.of(System.getProperty("user.home"), ".kaggle"))
-        .resolve("kaggle.json");
+    return KaggleCredentials.defaultFile();
   }
 
   // ------------------------------------------------------------------ archive
