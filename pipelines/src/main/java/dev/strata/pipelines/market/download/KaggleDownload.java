@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.BuildInfo;
 import dev.strata.pipelines.launcher.Json;
-import dev.strata.pipelines.launcher.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,12 +18,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Enumeration;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Stage 0 of the market DAG: fetches a Kaggle dataset archive through Kaggle's API into a staging
@@ -52,6 +47,15 @@ public final class KaggleDownload {
   public static final class Failed extends IOException {
     Failed(String message) {
       super(message);
+    }
+
+    /** {@code e} as a {@code Failed} if it says the disk is full, else {@code e} itself. */
+    static IOException diskFull(Path file, IOException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("No space left") || m.contains("Disk quota")) {
+        return new Failed("the disk is full while writing " + file + " (" + m + ")");
+      }
+      return e;
     }
   }
 
@@ -119,7 +123,7 @@ public final class KaggleDownload {
     Files.move(part, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     java.util.List<String> entries;
     try {
-      entries = unpack(archive, staging);
+      entries = SafeUnzip.unpack(archive, staging);
     } catch (Failed bad) {
       Files.deleteIfExists(archive); // a bad archive is fetched afresh next time
       throw bad;
@@ -358,7 +362,7 @@ public final class KaggleDownload {
         try {
           out.write(buf, 0, n);
         } catch (IOException e) {
-          throw diskFull(part, e);
+          throw Failed.diskFull(part, e);
         }
         done += n;
         long now = System.nanoTime();
@@ -402,14 +406,6 @@ public final class KaggleDownload {
     }
   }
 
-  private static IOException diskFull(Path file, IOException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("No space left") || m.contains("Disk quota")) {
-      return new Failed("the disk is full while writing " + file + " (" + m + ")");
-    }
-    return e;
-  }
-
   private static boolean sameOrigin(URI a, URI b) {
     return a.getScheme().equalsIgnoreCase(String.valueOf(b.getScheme()))
         && a.getHost().equalsIgnoreCase(String.valueOf(b.getHost()))
@@ -423,95 +419,5 @@ public final class KaggleDownload {
   /** Where Kaggle's CLI keeps kaggle.json: $KAGGLE_CONFIG_DIR, else ~/.kaggle. */
   public static Path defaultCredentials() {
     return KaggleCredentials.defaultFile();
-  }
-
-  // ------------------------------------------------------------------ archive
-
-  /**
-   * Checks every entry (its bytes through the CRC) and unpacks into a fresh temporary folder beside
-   * the target, refusing entries that would land outside it; then moves each top-level item into
-   * {@code staging}, replacing what was there. On any failure nothing is left behind.
-   */
-  static java.util.List<String> unpack(Path archive, Path staging) throws IOException {
-    Path tmp = staging.resolve(".unpack-" + UUID.randomUUID());
-    java.util.List<String> names = new java.util.ArrayList<>();
-    try {
-      Files.createDirectories(tmp);
-      Path root = tmp.toRealPath();
-      try (ZipFile zip = new ZipFile(archive.toFile())) {
-        Enumeration<? extends ZipEntry> all = zip.entries();
-        if (!all.hasMoreElements()) {
-          throw new Failed("the archive " + archive.getFileName() + " is empty");
-        }
-        byte[] buf = new byte[1 << 16];
-        while (all.hasMoreElements()) {
-          ZipEntry e = all.nextElement();
-          String n = e.getName();
-          Path target = root.resolve(n).normalize();
-          if (n.startsWith("/")
-              || n.contains("\\")
-              || !target.startsWith(root)
-              || target.equals(root)) {
-            throw new Failed(
-                "the archive has an entry that would land outside its folder: " + printable(n));
-          }
-          if (e.isDirectory()) {
-            Files.createDirectories(target);
-            continue;
-          }
-          Files.createDirectories(target.getParent());
-          // ZipFile does not check CRCs itself: every entry is checked here as it is written.
-          java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-          long size = 0;
-          try (InputStream in = zip.getInputStream(e);
-              OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
-            int k;
-            while ((k = in.read(buf)) > 0) {
-              crc.update(buf, 0, k);
-              size += k;
-              try {
-                out.write(buf, 0, k);
-              } catch (IOException w) {
-                throw diskFull(target, w);
-              }
-            }
-          } catch (java.util.zip.ZipException | java.io.EOFException z) {
-            throw new Failed(
-                "the archive is corrupt: entry " + printable(n) + " (" + z.getMessage() + ")");
-          }
-          if ((e.getCrc() != -1 && crc.getValue() != e.getCrc())
-              || (e.getSize() != -1 && size != e.getSize())) {
-            throw new Failed(
-                "the archive is corrupt: entry "
-                    + printable(n)
-                    + " fails its CRC-32 or size check");
-          }
-          names.add(n);
-        }
-      } catch (java.util.zip.ZipException z) {
-        throw new Failed("the archive is not a readable zip file (" + z.getMessage() + ")");
-      }
-      // Move the top-level items into place, replacing older copies.
-      try (var items = Files.list(tmp)) {
-        for (Path item : items.toList()) {
-          Path dest = staging.resolve(item.getFileName().toString());
-          if (Files.exists(dest)) {
-            Path old = staging.resolve(".old-" + UUID.randomUUID());
-            Files.move(dest, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(item, dest, StandardCopyOption.ATOMIC_MOVE);
-            Store.deleteTree(old);
-          } else {
-            Files.move(item, dest, StandardCopyOption.ATOMIC_MOVE);
-          }
-        }
-      }
-      return names;
-    } finally {
-      Store.deleteTree(tmp);
-    }
-  }
-
-  private static String printable(String s) {
-    return s.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }
