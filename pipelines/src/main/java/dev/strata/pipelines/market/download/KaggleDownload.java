@@ -4,15 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.BuildInfo;
 import dev.strata.pipelines.launcher.Json;
+import dev.strata.transforms.warehouse.FileLoader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -108,11 +111,9 @@ public final class KaggleDownload {
     Files.createDirectories(archive.getParent());
     Path part = archive.resolveSibling(archive.getFileName() + ".part");
     long bytes = transfer.fetch(URI.create(source), part);
-    String sha =
-        dev.strata.transforms.warehouse.FileLoader.checksum(
-            () -> java.nio.channels.FileChannel.open(part, StandardOpenOption.READ));
+    String sha = FileLoader.checksum(() -> FileChannel.open(part, StandardOpenOption.READ));
     Files.move(part, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    java.util.List<String> entries;
+    List<String> entries;
     try {
       entries = SafeUnzip.unpack(archive, staging);
     } catch (Failed bad) {

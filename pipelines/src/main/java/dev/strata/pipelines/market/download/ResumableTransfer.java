@@ -13,6 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -103,7 +109,7 @@ final class ResumableTransfer {
       if (code == 200 || code == 206) {
         if (code == 200) {
           Files.deleteIfExists(etagFile);
-          java.util.Optional<String> etag = r.headers().firstValue("ETag");
+          Optional<String> etag = r.headers().firstValue("ETag");
           if (etag.isPresent()) {
             Files.writeString(etagFile, etag.get());
           }
@@ -187,13 +193,11 @@ final class ResumableTransfer {
     long lastReport = t0;
     // A read has no timeout of its own: a watchdog closes a stream that brought nothing for
     // request.stall(), and the transfer is retried from where it stopped.
-    java.util.concurrent.atomic.AtomicLong lastBytes =
-        new java.util.concurrent.atomic.AtomicLong(t0);
-    java.util.concurrent.atomic.AtomicBoolean stalled =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicLong lastBytes = new AtomicLong(t0);
+    AtomicBoolean stalled = new AtomicBoolean();
     InputStream body = r.body();
-    java.util.concurrent.ScheduledExecutorService watchdog =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+    ScheduledExecutorService watchdog =
+        Executors.newSingleThreadScheduledExecutor(
             task -> {
               Thread t = new Thread(task, "download-watchdog");
               t.setDaemon(true);
@@ -213,7 +217,7 @@ final class ResumableTransfer {
         },
         checkMs,
         checkMs,
-        java.util.concurrent.TimeUnit.MILLISECONDS);
+        TimeUnit.MILLISECONDS);
     try (InputStream in = body;
         OutputStream out =
             Files.newOutputStream(
@@ -256,9 +260,7 @@ final class ResumableTransfer {
     return done;
   }
 
-  private static int read(
-      InputStream in, byte[] buf, java.util.concurrent.atomic.AtomicBoolean stalled)
-      throws IOException {
+  private static int read(InputStream in, byte[] buf, AtomicBoolean stalled) throws IOException {
     try {
       return in.read(buf);
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.strata.pipelines.market.download;
 
 import dev.strata.pipelines.launcher.Store;
 import dev.strata.pipelines.market.download.KaggleDownload.Failed;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,9 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.UUID;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -27,9 +32,9 @@ final class SafeUnzip {
    * the target, refusing entries that would land outside it; then moves each top-level item into
    * {@code staging}, replacing what was there. On any failure nothing is left behind.
    */
-  static java.util.List<String> unpack(Path archive, Path staging) throws IOException {
+  static List<String> unpack(Path archive, Path staging) throws IOException {
     Path tmp = staging.resolve(".unpack-" + UUID.randomUUID());
-    java.util.List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     try {
       Files.createDirectories(tmp);
       Path root = tmp.toRealPath();
@@ -56,7 +61,7 @@ final class SafeUnzip {
           }
           Files.createDirectories(target.getParent());
           // ZipFile does not check CRCs itself: every entry is checked here as it is written.
-          java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+          CRC32 crc = new CRC32();
           long size = 0;
           try (InputStream in = zip.getInputStream(e);
               OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
@@ -70,7 +75,7 @@ final class SafeUnzip {
                 throw Failed.diskFull(target, w);
               }
             }
-          } catch (java.util.zip.ZipException | java.io.EOFException z) {
+          } catch (ZipException | EOFException z) {
             throw new Failed(
                 "the archive is corrupt: entry " + printable(n) + " (" + z.getMessage() + ")");
           }
@@ -83,7 +88,7 @@ final class SafeUnzip {
           }
           names.add(n);
         }
-      } catch (java.util.zip.ZipException z) {
+      } catch (ZipException z) {
         throw new Failed("the archive is not a readable zip file (" + z.getMessage() + ")");
       }
       // Move the top-level items into place, replacing older copies.
