@@ -4,29 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.BuildInfo;
 import dev.strata.pipelines.launcher.Json;
-import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.warehouse.FileLoader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.Enumeration;
-import java.util.UUID;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Stage 0 of the market DAG: fetches a Kaggle dataset archive through Kaggle's API into a staging
@@ -55,6 +46,15 @@ public final class KaggleDownload {
     Failed(String message) {
       super(message);
     }
+
+    /** {@code e} as a {@code Failed} if it says the disk is full, else {@code e} itself. */
+    static IOException diskFull(Path file, IOException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("No space left") || m.contains("Disk quota")) {
+        return new Failed("the disk is full while writing " + file + " (" + m + ")");
+      }
+      return e;
+    }
   }
 
   /** What to fetch and how hard to try. */
@@ -70,7 +70,7 @@ public final class KaggleDownload {
   private final PrintStream log;
   private final String owner;
   private final String name;
-  private final HttpClient http;
+  private final ResumableTransfer transfer;
   private boolean skipped;
 
   public KaggleDownload(Request request, PrintStream log) {
@@ -84,11 +84,7 @@ public final class KaggleDownload {
     }
     this.owner = m.group(1);
     this.name = m.group(2);
-    this.http =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(20))
-            .build();
+    this.transfer = new ResumableTransfer(request, log);
   }
 
   /** Downloads (or skips) and unpacks into {@code staging}; returns the manifest. */
@@ -114,14 +110,12 @@ public final class KaggleDownload {
     Instant start = Instant.now();
     Files.createDirectories(archive.getParent());
     Path part = archive.resolveSibling(archive.getFileName() + ".part");
-    long bytes = fetch(URI.create(source), part);
-    String sha =
-        dev.strata.transforms.warehouse.FileLoader.checksum(
-            () -> java.nio.channels.FileChannel.open(part, StandardOpenOption.READ));
+    long bytes = transfer.fetch(URI.create(source), part);
+    String sha = FileLoader.checksum(() -> FileChannel.open(part, StandardOpenOption.READ));
     Files.move(part, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    java.util.List<String> entries;
+    List<String> entries;
     try {
-      entries = unpack(archive, staging);
+      entries = SafeUnzip.unpack(archive, staging);
     } catch (Failed bad) {
       Files.deleteIfExists(archive); // a bad archive is fetched afresh next time
       throw bad;
@@ -171,379 +165,8 @@ public final class KaggleDownload {
     return m.path("unpacked").size() > 0;
   }
 
-  // ------------------------------------------------------------------ transfer
-
-  /** Streams the archive into {@code part}, resuming and retrying; returns its size. */
-  long fetch(URI api, Path part) throws IOException, InterruptedException {
-    Duration backoff = request.firstBackoff();
-    IOException last = null;
-    for (int attempt = 0; attempt <= request.retries(); attempt++) {
-      if (attempt > 0) {
-        log.printf(
-            "[download] %s; retry %d of %d in %.1f s%n",
-            last.getMessage(), attempt, request.retries(), backoff.toMillis() / 1000.0);
-        Thread.sleep(backoff.toMillis());
-        backoff = backoff.multipliedBy(2);
-      }
-      try {
-        return transfer(api, part);
-      } catch (Failed f) {
-        throw f; // not transient
-      } catch (IOException e) {
-        last = e;
-      }
-    }
-    throw new Failed(
-        "download of "
-            + request.dataset()
-            + " failed after "
-            + (request.retries() + 1)
-            + " attempts: "
-            + last.getMessage());
-  }
-
-  /** One attempt: API request, redirects, then the archive from where .part ends. */
-  private long transfer(URI api, Path part) throws IOException, InterruptedException {
-    URI uri = api;
-    boolean toKaggle = true;
-    for (int hop = 0; hop < 10; hop++) {
-      long have = Files.exists(part) ? Files.size(part) : 0;
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET();
-      if (toKaggle) {
-        b.header("Authorization", basicAuth());
-      }
-      Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
-      if (have > 0) {
-        b.header("Range", "bytes=" + have + "-");
-        if (!toKaggle && Files.isRegularFile(etagFile)) {
-          // Resume only the same version of the archive; a changed one comes whole (200).
-          b.header("If-Range", Files.readString(etagFile).strip());
-        }
-      }
-      HttpResponse<InputStream> r;
-      try {
-        r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (IOException e) {
-        throw new IOException("connection to " + hostOf(uri) + " failed (" + e + ")", e);
-      }
-      int code = r.statusCode();
-      if (code >= 300 && code < 400 && r.headers().firstValue("Location").isPresent()) {
-        r.body().close();
-        URI next = uri.resolve(r.headers().firstValue("Location").get());
-        // Credentials go to Kaggle's API host only, not to the storage host it redirects to.
-        toKaggle = toKaggle && sameOrigin(api, next);
-        uri = next;
-        continue;
-      }
-      if (code == 200 || code == 206) {
-        if (code == 200) {
-          Files.deleteIfExists(etagFile);
-          java.util.Optional<String> etag = r.headers().firstValue("ETag");
-          if (etag.isPresent()) {
-            Files.writeString(etagFile, etag.get());
-          }
-        }
-        return receive(r, part, have);
-      }
-      r.body().close();
-      switch (code) {
-        case 401, 403 ->
-            throw new Failed(
-                "Kaggle refused the credentials (HTTP "
-                    + code
-                    + ") for "
-                    + request.dataset()
-                    + ": check KAGGLE_USERNAME and KAGGLE_KEY, or the kaggle.json file"
-                    + " (https://www.kaggle.com/settings -> API -> Create New Token), and that"
-                    + " the dataset's terms were accepted on its page");
-        case 404 ->
-            throw new Failed(
-                "no such dataset on Kaggle: "
-                    + request.dataset()
-                    + " (HTTP 404 from "
-                    + hostOf(uri)
-                    + ")");
-        case 416 -> {
-          if (r.headers().firstValue("Content-Range").orElse("").equals("bytes */" + have)) {
-            return have; // the .part was already whole (a run stopped before renaming it)
-          }
-          // Our .part is not a prefix the server knows (the archive changed): start over.
-          Files.deleteIfExists(part);
-          throw new IOException("the server refused to resume (HTTP 416); starting over");
-        }
-        default -> {
-          if (code == 408 || code == 429 || code >= 500) {
-            throw new IOException("HTTP " + code + " from " + hostOf(uri));
-          }
-          throw new Failed("HTTP " + code + " from " + hostOf(uri) + " for " + request.dataset());
-        }
-      }
-    }
-    throw new Failed("more than 10 redirects for " + request.dataset());
-  }
-
-  private long receive(HttpResponse<InputStream> r, Path part, long have) throws IOException {
-    long offset = 0;
-    long total = -1;
-    if (r.statusCode() == 206) {
-      Matcher m =
-          Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)")
-              .matcher(r.headers().firstValue("Content-Range").orElse(""));
-      if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-        r.body().close();
-        Files.deleteIfExists(part);
-        throw new IOException("the server resumed at the wrong place; starting over");
-      }
-      offset = have;
-      total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
-    } else {
-      long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-      total = length;
-    }
-    if (total > 0) {
-      long free = Files.getFileStore(part.getParent()).getUsableSpace();
-      // the archive, then its unpacked files (at least as big again)
-      if (free < 2 * (total - offset)) {
-        r.body().close();
-        throw new Failed(
-            String.format(
-                "not enough disk space in %s: the archive is %,d bytes and needs about %,d more"
-                    + " to unpack; %,d bytes free",
-                part.getParent(), total, total, free));
-      }
-    }
-    if (offset > 0) {
-      log.printf("[download] resuming at %,d of %,d bytes%n", offset, total);
-    }
-    StandardOpenOption mode =
-        offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-    long done = offset;
-    long t0 = System.nanoTime();
-    long lastReport = t0;
-    // A read has no timeout of its own: a watchdog closes a stream that brought nothing for
-    // request.stall(), and the transfer is retried from where it stopped.
-    java.util.concurrent.atomic.AtomicLong lastBytes =
-        new java.util.concurrent.atomic.AtomicLong(t0);
-    java.util.concurrent.atomic.AtomicBoolean stalled =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    InputStream body = r.body();
-    java.util.concurrent.ScheduledExecutorService watchdog =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread t = new Thread(task, "download-watchdog");
-              t.setDaemon(true);
-              return t;
-            });
-    long checkMs = Math.max(100, Math.min(5_000, request.stall().toMillis() / 4));
-    watchdog.scheduleAtFixedRate(
-        () -> {
-          if (System.nanoTime() - lastBytes.get() > request.stall().toNanos()) {
-            stalled.set(true);
-            try {
-              body.close();
-            } catch (IOException e) {
-              // closing is all we want
-            }
-          }
-        },
-        checkMs,
-        checkMs,
-        java.util.concurrent.TimeUnit.MILLISECONDS);
-    try (InputStream in = body;
-        OutputStream out =
-            Files.newOutputStream(
-                part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = read(in, buf, stalled)) > 0) {
-        lastBytes.set(System.nanoTime());
-        try {
-          out.write(buf, 0, n);
-        } catch (IOException e) {
-          throw diskFull(part, e);
-        }
-        done += n;
-        long now = System.nanoTime();
-        if (now - lastReport > 2_000_000_000L) {
-          lastReport = now;
-          double rate = (done - offset) / ((now - t0) / 1e9);
-          log.printf(
-              "[download] %,d%s bytes, %.1f MB/s%s%n",
-              done,
-              total > 0 ? String.format(" of %,d", total) : "",
-              rate / 1e6,
-              total > 0 ? String.format(", ETA %.0f s", (total - done) / rate) : "");
-        }
-      }
-    } finally {
-      watchdog.shutdownNow();
-    }
-    if (stalled.get() || (total > 0 && done != total)) {
-      throw new IOException(
-          String.format(
-              "the transfer %s at %,d of %,d bytes",
-              stalled.get()
-                  ? "stalled (no bytes for " + request.stall().toSeconds() + " s)"
-                  : "ended",
-              done,
-              total));
-    }
-    return done;
-  }
-
-  private static int read(
-      InputStream in, byte[] buf, java.util.concurrent.atomic.AtomicBoolean stalled)
-      throws IOException {
-    try {
-      return in.read(buf);
-    } catch (IOException e) {
-      if (stalled.get()) {
-        return -1; // the watchdog closed it: reported as a stall
-      }
-      throw e;
-    }
-  }
-
-  private static IOException diskFull(Path file, IOException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("No space left") || m.contains("Disk quota")) {
-      return new Failed("the disk is full while writing " + file + " (" + m + ")");
-    }
-    return e;
-  }
-
-  private static boolean sameOrigin(URI a, URI b) {
-    return a.getScheme().equalsIgnoreCase(String.valueOf(b.getScheme()))
-        && a.getHost().equalsIgnoreCase(String.valueOf(b.getHost()))
-        && a.getPort() == b.getPort();
-  }
-
-  private static String hostOf(URI u) {
-    return u.getScheme() + "://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
-  }
-
-  private String basicAuth() throws IOException {
-    String user = System.getenv("KAGGLE_USERNAME");
-    String key = System.getenv("KAGGLE_KEY");
-    if (user == null || key == null || user.isBlank() || key.isBlank()) {
-      Path file = request.credentialsFile();
-      if (file == null || !Files.isRegularFile(file)) {
-        throw new Failed(
-            "no Kaggle credentials: set KAGGLE_USERNAME and KAGGLE_KEY, or put kaggle.json in "
-                + (file == null ? "~/.kaggle" : file.getParent()));
-      }
-      JsonNode j;
-      try {
-        j = Json.MAPPER.readTree(file.toFile());
-      } catch (IOException e) {
-        throw new Failed(file + " is not the JSON file Kaggle gives ({\"username\", \"key\"})");
-      }
-      user = j.path("username").asText("");
-      key = j.path("key").asText("");
-      if (user.isEmpty() || key.isEmpty()) {
-        throw new Failed(file + " lacks \"username\" or \"key\"");
-      }
-    }
-    return "Basic "
-        + Base64.getEncoder().encodeToString((user + ":" + key).getBytes(StandardCharsets.UTF_8));
-  }
-
   /** Where Kaggle's CLI keeps kaggle.json: $KAGGLE_CONFIG_DIR, else ~/.kaggle. */
   public static Path defaultCredentials() {
-    String dir = System.getenv("KAGGLE_CONFIG_DIR");
-    return (dir != null && !dir.isBlank()
-            ? Path.of(dir)
-            : Path.of(System.getProperty("user.home"), ".kaggle"))
-        .resolve("kaggle.json");
-  }
-
-  // ------------------------------------------------------------------ archive
-
-  /**
-   * Checks every entry (its bytes through the CRC) and unpacks into a fresh temporary folder beside
-   * the target, refusing entries that would land outside it; then moves each top-level item into
-   * {@code staging}, replacing what was there. On any failure nothing is left behind.
-   */
-  static java.util.List<String> unpack(Path archive, Path staging) throws IOException {
-    Path tmp = staging.resolve(".unpack-" + UUID.randomUUID());
-    java.util.List<String> names = new java.util.ArrayList<>();
-    try {
-      Files.createDirectories(tmp);
-      Path root = tmp.toRealPath();
-      try (ZipFile zip = new ZipFile(archive.toFile())) {
-        Enumeration<? extends ZipEntry> all = zip.entries();
-        if (!all.hasMoreElements()) {
-          throw new Failed("the archive " + archive.getFileName() + " is empty");
-        }
-        byte[] buf = new byte[1 << 16];
-        while (all.hasMoreElements()) {
-          ZipEntry e = all.nextElement();
-          String n = e.getName();
-          Path target = root.resolve(n).normalize();
-          if (n.startsWith("/")
-              || n.contains("\\")
-              || !target.startsWith(root)
-              || target.equals(root)) {
-            throw new Failed(
-                "the archive has an entry that would land outside its folder: " + printable(n));
-          }
-          if (e.isDirectory()) {
-            Files.createDirectories(target);
-            continue;
-          }
-          Files.createDirectories(target.getParent());
-          // ZipFile does not check CRCs itself: every entry is checked here as it is written.
-          java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-          long size = 0;
-          try (InputStream in = zip.getInputStream(e);
-              OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
-            int k;
-            while ((k = in.read(buf)) > 0) {
-              crc.update(buf, 0, k);
-              size += k;
-              try {
-                out.write(buf, 0, k);
-              } catch (IOException w) {
-                throw diskFull(target, w);
-              }
-            }
-          } catch (java.util.zip.ZipException | java.io.EOFException z) {
-            throw new Failed(
-                "the archive is corrupt: entry " + printable(n) + " (" + z.getMessage() + ")");
-          }
-          if ((e.getCrc() != -1 && crc.getValue() != e.getCrc())
-              || (e.getSize() != -1 && size != e.getSize())) {
-            throw new Failed(
-                "the archive is corrupt: entry "
-                    + printable(n)
-                    + " fails its CRC-32 or size check");
-          }
-          names.add(n);
-        }
-      } catch (java.util.zip.ZipException z) {
-        throw new Failed("the archive is not a readable zip file (" + z.getMessage() + ")");
-      }
-      // Move the top-level items into place, replacing older copies.
-      try (var items = Files.list(tmp)) {
-        for (Path item : items.toList()) {
-          Path dest = staging.resolve(item.getFileName().toString());
-          if (Files.exists(dest)) {
-            Path old = staging.resolve(".old-" + UUID.randomUUID());
-            Files.move(dest, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(item, dest, StandardCopyOption.ATOMIC_MOVE);
-            Store.deleteTree(old);
-          } else {
-            Files.move(item, dest, StandardCopyOption.ATOMIC_MOVE);
-          }
-        }
-      }
-      return names;
-    } finally {
-      Store.deleteTree(tmp);
-    }
-  }
-
-  private static String printable(String s) {
-    return s.replaceAll("[^\\x20-\\x7e]", "?");
+    return KaggleCredentials.defaultFile();
   }
 }
