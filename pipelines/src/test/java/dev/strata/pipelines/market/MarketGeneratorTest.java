@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.launcher.StageRunner;
+import dev.strata.pipelines.testing.Duck;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -69,11 +70,27 @@ public class MarketGeneratorTest {
     JsonNode ingest = run.get("ingest").manifest;
     assertEquals(rows, ingest.at("/rows/in").asLong());
     assertEquals(rows, ingest.at("/rows/out").asLong() + ingest.at("/rows/rejected").asLong());
-    assertTrue(ingest.at("/rows/rejected_by_reason/empty_value").asLong() > 0);
-    assertTrue(ingest.at("/counters/floatVolume").asLong() > 0);
-    assertTrue(ingest.at("/counters/highBelowLow").asLong() > 0);
-    assertTrue(ingest.at("/counters/scientificNotation").asLong() > 0);
-    assertTrue(ingest.at("/counters/zeroVolume").asLong() > 0);
+    // each injected oddity is there and counted exactly as DuckDB counts it in the CSV text
+    String csv = "read_csv('" + in + "/*/*.csv', all_varchar = true, header = true)";
+    String prices = "concat_ws(',', Open, High, Low, Close, \"Adj Close\", Volume)";
+    String[][] oracle = {
+      {
+        "/rows/rejected_by_reason/empty_value",
+        "Open = '' OR High = '' OR Low = '' OR Close = ''"
+            + " OR \"Adj Close\" = '' OR Volume = '' OR Open IS NULL OR Volume IS NULL"
+      },
+      {"/counters/floatVolume", "contains(Volume, '.')"},
+      {"/counters/highBelowLow", "TRY_CAST(High AS DOUBLE) < TRY_CAST(Low AS DOUBLE)"},
+      {"/counters/scientificNotation", "regexp_matches(" + prices + ", '[eE]')"},
+      {"/counters/zeroVolume", "TRY_CAST(Volume AS DOUBLE) = 0"}
+    };
+    try (Duck duck = Duck.open()) {
+      for (String[] o : oracle) {
+        long expected = duck.scalar("SELECT count(*) FROM " + csv + " WHERE " + o[1]);
+        assertTrue(o[0] + " injected", expected > 0);
+        assertEquals(o[0], expected, ingest.at(o[0]).asLong());
+      }
+    }
     assertEquals(
         ingest.at("/rows/out").asLong(), run.get("features").manifest.at("/rows/out").asLong());
   }

@@ -6,15 +6,12 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.launcher.StageRunner;
+import dev.strata.pipelines.testing.Duck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +38,7 @@ public class SensorsJobTest {
   static final Path EXACT = DATA.resolve("run_12405186538561671661_reconstructed.parquet");
   static Path sampleOut;
   static Map<String, StageRunner.Outcome> sampleRun;
-  static Connection duck;
+  static Duck duck;
 
   static Map<String, StageRunner.Outcome> runSensors(Object input, Path output, String... extra)
       throws Exception {
@@ -63,7 +60,7 @@ public class SensorsJobTest {
   public static void runSample() throws Exception {
     sampleOut = TMP.newFolder("sample").toPath();
     sampleRun = runSensors(SAMPLE, sampleOut);
-    duck = DriverManager.getConnection("jdbc:duckdb:");
+    duck = Duck.open();
   }
 
   @AfterClass
@@ -74,23 +71,11 @@ public class SensorsJobTest {
   }
 
   static List<List<String>> query(String sql) throws Exception {
-    List<List<String>> rows = new ArrayList<>();
-    try (Statement s = duck.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      int n = r.getMetaData().getColumnCount();
-      while (r.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(r.getString(i));
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
+    return duck.query(sql);
   }
 
   static long scalar(String sql) throws Exception {
-    return Long.parseLong(query(sql).get(0).get(0));
+    return duck.scalar(sql);
   }
 
   static String runs(Path out) {

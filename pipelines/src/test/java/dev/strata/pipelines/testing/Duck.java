@@ -51,18 +51,18 @@ public final class Duck implements AutoCloseable {
             a, b));
   }
 
-  /** Every row of {@code sql}, each as its columns joined by {@code |}. */
-  public List<String> rows(String sql) throws SQLException {
-    List<String> rows = new ArrayList<>();
+  /** Every row of {@code sql}, each as its columns' text. */
+  public List<List<String>> query(String sql) throws SQLException {
+    List<List<String>> rows = new ArrayList<>();
     try (Statement s = connection.createStatement();
         ResultSet r = s.executeQuery(sql)) {
       int n = r.getMetaData().getColumnCount();
       while (r.next()) {
-        StringBuilder b = new StringBuilder();
+        List<String> row = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-          b.append(i > 1 ? "|" : "").append(r.getString(i));
+          row.add(r.getString(i));
         }
-        rows.add(b.toString());
+        rows.add(row);
       }
     }
     return rows;

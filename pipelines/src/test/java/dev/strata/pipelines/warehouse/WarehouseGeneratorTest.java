@@ -3,14 +3,10 @@ package dev.strata.pipelines.warehouse;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import dev.strata.pipelines.testing.Duck;
 import dev.strata.pipelines.testing.JobRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
@@ -24,20 +20,8 @@ public class WarehouseGeneratorTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
   static final Path REAL = Path.of("src/test/resources/datawow/2023-01-01 00:00:00.parquet");
 
-  static List<List<String>> query(Connection c, String sql) throws Exception {
-    List<List<String>> rows = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      int n = r.getMetaData().getColumnCount();
-      while (r.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(r.getString(i));
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
+  static List<List<String>> query(Duck c, String sql) throws Exception {
+    return c.query(sql);
   }
 
   @Test
@@ -49,7 +33,7 @@ public class WarehouseGeneratorTest {
     try (Stream files = new Stream(out)) {
       assertEquals(61, files.count);
     }
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+    try (Duck c = Duck.open()) {
       String ours = "read_parquet('" + out + "/*.parquet', filename = true)";
       // same columns and types as the real file
       assertEquals(
@@ -98,7 +82,7 @@ public class WarehouseGeneratorTest {
     // deterministic: the same seed writes the same rows
     Path again = tmp.newFolder("again").toPath();
     JobRun.ok("generate-warehouse", "--output=" + again, "--files=3");
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+    try (Duck c = Duck.open()) {
       assertEquals(
           "0",
           query(
