@@ -26,12 +26,28 @@ public class StrataCliTest {
   @Test
   public void helpListsJobsAndOptions() throws Exception {
     String help = run(0, "--help");
-    assertTrue(help.contains("market"));
-    assertTrue(help.contains("generate-market"));
+    assertEquals(
+        java.util.List.of(
+            "market",
+            "sensors",
+            "warehouse",
+            "generate-market",
+            "generate-sensors",
+            "generate-warehouse"),
+        help.lines()
+            .filter(l -> l.matches("  [a-z-]+ .*"))
+            .map(l -> l.trim().split(" ")[0])
+            .toList());
     String market = run(0, "market", "--help");
-    assertTrue(market, market.contains("--input"));
-    assertTrue(market, market.contains("--window"));
-    assertTrue(run(2, "no-such-job").contains("unknown job"));
+    // the shared options (JobOptions, StagedJobOptions) and the job's own, with the job's wording
+    for (String option : new String[] {"--input", "--output", "--stages", "--force", "--window"}) {
+      assertTrue(option, market.contains(option + "="));
+    }
+    assertTrue(market, market.contains("Kaggle stock-market-dataset layout"));
+    String warehouse = run(0, "warehouse", "--help");
+    assertTrue(warehouse, warehouse.contains("--jdbcUrl="));
+    assertTrue(warehouse, !warehouse.contains("--stages="));
+    assertTrue(run(2, "no-such-job").contains("unknown job 'no-such-job'"));
   }
 
   @Test

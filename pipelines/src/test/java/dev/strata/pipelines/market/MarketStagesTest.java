@@ -59,7 +59,13 @@ public class MarketStagesTest {
     assertEquals("succeeded", m.get("status").asText());
     assertEquals("DirectRunner", m.get("runner").asText());
     assertEquals(4, m.get("inputs").size());
-    assertTrue(m.get("inputs").get(0).has("size"));
+    // inputs sorted by path, each with its size and modification time as the fingerprint saw them
+    JsonNode firstInput = m.get("inputs").get(0);
+    Path bsmo = in.resolve("etfs/BSMO.csv");
+    assertEquals(bsmo.toAbsolutePath().toString(), firstInput.get("path").asText());
+    assertEquals(Files.size(bsmo), firstInput.get("size").asLong());
+    assertEquals(
+        Files.getLastModifiedTime(bsmo).toMillis(), firstInput.get("modified_ms").asLong());
     assertTrue(Files.exists(out.resolve("raw/_manifest.json")));
     assertTrue(Files.exists(out.resolve("features/_manifest.json")));
     assertTrue(Files.exists(out.resolve("model/_manifest.json")));
