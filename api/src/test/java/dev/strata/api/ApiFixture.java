@@ -1,9 +1,9 @@
 package dev.strata.api;
 
 import dev.strata.model.DjlEnvironment;
-import dev.strata.model.Synthetic;
-import dev.strata.model.TrainConfig;
-import dev.strata.model.TrainVolumeModel;
+import dev.strata.model.train.Synthetic;
+import dev.strata.model.train.TrainConfig;
+import dev.strata.model.train.TrainVolumeModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

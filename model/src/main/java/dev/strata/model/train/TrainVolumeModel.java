@@ -1,4 +1,4 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -17,6 +17,12 @@ import ai.djl.translate.TranslateException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.model.DjlEnvironment;
+import dev.strata.model.FeatureBatch;
+import dev.strata.model.FeatureSpec;
+import dev.strata.model.Scaling;
+import dev.strata.model.VolumeModel;
+import dev.strata.model.VolumePredictor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;

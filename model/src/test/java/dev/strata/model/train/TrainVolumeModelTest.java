@@ -1,10 +1,14 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.model.DjlEnvironment;
+import dev.strata.model.FeatureBatch;
+import dev.strata.model.FeatureGrid;
+import dev.strata.model.VolumeModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +112,7 @@ class TrainVolumeModelTest {
         TrainVolumeModel.run(config(again), new Synthetic(40, 300, 7), System.out);
     try (VolumeModel a = VolumeModel.load(result.modelFile());
         VolumeModel b = VolumeModel.load(second.modelFile())) {
-      FeatureBatch grid = grid();
+      FeatureBatch grid = FeatureGrid.tenByTen();
       assertThat(b.predict(grid)).containsExactly(a.predict(grid));
     }
     assertThat(second.epochs())
@@ -132,20 +136,10 @@ class TrainVolumeModelTest {
         TrainVolumeModel.run(config(reversed), new Synthetic(40, 300, 7, true), System.out);
     try (VolumeModel a = VolumeModel.load(result.modelFile());
         VolumeModel b = VolumeModel.load(other.modelFile())) {
-      FeatureBatch grid = grid();
+      FeatureBatch grid = FeatureGrid.tenByTen();
       assertThat(b.predict(grid)).containsExactly(a.predict(grid));
     }
     assertThat(other.bestEpoch()).isEqualTo(result.bestEpoch());
-  }
-
-  static FeatureBatch grid() {
-    double[] vma = new double[100];
-    double[] med = new double[100];
-    for (int i = 0; i < 100; i++) {
-      vma[i] = Math.pow(10, 2 + i % 10 * 0.6);
-      med[i] = 1 + (i / 10) * 11.0;
-    }
-    return new FeatureBatch(vma, med);
   }
 
   @Test
