@@ -361,9 +361,9 @@ public final class TrainVolumeModel {
           int m = Math.min(batch, rows - start);
           for (int i = 0; i < m; i++) {
             int r = perm[start + i] * 3;
-            x[2 * i] = standardize(data[r], 0);
-            x[2 * i + 1] = standardize(data[r + 1], 1);
-            y[i] = (float) ((data[r + 2] - scaling.targetMean()) / scaling.targetStd());
+            x[2 * i] = (float) scaling.standardize(0, data[r]);
+            x[2 * i + 1] = (float) scaling.standardize(1, data[r + 1]);
+            y[i] = (float) scaling.standardizeTarget(data[r + 2]);
           }
           try (NDManager batchManager = trainer.getManager().newSubManager()) {
             NDArray features = batchManager.create(slice(x, m * 2), new Shape(m, 2));
@@ -382,29 +382,23 @@ public final class TrainVolumeModel {
       return lossSum / n;
     }
 
-    float standardize(double transformed, int input) {
-      return (float) ((transformed - scaling.mean()[input]) / scaling.std()[input]);
-    }
-
     double validationLoss(Trainer trainer) throws IOException {
       double sum = 0;
       long n = validation.rows();
       double[] data = new double[EVAL_CHUNK * 3];
       float[] x = new float[EVAL_CHUNK * 2];
-      double[] mean = scaling.mean();
-      double[] std = scaling.std();
       for (long from = 0; from < n; from += EVAL_CHUNK) {
         int m = (int) Math.min(EVAL_CHUNK, n - from);
         validation.read(from, m, data, null);
         for (int i = 0; i < m; i++) {
-          x[2 * i] = (float) ((data[3 * i] - mean[0]) / std[0]);
-          x[2 * i + 1] = (float) ((data[3 * i + 1] - mean[1]) / std[1]);
+          x[2 * i] = (float) scaling.standardize(0, data[3 * i]);
+          x[2 * i + 1] = (float) scaling.standardize(1, data[3 * i + 1]);
         }
         try (NDManager chunk = trainer.getManager().newSubManager()) {
           NDArray features = chunk.create(slice(x, m * 2), new Shape(m, 2));
           float[] z = trainer.evaluate(new NDList(features)).singletonOrThrow().toFloatArray();
           for (int i = 0; i < m; i++) {
-            double target = (data[3 * i + 2] - scaling.targetMean()) / scaling.targetStd();
+            double target = scaling.standardizeTarget(data[3 * i + 2]);
             sum += Math.abs(z[i] - target);
           }
         }
