@@ -32,13 +32,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * Trains the volume model on the market job's features and writes {@code model.bin}, {@code
@@ -101,10 +99,11 @@ public final class TrainVolumeModel {
     Files.createDirectories(config.workDir());
     Path logFile = config.outputDir().resolve(LOG_FILE);
     try (OutputStream file = Files.newOutputStream(logFile);
-        PrintStream log = new PrintStream(new Tee(file, console), true, StandardCharsets.UTF_8)) {
+        PrintStream log =
+            new PrintStream(new TeeOutputStream(file, console), true, StandardCharsets.UTF_8)) {
       return new Run(config, source, log).execute();
     } finally {
-      deleteRecursively(config.workDir());
+      Directories.deleteRecursively(config.workDir());
     }
   }
 
@@ -112,7 +111,7 @@ public final class TrainVolumeModel {
     final TrainConfig config;
     final FeatureSource source;
     final PrintStream log;
-    final Instant started = Instant.now();
+    final Stopwatch started = Stopwatch.start();
     TimeSplit split;
     Examples.Counts counts;
     Scaling scaling;
@@ -129,7 +128,7 @@ public final class TrainVolumeModel {
 
     Result execute() throws IOException {
       log.printf("training the volume model: %s%n", config.toMap());
-      long t0 = System.nanoTime();
+      Stopwatch t0 = Stopwatch.start();
       TimeSplit.DayHistogram histogram = new TimeSplit.DayHistogram();
       counts = Examples.scan(source, (key, day, vma, med, volume) -> histogram.add(day));
       split = histogram.split(config.validationFraction(), config.testFraction());
@@ -142,7 +141,7 @@ public final class TrainVolumeModel {
           counts.warmup,
           counts.nonFinite,
           counts.outOfOrder,
-          seconds(t0));
+          t0.seconds());
       log.printf("split by date: %s%n", split);
 
       try {
@@ -181,7 +180,7 @@ public final class TrainVolumeModel {
                 split.trainRows, split.validationRows, bestEpoch));
         log.printf(
             "wrote %s (%,d bytes), %s, %s, %s [total %.1f s]%n",
-            modelFile, Files.size(modelFile), METRICS_FILE, LOSS_CSV, LOSS_PNG, seconds(started));
+            modelFile, Files.size(modelFile), METRICS_FILE, LOSS_CSV, LOSS_PNG, started.seconds());
         return new Result(modelFile, split, counts, epochs, bestEpoch, metrics);
       } finally {
         closeAll();
@@ -207,7 +206,7 @@ public final class TrainVolumeModel {
     // ---------------------------------------------------------------- spill
 
     void spill() throws IOException {
-      long t0 = System.nanoTime();
+      Stopwatch t0 = Stopwatch.start();
       int k = (int) Math.max(1, (split.trainRows + config.bucketRows() - 1) / config.bucketRows());
       buckets = new RowFile[k];
       for (int i = 0; i < k; i++) {
@@ -266,7 +265,7 @@ public final class TrainVolumeModel {
           test.rows(),
           trainingSample.length,
           scaling,
-          seconds(t0));
+          t0.seconds());
     }
 
     // ---------------------------------------------------------------- train
@@ -297,13 +296,13 @@ public final class TrainVolumeModel {
               config.learningRate(),
               config.batchSize());
           for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
-            long t0 = System.nanoTime();
+            Stopwatch t0 = Stopwatch.start();
             // Halve the step each epoch after the first: Adam on an L1 loss keeps jittering at
             // a fixed rate, and the smaller steps settle it on the median.
             learningRate[0] = (float) (config.learningRate() * Math.pow(0.5, epoch - 1));
             double trainLoss = trainEpoch(trainer, epoch);
             double validationLoss = validationLoss(trainer);
-            Epoch e = new Epoch(epoch, trainLoss, validationLoss, seconds(t0));
+            Epoch e = new Epoch(epoch, trainLoss, validationLoss, t0.seconds());
             epochs.add(e);
             // Below 0.1 % the difference is noise of where the last steps happened to land.
             boolean improved = validationLoss < bestLoss * (1 - 1e-3);
@@ -409,7 +408,7 @@ public final class TrainVolumeModel {
     // ---------------------------------------------------------------- evaluate
 
     Map<String, Object> evaluate(VolumeModel model) throws IOException {
-      long t0 = System.nanoTime();
+      Stopwatch t0 = Stopwatch.start();
       RegressionMetrics ours = new RegressionMetrics();
       RegressionMetrics naive = new RegressionMetrics();
       long testRows = test.rows();
@@ -446,7 +445,7 @@ public final class TrainVolumeModel {
       } catch (TranslateException e) {
         throw new IOException("prediction failed on the test set", e);
       }
-      log.printf("test set (%,d rows) [%.1f s]%n", testRows, seconds(t0));
+      log.printf("test set (%,d rows) [%.1f s]%n", testRows, t0.seconds());
       log.printf("  model  %s%n", ours);
       log.printf("  naive  %s   (Volume ≈ vol_moving_avg)%n", naive);
 
@@ -468,11 +467,11 @@ public final class TrainVolumeModel {
 
     /** Fits the forest on the training sample; scores it on rows of (vma, med, actual, ours). */
     Map<String, Object> forest(double[][] rows) {
-      long t0 = System.nanoTime();
+      Stopwatch t0 = Stopwatch.start();
       ForestBaseline forest =
           ForestBaseline.fit(trainingSample, config.forestTrees(), config.seed());
-      double fitSeconds = seconds(t0);
-      long t1 = System.nanoTime();
+      double fitSeconds = t0.seconds();
+      Stopwatch t1 = Stopwatch.start();
       double[] predicted = new double[rows.length];
       IntStream.range(0, rows.length)
           .parallel()
@@ -488,7 +487,7 @@ public final class TrainVolumeModel {
       log.printf(
           "random forest: %d trees on %,d training rows [fit %.1f s, predict %.1f s], scored on"
               + " %,d test rows%n",
-          config.forestTrees(), trainingSample.length, fitSeconds, seconds(t1), rows.length);
+          config.forestTrees(), trainingSample.length, fitSeconds, t1.seconds(), rows.length);
       log.printf("  forest %s%n", rf);
       log.printf("  model  %s   (same rows)%n", ours);
       log.printf("  naive  %s   (same rows)%n", naive);
@@ -599,53 +598,5 @@ public final class TrainVolumeModel {
       p[j] = t;
     }
     return p;
-  }
-
-  private static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  private static double seconds(Instant start) {
-    return java.time.Duration.between(start, Instant.now()).toMillis() / 1000.0;
-  }
-
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  /** Writes to the log file and the console. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
-
-    Tee(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public void write(int c) throws IOException {
-      a.write(c);
-      b.write(c);
-    }
-
-    @Override
-    public void write(byte[] buf, int off, int len) throws IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      a.flush();
-      b.flush();
-    }
   }
 }
