@@ -30,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +157,7 @@ public final class TrainVolumeModel {
         metadata.put("best_epoch", bestEpoch);
         metadata.put("best_validation_loss", epochs.get(bestEpoch - 1).validationLoss());
         metadata.set("config", JSON.valueToTree(config.toMap()));
-        metadata.set("split", JSON.valueToTree(splitMap()));
+        metadata.set("split", JSON.valueToTree(split.toMap()));
         Path modelFile = config.outputDir().resolve(VolumeModel.FILE_NAME);
         try (VolumeModel trained = VolumeModel.of(scaling, config.hidden(), best, metadata)) {
           trained.save(modelFile);
@@ -170,7 +169,7 @@ public final class TrainVolumeModel {
         }
         metrics.put("model_bytes", Files.size(modelFile));
         JSON.writeValue(config.outputDir().resolve(METRICS_FILE).toFile(), metrics);
-        writeLossCsv(epochs);
+        LossCsv.write(config.outputDir().resolve(LOSS_CSV), epochs);
         LossChart.write(
             config.outputDir().resolve(LOSS_PNG),
             epochs,
@@ -185,22 +184,6 @@ public final class TrainVolumeModel {
       } finally {
         closeAll();
       }
-    }
-
-    Map<String, Object> splitMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("train", part(split.firstDay, split.validationStart - 1, split.trainRows));
-      m.put("validation", part(split.validationStart, split.testStart - 1, split.validationRows));
-      m.put("test", part(split.testStart, split.lastDay, split.testRows));
-      return m;
-    }
-
-    Map<String, Object> part(int from, int to, long rows) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("from", LocalDate.ofEpochDay(from).toString());
-      m.put("to", LocalDate.ofEpochDay(to).toString());
-      m.put("rows", rows);
-      return m;
     }
 
     // ---------------------------------------------------------------- spill
@@ -456,7 +439,7 @@ public final class TrainVolumeModel {
       if (forestRows > 0) {
         metrics.put("random_forest", forest(forestTest.rows()));
       }
-      metrics.put("split", splitMap());
+      metrics.put("split", split.toMap());
       metrics.put("examples", counts.examples);
       metrics.put("feature_rows", counts.rows);
       metrics.put("target", "Volume of day t from the features of the window ending on day t-1");
@@ -503,21 +486,6 @@ public final class TrainVolumeModel {
       m.put("same_rows", same);
       m.put("fit_seconds", fitSeconds);
       return m;
-    }
-
-    void writeLossCsv(List<Epoch> epochs) throws IOException {
-      StringBuilder csv = new StringBuilder("epoch,train_loss,validation_loss,seconds\n");
-      for (Epoch e : epochs) {
-        csv.append(e.epoch())
-            .append(',')
-            .append(e.trainLoss())
-            .append(',')
-            .append(e.validationLoss())
-            .append(',')
-            .append(String.format("%.3f", e.seconds()))
-            .append('\n');
-      }
-      Files.writeString(config.outputDir().resolve(LOSS_CSV), csv, StandardCharsets.UTF_8);
     }
 
     void closeAll() throws IOException {
