@@ -113,11 +113,8 @@ public final class TrainVolumeModel {
     final Stopwatch started = Stopwatch.start();
     TimeSplit split;
     Examples.Counts counts;
+    SpilledExamples examples;
     Scaling scaling;
-    RowFile[] buckets;
-    RowFile validation;
-    RowFile test;
-    double[][] trainingSample;
 
     Run(TrainConfig config, FeatureSource source, PrintStream log) {
       this.config = config;
@@ -182,7 +179,9 @@ public final class TrainVolumeModel {
             modelFile, Files.size(modelFile), METRICS_FILE, LOSS_CSV, LOSS_PNG, started.seconds());
         return new Result(modelFile, split, counts, epochs, bestEpoch, metrics);
       } finally {
-        closeAll();
+        if (examples != null) {
+          examples.close();
+        }
       }
     }
 
@@ -190,63 +189,16 @@ public final class TrainVolumeModel {
 
     void spill() throws IOException {
       Stopwatch t0 = Stopwatch.start();
-      int k = (int) Math.max(1, (split.trainRows + config.bucketRows() - 1) / config.bucketRows());
-      buckets = new RowFile[k];
-      for (int i = 0; i < k; i++) {
-        buckets[i] = new RowFile(config.workDir().resolve("train-" + i + ".bin"));
-      }
-      validation = new RowFile(config.workDir().resolve("validation.bin"));
-      test = new RowFile(config.workDir().resolve("test.bin"));
-      int sampleSize = (int) Math.min(config.sampleRows(), split.trainRows);
-      KeyedSample sample = new KeyedSample(sampleSize, config.seed() + 1);
-      Examples.scan(
-          source,
-          (key, day, vma, med, volume) -> {
-            switch (split.partOf(day)) {
-              case TRAIN -> {
-                // Bucket and sample follow from the row's key, not from the order rows arrive.
-                int bucket = (int) Math.floorMod(Examples.mix(key ^ config.seed()), (long) k);
-                buckets[bucket].append(
-                    FeatureSpec.symlog(vma),
-                    FeatureSpec.symlog(med),
-                    FeatureSpec.logVolume(volume),
-                    key);
-                if (sample.wouldTake(key)) {
-                  sample.offer(key, new double[] {vma, med, volume});
-                }
-              }
-              case VALIDATION ->
-                  validation.append(
-                      FeatureSpec.symlog(vma),
-                      FeatureSpec.symlog(med),
-                      FeatureSpec.logVolume(volume),
-                      key);
-              case TEST -> test.append(vma, med, volume, key);
-            }
-          });
-      long trainRows = 0;
-      for (RowFile b : buckets) {
-        b.flush();
-        trainRows += b.rows();
-      }
-      validation.flush();
-      test.flush();
-      trainingSample = sample.rows();
-      // Means and deviations from the sample, summed in its (rank) order: the same numbers
-      // however the input was sharded, and within noise of the full training split's.
-      Scaling.Builder stats = new Scaling.Builder();
-      for (double[] r : trainingSample) {
-        stats.add(r[0], r[1], (long) r[2]);
-      }
-      scaling = stats.build();
+      examples = SpilledExamples.write(source, split, config);
+      scaling = examples.scaling();
       log.printf(
           "spilled %,d training rows to %d shuffle buckets, %,d validation and %,d test rows;"
               + " scaling from a %,d-row sample: %s [%.1f s]%n",
-          trainRows,
-          k,
-          validation.rows(),
-          test.rows(),
-          trainingSample.length,
+          examples.trainRows(),
+          examples.buckets().length,
+          examples.validation().rows(),
+          examples.test().rows(),
+          examples.trainingSample().length,
           scaling,
           t0.seconds());
     }
@@ -321,7 +273,8 @@ public final class TrainVolumeModel {
      */
     double trainEpoch(Trainer trainer, int epoch) throws IOException {
       long epochSeed = Examples.mix(config.seed() * 31 + epoch);
-      int[] order = permutation(buckets.length, new SplittableRandom(epochSeed));
+      RowFile[] buckets = examples.buckets();
+      int[] order = ShuffleOrder.permutation(buckets.length, new SplittableRandom(epochSeed));
       double lossSum = 0;
       long n = 0;
       int batch = config.batchSize();
@@ -333,12 +286,7 @@ public final class TrainVolumeModel {
         double[] data = new double[rows * 3];
         long[] keys = new long[rows];
         bucket.read(0, rows, data, keys);
-        int[] canonical = keyOrder(keys);
-        int[] shuffled = permutation(rows, new SplittableRandom(Examples.mix(epochSeed + b)));
-        int[] perm = new int[rows];
-        for (int i = 0; i < rows; i++) {
-          perm[i] = canonical[shuffled[i]];
-        }
+        int[] perm = ShuffleOrder.ofRows(keys, Examples.mix(epochSeed + b));
         for (int start = 0; start < rows; start += batch) {
           int m = Math.min(batch, rows - start);
           for (int i = 0; i < m; i++) {
@@ -366,6 +314,7 @@ public final class TrainVolumeModel {
 
     double validationLoss(Trainer trainer) throws IOException {
       double sum = 0;
+      RowFile validation = examples.validation();
       long n = validation.rows();
       double[] data = new double[EVAL_CHUNK * 3];
       float[] x = new float[EVAL_CHUNK * 2];
@@ -394,6 +343,7 @@ public final class TrainVolumeModel {
       Stopwatch t0 = Stopwatch.start();
       RegressionMetrics ours = new RegressionMetrics();
       RegressionMetrics naive = new RegressionMetrics();
+      RowFile test = examples.test();
       long testRows = test.rows();
       int forestRows =
           config.forestTrees() == 0
@@ -452,7 +402,7 @@ public final class TrainVolumeModel {
     Map<String, Object> forest(double[][] rows) {
       Stopwatch t0 = Stopwatch.start();
       ForestBaseline forest =
-          ForestBaseline.fit(trainingSample, config.forestTrees(), config.seed());
+          ForestBaseline.fit(examples.trainingSample(), config.forestTrees(), config.seed());
       double fitSeconds = t0.seconds();
       Stopwatch t1 = Stopwatch.start();
       double[] predicted = new double[rows.length];
@@ -470,16 +420,22 @@ public final class TrainVolumeModel {
       log.printf(
           "random forest: %d trees on %,d training rows [fit %.1f s, predict %.1f s], scored on"
               + " %,d test rows%n",
-          config.forestTrees(), trainingSample.length, fitSeconds, t1.seconds(), rows.length);
+          config.forestTrees(),
+          examples.trainingSample().length,
+          fitSeconds,
+          t1.seconds(),
+          rows.length);
       log.printf("  forest %s%n", rf);
       log.printf("  model  %s   (same rows)%n", ours);
       log.printf("  naive  %s   (same rows)%n", naive);
       Map<String, Object> m = rf.toMap();
       m.put("trees", config.forestTrees());
-      m.put("train_sample_rows", trainingSample.length);
+      m.put("train_sample_rows", examples.trainingSample().length);
       m.put(
           "scored_on",
-          rows.length == test.rows() ? "all test rows" : "a uniform sample of the test rows");
+          rows.length == examples.test().rows()
+              ? "all test rows"
+              : "a uniform sample of the test rows");
       Map<String, Object> same = new LinkedHashMap<>();
       same.put("model", ours.toMap());
       same.put("naive", naive.toMap());
@@ -487,84 +443,9 @@ public final class TrainVolumeModel {
       m.put("fit_seconds", fitSeconds);
       return m;
     }
-
-    void closeAll() throws IOException {
-      if (buckets != null) {
-        for (RowFile b : buckets) {
-          b.close();
-        }
-      }
-      if (validation != null) {
-        validation.close();
-      }
-      if (test != null) {
-        test.close();
-      }
-    }
   }
 
   private static float[] slice(float[] a, int n) {
     return n == a.length ? a : java.util.Arrays.copyOf(a, n);
-  }
-
-  /**
-   * The indices of {@code keys} in ascending key order. Sorts (high 43 key bits, 21-bit index)
-   * packed into one long, then settles the rare runs with equal high bits by the full key.
-   */
-  static int[] keyOrder(long[] keys) {
-    int n = keys.length;
-    int[] order = new int[n];
-    if (n > 1 << 21) {
-      Integer[] boxed = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        boxed[i] = i;
-      }
-      java.util.Arrays.sort(boxed, (a, b) -> Long.compare(keys[a], keys[b]));
-      for (int i = 0; i < n; i++) {
-        order[i] = boxed[i];
-      }
-      return order;
-    }
-    long low = (1L << 21) - 1;
-    long[] packed = new long[n];
-    for (int i = 0; i < n; i++) {
-      packed[i] = (keys[i] & ~low) | i;
-    }
-    java.util.Arrays.sort(packed);
-    for (int i = 0; i < n; i++) {
-      order[i] = (int) (packed[i] & low);
-    }
-    for (int i = 0; i < n; ) {
-      int j = i + 1;
-      while (j < n && (packed[j] & ~low) == (packed[i] & ~low)) {
-        j++;
-      }
-      if (j - i > 1) {
-        Integer[] run = new Integer[j - i];
-        for (int r = i; r < j; r++) {
-          run[r - i] = order[r];
-        }
-        java.util.Arrays.sort(run, (a, b) -> Long.compare(keys[a], keys[b]));
-        for (int r = i; r < j; r++) {
-          order[r] = run[r - i];
-        }
-      }
-      i = j;
-    }
-    return order;
-  }
-
-  private static int[] permutation(int n, SplittableRandom random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }
