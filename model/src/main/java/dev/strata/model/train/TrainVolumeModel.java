@@ -1,25 +1,12 @@
 package dev.strata.model.train;
 
-import ai.djl.Device;
-import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.model.DjlEnvironment;
 import dev.strata.model.FeatureBatch;
-import dev.strata.model.FeatureSpec;
 import dev.strata.model.Scaling;
 import dev.strata.model.VolumeModel;
 import dev.strata.model.VolumePredictor;
@@ -30,11 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -76,7 +61,6 @@ public final class TrainVolumeModel {
   public static final String METRICS_FILE = "metrics.json";
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final int EVAL_CHUNK = 65_536;
 
   /** One epoch: mean L1 loss on the standardised log target. */
   public record Epoch(int epoch, double trainLoss, double validationLoss, double seconds) {}
@@ -142,10 +126,10 @@ public final class TrainVolumeModel {
 
       try {
         spill();
-        List<Epoch> epochs = new ArrayList<>();
-        int[] kept = new int[1];
-        byte[] best = train(epochs, kept);
-        int bestEpoch = kept[0];
+        TrainNetwork.Fitted fitted = TrainNetwork.run(config, examples, log);
+        List<Epoch> epochs = fitted.epochs();
+        byte[] best = fitted.parameters();
+        int bestEpoch = fitted.bestEpoch();
         ObjectNode metadata = JSON.createObjectNode();
         metadata.put("created_at", Instant.now().toString());
         metadata.put("djl_version", Engine.getDjlVersion());
@@ -203,140 +187,6 @@ public final class TrainVolumeModel {
           t0.seconds());
     }
 
-    // ---------------------------------------------------------------- train
-
-    /** Trains; returns the parameters of the epoch kept and stores its number in {@code kept}. */
-    byte[] train(List<Epoch> epochs, int[] kept) throws IOException {
-      float[] learningRate = {(float) config.learningRate()};
-      Engine engine = Engine.getEngine("PyTorch");
-      engine.setRandomSeed((int) config.seed());
-      DefaultTrainingConfig trainingConfig =
-          new DefaultTrainingConfig(Loss.l1Loss())
-              .optOptimizer(
-                  Optimizer.adam()
-                      .optLearningRateTracker((Tracker) numUpdate -> learningRate[0])
-                      .build())
-              .optDevices(new Device[] {Device.cpu()});
-      try (Model model = Model.newInstance("volume-train", "PyTorch")) {
-        model.setBlock(VolumeModel.network(config.hidden()));
-        try (Trainer trainer = model.newTrainer(trainingConfig)) {
-          trainer.initialize(new Shape(1, FeatureSpec.SIZE));
-          byte[] best = null;
-          double bestLoss = Double.POSITIVE_INFINITY;
-          int sinceBest = 0;
-          log.printf(
-              "network 2 -> %s -> 1 (ReLU), %,d parameters; Adam lr=%s, batch %d, L1 loss%n",
-              java.util.Arrays.toString(config.hidden()),
-              VolumeModel.parameterCount(config.hidden()),
-              config.learningRate(),
-              config.batchSize());
-          for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
-            Stopwatch t0 = Stopwatch.start();
-            // Halve the step each epoch after the first: Adam on an L1 loss keeps jittering at
-            // a fixed rate, and the smaller steps settle it on the median.
-            learningRate[0] = (float) (config.learningRate() * Math.pow(0.5, epoch - 1));
-            double trainLoss = trainEpoch(trainer, epoch);
-            double validationLoss = validationLoss(trainer);
-            Epoch e = new Epoch(epoch, trainLoss, validationLoss, t0.seconds());
-            epochs.add(e);
-            // Below 0.1 % the difference is noise of where the last steps happened to land.
-            boolean improved = validationLoss < bestLoss * (1 - 1e-3);
-            if (improved) {
-              bestLoss = validationLoss;
-              best = VolumeModel.parametersOf(model.getBlock());
-              kept[0] = epoch;
-              sinceBest = 0;
-            } else {
-              sinceBest++;
-            }
-            log.printf(
-                "epoch %2d  train_loss %.6f  validation_loss %.6f  %5.1f s%s%n",
-                epoch, trainLoss, validationLoss, e.seconds(), improved ? "  (best)" : "");
-            if (!Double.isFinite(trainLoss)) {
-              throw new IllegalStateException("training diverged: loss " + trainLoss);
-            }
-            if (sinceBest >= config.patience()) {
-              log.printf(
-                  "early stop: validation loss did not improve for %d epochs%n", config.patience());
-              break;
-            }
-          }
-          return best;
-        }
-      }
-    }
-
-    /**
-     * One pass over the training split: buckets in a seeded random order, each bucket's rows put in
-     * key order first (so the result does not depend on the order they were spilled in) and then in
-     * a seeded random order.
-     */
-    double trainEpoch(Trainer trainer, int epoch) throws IOException {
-      long epochSeed = Examples.mix(config.seed() * 31 + epoch);
-      RowFile[] buckets = examples.buckets();
-      int[] order = ShuffleOrder.permutation(buckets.length, new SplittableRandom(epochSeed));
-      double lossSum = 0;
-      long n = 0;
-      int batch = config.batchSize();
-      float[] x = new float[batch * FeatureSpec.SIZE];
-      float[] y = new float[batch];
-      for (int b : order) {
-        RowFile bucket = buckets[b];
-        int rows = Math.toIntExact(bucket.rows());
-        double[] data = new double[rows * 3];
-        long[] keys = new long[rows];
-        bucket.read(0, rows, data, keys);
-        int[] perm = ShuffleOrder.ofRows(keys, Examples.mix(epochSeed + b));
-        for (int start = 0; start < rows; start += batch) {
-          int m = Math.min(batch, rows - start);
-          for (int i = 0; i < m; i++) {
-            int r = perm[start + i] * 3;
-            x[2 * i] = (float) scaling.standardize(0, data[r]);
-            x[2 * i + 1] = (float) scaling.standardize(1, data[r + 1]);
-            y[i] = (float) scaling.standardizeTarget(data[r + 2]);
-          }
-          try (NDManager batchManager = trainer.getManager().newSubManager()) {
-            NDArray features = batchManager.create(slice(x, m * 2), new Shape(m, 2));
-            NDArray labels = batchManager.create(slice(y, m), new Shape(m, 1));
-            try (GradientCollector collector = trainer.newGradientCollector()) {
-              NDList predictions = trainer.forward(new NDList(features));
-              NDArray loss = trainer.getLoss().evaluate(new NDList(labels), predictions);
-              collector.backward(loss);
-              lossSum += loss.getFloat() * (double) m;
-              n += m;
-            }
-            trainer.step();
-          }
-        }
-      }
-      return lossSum / n;
-    }
-
-    double validationLoss(Trainer trainer) throws IOException {
-      double sum = 0;
-      RowFile validation = examples.validation();
-      long n = validation.rows();
-      double[] data = new double[EVAL_CHUNK * 3];
-      float[] x = new float[EVAL_CHUNK * 2];
-      for (long from = 0; from < n; from += EVAL_CHUNK) {
-        int m = (int) Math.min(EVAL_CHUNK, n - from);
-        validation.read(from, m, data, null);
-        for (int i = 0; i < m; i++) {
-          x[2 * i] = (float) scaling.standardize(0, data[3 * i]);
-          x[2 * i + 1] = (float) scaling.standardize(1, data[3 * i + 1]);
-        }
-        try (NDManager chunk = trainer.getManager().newSubManager()) {
-          NDArray features = chunk.create(slice(x, m * 2), new Shape(m, 2));
-          float[] z = trainer.evaluate(new NDList(features)).singletonOrThrow().toFloatArray();
-          for (int i = 0; i < m; i++) {
-            double target = scaling.standardizeTarget(data[3 * i + 2]);
-            sum += Math.abs(z[i] - target);
-          }
-        }
-      }
-      return sum / n;
-    }
-
     // ---------------------------------------------------------------- evaluate
 
     Map<String, Object> evaluate(VolumeModel model) throws IOException {
@@ -353,11 +203,11 @@ public final class TrainVolumeModel {
                       ? testRows
                       : Math.min(config.forestTestRows(), testRows));
       KeyedSample forestTest = new KeyedSample(forestRows, config.seed() + 3);
-      double[] data = new double[EVAL_CHUNK * 3];
-      long[] keys = new long[EVAL_CHUNK];
+      double[] data = new double[RowFile.READ_CHUNK_ROWS * 3];
+      long[] keys = new long[RowFile.READ_CHUNK_ROWS];
       try (VolumePredictor predictor = model.newPredictor()) {
-        for (long from = 0; from < testRows; from += EVAL_CHUNK) {
-          int m = (int) Math.min(EVAL_CHUNK, testRows - from);
+        for (long from = 0; from < testRows; from += RowFile.READ_CHUNK_ROWS) {
+          int m = (int) Math.min(RowFile.READ_CHUNK_ROWS, testRows - from);
           test.read(from, m, data, keys);
           double[] vma = new double[m];
           double[] med = new double[m];
@@ -443,9 +293,5 @@ public final class TrainVolumeModel {
       m.put("fit_seconds", fitSeconds);
       return m;
     }
-  }
-
-  private static float[] slice(float[] a, int n) {
-    return n == a.length ? a : java.util.Arrays.copyOf(a, n);
   }
 }
