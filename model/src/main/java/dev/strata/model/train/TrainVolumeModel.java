@@ -157,9 +157,16 @@ public final class TrainVolumeModel {
           String.format(
               "%,d training / %,d validation rows, split by date; epoch %d kept",
               split.trainRows, split.validationRows, fitted.bestEpoch()));
+      // File names only: outputDir is often the stage's in-progress folder, published under
+      // another name afterwards; the launcher prints the published paths.
       log.printf(
           "wrote %s (%,d bytes), %s, %s, %s [total %.1f s]%n",
-          modelFile, Files.size(modelFile), METRICS_FILE, LOSS_CSV, LOSS_PNG, total.seconds());
+          VolumeModel.FILE_NAME,
+          Files.size(modelFile),
+          METRICS_FILE,
+          LOSS_CSV,
+          LOSS_PNG,
+          total.seconds());
       return new Result(modelFile, split, counts, fitted.epochs(), fitted.bestEpoch(), metrics);
     }
   }

@@ -86,6 +86,13 @@ class TrainVolumeModelTest {
       assertThat(log)
           .contains(String.format("epoch %2d  train_loss %.6f", e.epoch(), e.trainLoss()));
     }
+    // File names, not the (often temporary) output directory.
+    assertThat(log)
+        .contains(
+            String.format(
+                "wrote model.bin (%,d bytes), metrics.json, loss.csv, loss.png [total ",
+                Files.size(out.resolve("model.bin"))))
+        .doesNotContain(out.toString());
     assertThat(ImageIO.read(out.resolve("loss.png").toFile()).getWidth()).isEqualTo(900);
     assertThat(Files.size(out.resolve("model.bin"))).isLessThan(1 << 20);
     assertThat(dir.resolve("model-work")).doesNotExist();
