@@ -4,11 +4,14 @@ import dev.strata.model.DjlEnvironment;
 import dev.strata.model.train.Synthetic;
 import dev.strata.model.train.TrainConfig;
 import dev.strata.model.train.TrainVolumeModel;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Real models for the API tests, trained once per JVM by the model module's own training code on
@@ -99,11 +102,20 @@ final class ApiFixture {
     return runs;
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** A started API server and a client whose requests go to it. */
+  record RunningApi(ApiServer server, WebClient client) {}
+
+  /**
+   * Starts the API with {@code config} on 127.0.0.1, port 0 (the system picks a free port), and
+   * points a client at the port the server got. Stop it with {@code server().stop()}.
+   */
+  static RunningApi start(Vertx vertx, ApiConfig config) throws Exception {
+    ApiServer server = new ApiServer(vertx, config.withHost("127.0.0.1").withPort(0));
+    server.start().await(60, TimeUnit.SECONDS);
+    WebClient client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()));
+    return new RunningApi(server, client);
   }
 }

@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
@@ -40,24 +39,16 @@ class ApiTest {
   static ApiServer server;
   static WebClient client;
   static VolumeModel reference;
-  static int port;
 
   @BeforeAll
   static void start(Vertx vertx) throws Exception {
     Path model = ApiFixture.model("a");
     reference = VolumeModel.load(model);
-    port = ApiFixture.freePort();
-    ApiConfig config =
-        ApiConfig.defaults(model)
-            .withHost("127.0.0.1")
-            .withPort(port)
-            .withInstances(2)
-            .withRuns(ApiFixture.runs());
-    server = new ApiServer(vertx, config);
-    server.start().await(60, TimeUnit.SECONDS);
-    client =
-        WebClient.create(
-            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    ApiFixture.RunningApi api =
+        ApiFixture.start(
+            vertx, ApiConfig.defaults(model).withInstances(2).withRuns(ApiFixture.runs()));
+    server = api.server();
+    client = api.client();
   }
 
   @AfterAll
