@@ -56,7 +56,7 @@ final class ApiFixture {
   private static Path runs;
 
   /**
-   * A robot-job output written by DuckDB (not by our pipeline): two runs in {@code
+   * A sensors-job output written by DuckDB (not by our pipeline): two runs in {@code
    * runs/run_uuid=<id>/} and their statistics in {@code run_stats/}. Run 12405186538561671661 has
    * 1,000 rows at 10 ms: x_1 = 1000 + i, f1 = 50, and no robot-2 signals.
    */

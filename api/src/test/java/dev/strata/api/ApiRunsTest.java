@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@code /runs} over a robot-job output written by DuckDB, served with {@code --runs}. */
+/** {@code /runs} over a sensors-job output written by DuckDB, served with {@code --runs}. */
 @ExtendWith(VertxExtension.class)
 class ApiRunsTest {
   static final String RUN = "12405186538561671661";
