@@ -45,7 +45,7 @@ public final class ApiMain {
     System.out.printf(
         "strata-api listening on http://%s:%d/ with %d event loops, serving %s (generation %d, %s)%n",
         config.host(),
-        config.port(),
+        server.port(),
         config.instances(),
         config.model(),
         m.generation(),

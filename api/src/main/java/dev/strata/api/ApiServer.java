@@ -6,7 +6,12 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * The API as a whole: loads the model, starts watching it, deploys {@link ApiConfig#instances()}
@@ -14,6 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * tests.
  */
 public final class ApiServer {
+  /** Numbers the servers asked for port 0, so that each shares a free port of its own. */
+  private static final AtomicInteger ANY_PORT_GROUPS = new AtomicInteger();
+
   private final Vertx vertx;
   private final ApiConfig config;
   private final ApiMetrics metrics = new ApiMetrics();
@@ -21,6 +29,7 @@ public final class ApiServer {
   private final Predictions predictions;
   private RunsService runs;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final List<ApiVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deployment;
 
   ApiServer(Vertx vertx, ApiConfig config) {
@@ -47,9 +56,18 @@ public final class ApiServer {
       }
     }
     String openApi = openApiText();
+    // Port 0 would give every event loop's server a free port of its own; Vert.x lets servers
+    // that listen on the same negative number share one free port instead.
+    int listenPort = config.port() != 0 ? config.port() : -ANY_PORT_GROUPS.incrementAndGet();
     return vertx
         .deployVerticle(
-            () -> new ApiVerticle(config, registry, predictions, metrics, stopping, openApi, runs),
+            () -> {
+              ApiVerticle v =
+                  new ApiVerticle(
+                      config, listenPort, registry, predictions, metrics, stopping, openApi, runs);
+              verticles.add(v);
+              return v;
+            },
             new DeploymentOptions().setInstances(config.instances()))
         .map(
             id -> {
@@ -78,6 +96,19 @@ public final class ApiServer {
             }
           }
         });
+  }
+
+  /**
+   * The port the started server listens on: {@link ApiConfig#port()}, or the free port the system
+   * chose when that was 0.
+   */
+  int port() {
+    Set<Integer> ports =
+        verticles.stream().map(ApiVerticle::port).collect(Collectors.toUnmodifiableSet());
+    if (ports.size() != 1) {
+      throw new IllegalStateException("the event loops do not share one port: " + ports);
+    }
+    return ports.iterator().next();
   }
 
   ModelRegistry registry() {

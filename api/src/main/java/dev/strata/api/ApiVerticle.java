@@ -23,6 +23,7 @@ final class ApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
 
   private final ApiConfig config;
+  private final int listenPort;
   private final ModelRegistry registry;
   private final Predictions predictions;
   private final ApiMetrics metrics;
@@ -32,8 +33,13 @@ final class ApiVerticle extends VerticleBase {
   private PredictHandler predict;
   private HttpServer server;
 
+  /**
+   * @param listenPort the port to listen on: {@link ApiConfig#port()}, or a negative number shared
+   *     by the instances that are to share one free port
+   */
   ApiVerticle(
       ApiConfig config,
+      int listenPort,
       ModelRegistry registry,
       Predictions predictions,
       ApiMetrics metrics,
@@ -41,6 +47,7 @@ final class ApiVerticle extends VerticleBase {
       String openApi,
       RunsService runs) {
     this.config = config;
+    this.listenPort = listenPort;
     this.registry = registry;
     this.predictions = predictions;
     this.metrics = metrics;
@@ -107,7 +114,12 @@ final class ApiVerticle extends VerticleBase {
     server =
         vertx.createHttpServer(
             new HttpServerOptions().setIdleTimeout(120).setMaxInitialLineLength(8192));
-    return server.requestHandler(router).listen(config.port(), config.host());
+    return server.requestHandler(router).listen(listenPort, config.host());
+  }
+
+  /** The port this instance's server is bound to. */
+  int port() {
+    return server.actualPort();
   }
 
   private void measure(RoutingContext ctx) {

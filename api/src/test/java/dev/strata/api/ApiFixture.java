@@ -1,14 +1,17 @@
 package dev.strata.api;
 
 import dev.strata.model.DjlEnvironment;
-import dev.strata.model.Synthetic;
-import dev.strata.model.TrainConfig;
-import dev.strata.model.TrainVolumeModel;
+import dev.strata.model.train.Synthetic;
+import dev.strata.model.train.TrainConfig;
+import dev.strata.model.train.TrainVolumeModel;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Real models for the API tests, trained once per JVM by the model module's own training code on
@@ -53,7 +56,7 @@ final class ApiFixture {
   private static Path runs;
 
   /**
-   * A robot-job output written by DuckDB (not by our pipeline): two runs in {@code
+   * A sensors-job output written by DuckDB (not by our pipeline): two runs in {@code
    * runs/run_uuid=<id>/} and their statistics in {@code run_stats/}. Run 12405186538561671661 has
    * 1,000 rows at 10 ms: x_1 = 1000 + i, f1 = 50, and no robot-2 signals.
    */
@@ -99,11 +102,20 @@ final class ApiFixture {
     return runs;
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** A started API server and a client whose requests go to it. */
+  record RunningApi(ApiServer server, WebClient client) {}
+
+  /**
+   * Starts the API with {@code config} on 127.0.0.1, port 0 (the system picks a free port), and
+   * points a client at the port the server got. Stop it with {@code server().stop()}.
+   */
+  static RunningApi start(Vertx vertx, ApiConfig config) throws Exception {
+    ApiServer server = new ApiServer(vertx, config.withHost("127.0.0.1").withPort(0));
+    server.start().await(60, TimeUnit.SECONDS);
+    WebClient client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()));
+    return new RunningApi(server, client);
   }
 }

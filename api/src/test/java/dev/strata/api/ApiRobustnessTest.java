@@ -2,6 +2,7 @@ package dev.strata.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.ApiFixture.RunningApi;
 import dev.strata.model.FeatureBatch;
 import dev.strata.model.VolumeModel;
 import io.vertx.core.Future;
@@ -9,8 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -34,22 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiRobustnessTest {
   @TempDir Path tmp;
 
-  private record Running(ApiServer server, WebClient client) {}
-
-  private Running start(Vertx vertx, Path model, long reloadMillis) throws Exception {
-    int port = ApiFixture.freePort();
-    ApiConfig config =
-        ApiConfig.defaults(model)
-            .withHost("127.0.0.1")
-            .withPort(port)
-            .withInstances(2)
-            .withReloadMillis(reloadMillis);
-    ApiServer server = new ApiServer(vertx, config);
-    server.start().await(60, TimeUnit.SECONDS);
-    WebClient client =
-        WebClient.create(
-            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-    return new Running(server, client);
+  private static RunningApi start(Vertx vertx, Path model, long reloadMillis) throws Exception {
+    return ApiFixture.start(
+        vertx, ApiConfig.defaults(model).withInstances(2).withReloadMillis(reloadMillis));
   }
 
   // ------------------------------------------------------------------ fuzzing
@@ -166,7 +152,7 @@ class ApiRobustnessTest {
 
   @Test
   void thousandsOfRandomRequestsNeverGetA5xx(Vertx vertx) throws Exception {
-    Running run = start(vertx, ApiFixture.model("a"), 1000);
+    RunningApi run = start(vertx, ApiFixture.model("a"), 1000);
     Random random = new Random(20261127);
     int[] statuses = new int[600];
     List<String> failures = new ArrayList<>();
@@ -224,7 +210,7 @@ class ApiRobustnessTest {
       expectB = b.predict(FeatureBatch.of(50_000, 60))[0];
     }
     assertThat(expectB).isNotEqualTo(expectA);
-    Running run = start(vertx, served, 100);
+    RunningApi run = start(vertx, served, 100);
     String uri = "/predict?vol_moving_avg=50000&adj_close_rolling_med=60";
     AtomicInteger answered = new AtomicInteger();
     AtomicReference<String> problem = new AtomicReference<>();
@@ -284,7 +270,7 @@ class ApiRobustnessTest {
     }
   }
 
-  private static HttpResponse<Buffer> get(Running run, String uri) throws Exception {
+  private static HttpResponse<Buffer> get(RunningApi run, String uri) throws Exception {
     return run.client().get(uri).send().await(10, TimeUnit.SECONDS);
   }
 
@@ -292,7 +278,6 @@ class ApiRobustnessTest {
 
   @Test
   void sigtermStopsTheProcessGracefully() throws Exception {
-    int port = ApiFixture.freePort();
     Path model = ApiFixture.model("a");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p =
@@ -304,7 +289,7 @@ class ApiRobustnessTest {
                 ApiMain.class.getName(),
                 "--model=" + model,
                 "--host=127.0.0.1",
-                "--port=" + port)
+                "--port=0")
             .redirectErrorStream(true)
             .start();
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
@@ -329,6 +314,9 @@ class ApiRobustnessTest {
       assertThat(System.currentTimeMillis()).as("start-up").isLessThan(deadline);
       Thread.sleep(100);
     }
+    // --port=0: the port printed is the one the system chose, not 0.
+    assertThat(lines)
+        .anyMatch(l -> l.matches(".*listening on http://127\\.0\\.0\\.1:[1-9][0-9]*/ .*"));
     // SIGTERM as a supervisor sends it (Process.destroy() would also close our end of the pipes).
     new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

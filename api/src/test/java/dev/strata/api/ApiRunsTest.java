@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayInputStream;
 import java.util.List;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@code /runs} over a robot-job output written by DuckDB, served with {@code --runs}. */
+/** {@code /runs} over a sensors-job output written by DuckDB, served with {@code --runs}. */
 @ExtendWith(VertxExtension.class)
 class ApiRunsTest {
   static final String RUN = "12405186538561671661";
@@ -30,17 +29,11 @@ class ApiRunsTest {
 
   @BeforeAll
   static void start(Vertx vertx) throws Exception {
-    int port = ApiFixture.freePort();
-    ApiConfig config =
-        ApiConfig.defaults(ApiFixture.model("a"))
-            .withHost("127.0.0.1")
-            .withPort(port)
-            .withRuns(ApiFixture.runs());
-    server = new ApiServer(vertx, config);
-    server.start().await(60, TimeUnit.SECONDS);
-    client =
-        WebClient.create(
-            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    ApiFixture.RunningApi api =
+        ApiFixture.start(
+            vertx, ApiConfig.defaults(ApiFixture.model("a")).withRuns(ApiFixture.runs()));
+    server = api.server();
+    client = api.client();
   }
 
   @AfterAll

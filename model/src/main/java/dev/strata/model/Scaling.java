@@ -62,12 +62,25 @@ public final class Scaling {
 
   /** The network input for input {@code i} (0 = vol_moving_avg, 1 = adj_close_rolling_med). */
   public float input(int i, double raw) {
-    return (float) ((FeatureSpec.symlog(raw) - mean[i]) / std[i]);
+    return (float) standardize(i, FeatureSpec.symlog(raw));
   }
 
   /** The standardised target for a volume. */
   public float target(long volume) {
-    return (float) ((FeatureSpec.logVolume(volume) - targetMean) / targetStd);
+    return (float) standardizeTarget(FeatureSpec.logVolume(volume));
+  }
+
+  /**
+   * Input {@code i} standardised from its already transformed value {@code symlog(x)}: for callers
+   * that store transformed values, as training's spill files do.
+   */
+  public double standardize(int i, double transformed) {
+    return (transformed - mean[i]) / std[i];
+  }
+
+  /** The target standardised from its already transformed value {@code ln(1 + volume)}. */
+  public double standardizeTarget(double logVolume) {
+    return (logVolume - targetMean) / targetStd;
   }
 
   /** The volume a network output stands for. */

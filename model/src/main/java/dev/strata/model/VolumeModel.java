@@ -71,7 +71,7 @@ public final class VolumeModel implements AutoCloseable {
   }
 
   /** The network: {@code 2 → hidden[0] → … → 1}, ReLU after each hidden layer. */
-  static SequentialBlock network(int[] hidden) {
+  public static SequentialBlock network(int[] hidden) {
     SequentialBlock block = new SequentialBlock();
     for (int units : hidden) {
       if (units < 1) {
@@ -85,7 +85,7 @@ public final class VolumeModel implements AutoCloseable {
   }
 
   /** Serialises a trained block's parameters, as stored in {@code model.bin}. */
-  static byte[] parametersOf(Block block) throws IOException {
+  public static byte[] parametersOf(Block block) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       block.saveParameters(out);
@@ -94,8 +94,8 @@ public final class VolumeModel implements AutoCloseable {
   }
 
   /** A model from trained parameters (as {@link #parametersOf} wrote them). */
-  static VolumeModel of(Scaling scaling, int[] hidden, byte[] parameters, ObjectNode metadata)
-      throws IOException {
+  public static VolumeModel of(
+      Scaling scaling, int[] hidden, byte[] parameters, ObjectNode metadata) throws IOException {
     Model model = Model.newInstance("volume", "PyTorch");
     try {
       SequentialBlock block = network(hidden);
@@ -265,7 +265,7 @@ public final class VolumeModel implements AutoCloseable {
   }
 
   /** Number of trainable values in a network with these hidden layers. */
-  static long parameterCount(int[] hidden) {
+  public static long parameterCount(int[] hidden) {
     long n = 0;
     int in = FeatureSpec.SIZE;
     for (int h : hidden) {

@@ -42,7 +42,7 @@ class VolumeModelTest {
 
   @Test
   void roundTripsWithTheSamePredictions() throws Exception {
-    FeatureBatch grid = TrainVolumeModelTest.grid();
+    FeatureBatch grid = FeatureGrid.tenByTen();
     try (VolumeModel a = VolumeModel.load(file)) {
       long[] first = a.predict(grid);
       Path copy = dir.resolve("copy.bin");

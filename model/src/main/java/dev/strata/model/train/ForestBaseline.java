@@ -1,5 +1,6 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
+import dev.strata.model.FeatureSpec;
 import java.util.stream.LongStream;
 import smile.data.DataFrame;
 import smile.data.Tuple;

@@ -1,6 +1,8 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A split by date: training rows are dated before {@link #validationStart}, validation rows from it
@@ -164,6 +166,26 @@ public final class TimeSplit {
       }
       throw new IllegalStateException("no day after " + LocalDate.ofEpochDay(i + MIN_DAY));
     }
+  }
+
+  /**
+   * {@code {"train", "validation", "test"}}, each {@code {"from", "to", "rows"}} with ISO dates,
+   * for {@code metrics.json} and the metadata in {@code model.bin}.
+   */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("train", part(firstDay, validationStart - 1, trainRows));
+    m.put("validation", part(validationStart, testStart - 1, validationRows));
+    m.put("test", part(testStart, lastDay, testRows));
+    return m;
+  }
+
+  private static Map<String, Object> part(int from, int to, long rows) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("from", LocalDate.ofEpochDay(from).toString());
+    m.put("to", LocalDate.ofEpochDay(to).toString());
+    m.put("rows", rows);
+    return m;
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -13,8 +13,11 @@ import java.nio.file.StandardOpenOption;
  * that keeps training's memory bounded however many rows there are.
  */
 final class RowFile implements Closeable {
-  private final Path path;
+  /** Rows the scoring passes (validation loss, test set) read back at a time. */
+  static final int READ_CHUNK_ROWS = 65_536;
+
   private static final int ROW_BYTES = 32;
+  private final Path path;
   private final FileChannel channel;
   private final ByteBuffer buffer;
   private long rows;

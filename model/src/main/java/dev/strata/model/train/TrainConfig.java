@@ -1,4 +1,4 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -65,21 +65,17 @@ public record TrainConfig(
 
   /** The defaults used by the market job. */
   public static TrainConfig defaults(Path outputDir, Path workDir) {
-    return new TrainConfig(
-        outputDir,
-        workDir,
-        new int[] {32, 32},
-        2048,
-        5e-3,
-        10,
-        2,
-        42L,
-        0.10,
-        0.20,
-        1_000_000,
-        100,
-        100_000,
-        200_000);
+    return builder(outputDir, workDir).build();
+  }
+
+  /** A builder holding {@link #defaults}, to change only what differs. */
+  public static Builder builder(Path outputDir, Path workDir) {
+    return new Builder(outputDir, workDir);
+  }
+
+  /** A builder holding this config's settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   @Override
@@ -88,93 +84,160 @@ public record TrainConfig(
   }
 
   public TrainConfig withHidden(int... h) {
-    return new TrainConfig(
-        outputDir,
-        workDir,
-        h,
-        batchSize,
-        learningRate,
-        maxEpochs,
-        patience,
-        seed,
-        validationFraction,
-        testFraction,
-        bucketRows,
-        forestTrees,
-        sampleRows,
-        forestTestRows);
+    return toBuilder().hidden(h).build();
   }
 
   public TrainConfig withEpochs(int max, int newPatience) {
-    return new TrainConfig(
-        outputDir,
-        workDir,
-        hidden,
-        batchSize,
-        learningRate,
-        max,
-        newPatience,
-        seed,
-        validationFraction,
-        testFraction,
-        bucketRows,
-        forestTrees,
-        sampleRows,
-        forestTestRows);
+    return toBuilder().maxEpochs(max).patience(newPatience).build();
   }
 
   public TrainConfig withBatch(int newBatchSize, double newLearningRate, int newBucketRows) {
-    return new TrainConfig(
-        outputDir,
-        workDir,
-        hidden,
-        newBatchSize,
-        newLearningRate,
-        maxEpochs,
-        patience,
-        seed,
-        validationFraction,
-        testFraction,
-        newBucketRows,
-        forestTrees,
-        sampleRows,
-        forestTestRows);
+    return toBuilder()
+        .batchSize(newBatchSize)
+        .learningRate(newLearningRate)
+        .bucketRows(newBucketRows)
+        .build();
   }
 
   public TrainConfig withSeed(long newSeed) {
-    return new TrainConfig(
-        outputDir,
-        workDir,
-        hidden,
-        batchSize,
-        learningRate,
-        maxEpochs,
-        patience,
-        newSeed,
-        validationFraction,
-        testFraction,
-        bucketRows,
-        forestTrees,
-        sampleRows,
-        forestTestRows);
+    return toBuilder().seed(newSeed).build();
   }
 
   public TrainConfig withForest(int trees, int sampleRows, int testRows) {
-    return new TrainConfig(
-        outputDir,
-        workDir,
-        hidden,
-        batchSize,
-        learningRate,
-        maxEpochs,
-        patience,
-        seed,
-        validationFraction,
-        testFraction,
-        bucketRows,
-        trees,
-        sampleRows,
-        testRows);
+    return toBuilder().forestTrees(trees).sampleRows(sampleRows).forestTestRows(testRows).build();
+  }
+
+  /**
+   * Collects settings for a {@link TrainConfig}; {@link #build} checks them. Starts from {@link
+   * #defaults} or from an existing config ({@link #toBuilder}).
+   */
+  public static final class Builder {
+    private Path outputDir;
+    private Path workDir;
+    private int[] hidden = {32, 32};
+    private int batchSize = 2048;
+    private double learningRate = 5e-3;
+    private int maxEpochs = 10;
+    private int patience = 2;
+    private long seed = 42L;
+    private double validationFraction = 0.10;
+    private double testFraction = 0.20;
+    private int bucketRows = 1_000_000;
+    private int forestTrees = 100;
+    private int sampleRows = 100_000;
+    private int forestTestRows = 200_000;
+
+    private Builder(Path outputDir, Path workDir) {
+      this.outputDir = outputDir;
+      this.workDir = workDir;
+    }
+
+    private Builder(TrainConfig c) {
+      this(c.outputDir, c.workDir);
+      hidden = c.hidden;
+      batchSize = c.batchSize;
+      learningRate = c.learningRate;
+      maxEpochs = c.maxEpochs;
+      patience = c.patience;
+      seed = c.seed;
+      validationFraction = c.validationFraction;
+      testFraction = c.testFraction;
+      bucketRows = c.bucketRows;
+      forestTrees = c.forestTrees;
+      sampleRows = c.sampleRows;
+      forestTestRows = c.forestTestRows;
+    }
+
+    public Builder outputDir(Path dir) {
+      outputDir = dir;
+      return this;
+    }
+
+    public Builder workDir(Path dir) {
+      workDir = dir;
+      return this;
+    }
+
+    public Builder hidden(int... sizes) {
+      hidden = sizes.clone();
+      return this;
+    }
+
+    public Builder batchSize(int n) {
+      batchSize = n;
+      return this;
+    }
+
+    public Builder learningRate(double rate) {
+      learningRate = rate;
+      return this;
+    }
+
+    public Builder maxEpochs(int n) {
+      maxEpochs = n;
+      return this;
+    }
+
+    public Builder patience(int epochs) {
+      patience = epochs;
+      return this;
+    }
+
+    public Builder seed(long s) {
+      seed = s;
+      return this;
+    }
+
+    public Builder validationFraction(double fraction) {
+      validationFraction = fraction;
+      return this;
+    }
+
+    public Builder testFraction(double fraction) {
+      testFraction = fraction;
+      return this;
+    }
+
+    public Builder bucketRows(int rows) {
+      bucketRows = rows;
+      return this;
+    }
+
+    public Builder forestTrees(int trees) {
+      forestTrees = trees;
+      return this;
+    }
+
+    public Builder sampleRows(int rows) {
+      sampleRows = rows;
+      return this;
+    }
+
+    public Builder forestTestRows(int rows) {
+      forestTestRows = rows;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
+    public TrainConfig build() {
+      return new TrainConfig(
+          outputDir,
+          workDir,
+          hidden,
+          batchSize,
+          learningRate,
+          maxEpochs,
+          patience,
+          seed,
+          validationFraction,
+          testFraction,
+          bucketRows,
+          forestTrees,
+          sampleRows,
+          forestTestRows);
+    }
   }
 
   /** The settings that change the result, by name (no paths). */

@@ -1,4 +1,4 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -52,19 +52,5 @@ class KeyedSampleTest {
     }
     assertThat(s.size()).isEqualTo(4);
     assertThat(s.rows()).hasNumberOfRows(4);
-  }
-
-  @Test
-  void keyOrderSortsByTheFullKey() {
-    Random r = new Random(3);
-    long[] keys = new long[50_000];
-    for (int i = 0; i < keys.length; i++) {
-      // Many keys share their high 43 bits, to exercise the tie runs.
-      keys[i] = (r.nextInt(100) * (1L << 21) * 1_000_003L) ^ r.nextInt(1 << 21);
-    }
-    int[] order = TrainVolumeModel.keyOrder(keys);
-    for (int i = 1; i < order.length; i++) {
-      assertThat(keys[order[i - 1]]).isLessThanOrEqualTo(keys[order[i]]);
-    }
   }
 }

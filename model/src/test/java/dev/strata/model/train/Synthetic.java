@@ -1,4 +1,4 @@
-package dev.strata.model;
+package dev.strata.model.train;
 
 import java.util.Random;
 
