@@ -1,6 +1,6 @@
 package dev.strata.pipelines.market;
 
-import dev.strata.model.FeatureSource;
+import dev.strata.model.train.FeatureSource;
 import dev.strata.pipelines.launcher.Store;
 import dev.strata.transforms.market.DailySeries;
 import dev.strata.transforms.market.MarketParquet;

@@ -4,8 +4,8 @@ import static dev.strata.pipelines.market.MarketJob.FEATURES;
 import static dev.strata.pipelines.market.MarketJob.TRAIN;
 
 import dev.strata.model.DjlEnvironment;
-import dev.strata.model.TrainConfig;
-import dev.strata.model.TrainVolumeModel;
+import dev.strata.model.train.TrainConfig;
+import dev.strata.model.train.TrainVolumeModel;
 import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.pipelines.launcher.Store;
@@ -66,12 +66,7 @@ final class TrainStage {
           boolean local = Store.isLocal(dataDir);
           Path work = local ? Store.local(dataDir) : Files.createTempDirectory("strata-train-");
           TrainConfig here =
-              TrainConfig.defaults(work, work.resolve(".spill"))
-                  .withHidden(config.hidden())
-                  .withEpochs(config.maxEpochs(), config.patience())
-                  .withBatch(config.batchSize(), config.learningRate(), config.bucketRows())
-                  .withSeed(config.seed())
-                  .withForest(config.forestTrees(), config.sampleRows(), config.forestTestRows());
+              config.toBuilder().outputDir(work).workDir(work.resolve(".spill")).build();
           TrainVolumeModel.Result r;
           long modelBytes;
           try {
