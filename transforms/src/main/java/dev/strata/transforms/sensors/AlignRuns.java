@@ -5,7 +5,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -41,10 +40,10 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
     return series
         .apply(
             "KeyByRun", WithKeys.of(SignalSeries::runUuid).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SignalSeries.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SignalSeriesCoder.of()))
         .apply("GroupByRun", GroupByKey.create())
         .apply("AlignRun", ParDo.of(new AlignFn(spec)))
-        .setCoder(SerializableCoder.of(RunTable.class));
+        .setCoder(RunTableCoder.of());
   }
 
   static final class AlignFn extends DoFn<KV<String, Iterable<SignalSeries>>, RunTable> {

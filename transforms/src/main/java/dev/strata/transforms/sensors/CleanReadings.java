@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -62,13 +61,13 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
                 "KeyByRunAndSignal",
                 WithKeys.of((SignalSeries s) -> s.runUuid() + '\u0000' + s.signal().name())
                     .withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SignalSeries.class)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SignalSeriesCoder.of()))
             .apply("GroupBySignal", GroupByKey.create())
             .apply(
                 "Clean",
                 ParDo.of(new CleanFn(spikes, dropSpikes))
                     .withOutputTags(CLEAN, TupleTagList.of(FAILURES)));
-    out.get(CLEAN).setCoder(SerializableCoder.of(SignalSeries.class));
+    out.get(CLEAN).setCoder(SignalSeriesCoder.of());
     return out;
   }
 

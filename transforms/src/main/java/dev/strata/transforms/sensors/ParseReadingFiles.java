@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -48,7 +47,7 @@ public final class ParseReadingFiles
         files.apply(
             "ParseFiles",
             ParDo.of(new ParseFn(rules)).withOutputTags(SERIES, TupleTagList.of(FAILURES)));
-    out.get(SERIES).setCoder(SerializableCoder.of(SignalSeries.class));
+    out.get(SERIES).setCoder(SignalSeriesCoder.of());
     return out;
   }
 

@@ -3,14 +3,17 @@ package dev.strata.transforms.sensors;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The readings of one signal of one run, columnar: times (nanoseconds since the epoch, UTC),
  * values, and for each reading the file and line it came from and whether it was flagged as a
  * spike. Built per file by {@link ParseReadingFiles}, merged and cleaned per (run, signal) by
- * {@link CleanReadings}, which leaves it sorted by time with unique times.
+ * {@link CleanReadings}, which leaves it sorted by time with unique times. Encoded by {@link
+ * SignalSeriesCoder}.
  */
+@DefaultCoder(SignalSeriesCoder.class)
 public final class SignalSeries implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -92,6 +95,22 @@ public final class SignalSeries implements Serializable {
 
   double[] values() {
     return values;
+  }
+
+  String[] sources() {
+    return sources;
+  }
+
+  int[] sourceIndex() {
+    return sourceIndex;
+  }
+
+  long[] lines() {
+    return lines;
+  }
+
+  boolean @Nullable [] spikes() {
+    return spikes;
   }
 
   /** The pieces concatenated (same run and signal), in the given order. */
