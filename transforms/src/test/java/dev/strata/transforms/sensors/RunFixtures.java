@@ -63,4 +63,46 @@ final class RunFixtures {
   static RunTable table(String run, Map<Signal, SignalSeries> signals) {
     return RunTable.align(run, signals, AlignSpec.defaults());
   }
+
+  static double[] pair(double a, double b) {
+    return new double[] {a, b};
+  }
+
+  /** r1's statistics, by hand. */
+  static RunStatistics r1Statistics() {
+    return new RunStatistics(
+        "r1",
+        T0,
+        T0 + 20 * MS,
+        0.02,
+        pair(10, Double.NaN),
+        10,
+        new long[] {3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0},
+        "fx_2,fy_2,fz_2,x_2,y_2,z_2",
+        pair(5, Double.NaN),
+        pair(500, Double.NaN),
+        pair(500, Double.NaN),
+        3,
+        0,
+        0);
+  }
+
+  /** r2's statistics, by hand. */
+  static RunStatistics r2Statistics() {
+    return new RunStatistics(
+        "r2",
+        T0,
+        T0 + 200 * MS,
+        0.2,
+        pair(Double.NaN, 3),
+        3,
+        new long[] {0, 0, 0, 0, 0, 0, 0, 5, 0, 5, 0, 5},
+        "fx_1,fx_2,fy_1,fy_2,fz_1,fz_2,x_1,y_1,z_1",
+        pair(Double.NaN, Double.NaN),
+        pair(Double.NaN, 100),
+        pair(Double.NaN, 100),
+        5,
+        16,
+        1);
+  }
 }
