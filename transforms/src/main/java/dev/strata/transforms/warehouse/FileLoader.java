@@ -2,6 +2,8 @@ package dev.strata.transforms.warehouse;
 
 import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.SeekableByteChannel;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -12,6 +14,15 @@ import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.util.HexFormat;
 import java.util.List;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -42,9 +53,67 @@ public final class FileLoader {
     REJECTED
   }
 
-  /** The outcome for one file. */
+  /** The outcome for one file; {@code reason} is null unless it was rejected. */
+  @DefaultCoder(ResultCoder.class)
   public record Result(String file, Status status, long rows, String reason)
       implements java.io.Serializable {}
+
+  /**
+   * Encodes a {@link Result}: file, status name, rows, nullable reason. Deterministic: equal
+   * results encode to equal bytes.
+   */
+  public static final class ResultCoder extends CustomCoder<Result> {
+    private static final long serialVersionUID = 1L;
+    private static final ResultCoder INSTANCE = new ResultCoder();
+    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
+    private static final NullableCoder<String> REASON = NullableCoder.of(StringUtf8Coder.of());
+
+    public static ResultCoder of() {
+      return INSTANCE;
+    }
+
+    /** Lets {@code @DefaultCoder} find the coder. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(Result.class), INSTANCE);
+    }
+
+    @Override
+    public void encode(Result r, OutputStream out) throws IOException {
+      if (r == null) {
+        throw new CoderException("cannot encode a null Result");
+      }
+      STRING.encode(r.file(), out);
+      STRING.encode(r.status().name(), out);
+      VarLongCoder.of().encode(r.rows(), out);
+      REASON.encode(r.reason(), out);
+    }
+
+    @Override
+    public Result decode(InputStream in) throws IOException {
+      String file = STRING.decode(in);
+      Status status;
+      try {
+        status = Status.valueOf(STRING.decode(in));
+      } catch (IllegalArgumentException e) {
+        throw new CoderException(e);
+      }
+      return new Result(file, status, VarLongCoder.of().decode(in), REASON.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    /** Stateless: every instance is the same coder (also after serialization). */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ResultCoder;
+    }
+
+    @Override
+    public int hashCode() {
+      return ResultCoder.class.hashCode();
+    }
+  }
 
   private final String table;
   private final String ledger;

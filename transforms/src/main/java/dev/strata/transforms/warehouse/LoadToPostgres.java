@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -35,9 +34,10 @@ import org.joda.time.Instant;
  * gives): results of a batch are emitted when it commits, which may be at the end of the bundle.
  *
  * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #RESULTS} one {@link
- * FileLoader.Result} per file and on {@link #FAILURES} each rejected file with its reason. Counters
- * ({@code LoadToPostgres}): {@code files}, {@code loaded}, {@code replaced}, {@code unchanged},
- * {@code rejected}, {@code rows}. The tables must exist ({@link FileLoader#createTables}).
+ * FileLoader.Result} per file ({@link FileLoader.ResultCoder}) and on {@link #FAILURES} each
+ * rejected file with its reason. Counters ({@code LoadToPostgres}): {@code files}, {@code loaded},
+ * {@code replaced}, {@code unchanged}, {@code rejected}, {@code rows}. The tables must exist
+ * ({@link FileLoader#createTables}).
  */
 public final class LoadToPostgres
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
@@ -95,7 +95,7 @@ public final class LoadToPostgres
             "CopyFiles",
             ParDo.of(new LoadFn(target, batchSize))
                 .withOutputTags(RESULTS, TupleTagList.of(FAILURES)));
-    out.get(RESULTS).setCoder(SerializableCoder.of(FileLoader.Result.class));
+    out.get(RESULTS).setCoder(FileLoader.ResultCoder.of());
     return out;
   }
 
