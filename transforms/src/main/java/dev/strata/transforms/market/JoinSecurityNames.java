@@ -16,7 +16,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Gives each series its metadata identity: the file name is the metadata's {@code NASDAQ Symbol};
  * the output {@code Symbol} and {@code Security Name} come from the matching metadata row ({@code
  * AGM-A} becomes {@code AGM$A}). A series with no metadata row keeps its rows, its file name as
- * symbol and a null name, and counts in {@code JoinSecurityNames/unmatchedFiles}.
+ * symbol and a null name, and counts in {@link #UNMATCHED_FILES} (its rows in {@link
+ * #UNMATCHED_ROWS}); both counters are in this class's namespace.
  *
  * <p>The metadata (thousands of rows) arrives as a {@link PCollection} and is used as a map side
  * input; if it holds one {@code NASDAQ Symbol} twice, the row with the smallest {@code Symbol} wins
@@ -24,6 +25,12 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  */
 public final class JoinSecurityNames
     extends PTransform<PCollection<DailySeries>, PCollection<DailySeries>> {
+  /** Counter: series (files) with no metadata row. */
+  public static final String UNMATCHED_FILES = "unmatchedFiles";
+
+  /** Counter: rows of the series with no metadata row. */
+  public static final String UNMATCHED_ROWS = "unmatchedRows";
+
   private final PCollection<SymbolMetadata> metadata;
 
   private JoinSecurityNames(PCollection<SymbolMetadata> metadata) {
@@ -50,8 +57,8 @@ public final class JoinSecurityNames
 
   static final class JoinFn extends DoFn<DailySeries, DailySeries> {
     private final PCollectionView<Map<String, Iterable<SymbolMetadata>>> byFileName;
-    private final Counter unmatched = Metrics.counter(JoinSecurityNames.class, "unmatchedFiles");
-    private final Counter unmatchedRows = Metrics.counter(JoinSecurityNames.class, "unmatchedRows");
+    private final Counter unmatched = Metrics.counter(JoinSecurityNames.class, UNMATCHED_FILES);
+    private final Counter unmatchedRows = Metrics.counter(JoinSecurityNames.class, UNMATCHED_ROWS);
 
     JoinFn(PCollectionView<Map<String, Iterable<SymbolMetadata>>> byFileName) {
       this.byFileName = byFileName;

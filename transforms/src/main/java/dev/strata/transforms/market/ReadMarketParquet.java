@@ -12,12 +12,17 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Reads market Parquet files (stage 1 layout) into {@link DailySeries}, one element per run of a
- * symbol in a file (a whole symbol for files written by this job). Bounded. Counters: {@code
- * ReadMarketParquet/files}, {@code ReadMarketParquet/rows}. An unreadable file or one without the
- * stage-1 columns fails the bundle.
+ * symbol in a file (a whole symbol for files written by this job). Bounded. Counters (namespace:
+ * this class): {@link #FILES}, {@link #ROWS}. An unreadable file or one without the stage-1 columns
+ * fails the bundle.
  */
 public final class ReadMarketParquet
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<DailySeries>> {
+  /** Counter: files read. */
+  public static final String FILES = "files";
+
+  /** Counter: rows read. */
+  public static final String ROWS = "rows";
 
   private ReadMarketParquet() {}
 
@@ -31,8 +36,8 @@ public final class ReadMarketParquet
   }
 
   static final class ReadFn extends DoFn<FileIO.ReadableFile, DailySeries> {
-    private final Counter files = Metrics.counter(ReadMarketParquet.class, "files");
-    private final Counter rows = Metrics.counter(ReadMarketParquet.class, "rows");
+    private final Counter files = Metrics.counter(ReadMarketParquet.class, FILES);
+    private final Counter rows = Metrics.counter(ReadMarketParquet.class, ROWS);
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<DailySeries> out)

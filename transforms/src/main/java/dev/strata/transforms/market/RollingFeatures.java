@@ -36,13 +36,25 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * #FAILURES} with reason {@code duplicate_date}. Rows in = rows on {@code FEATURES} + rows on
  * {@code FAILURES}.
  *
- * <p>Counters ({@code RollingFeatures} namespace): {@code symbols}, {@code rows}, {@code
- * warmupRows} (rows left null), {@code duplicateDates}.
+ * <p>Counters (namespace: this class): {@link #SYMBOLS}, {@link #ROWS}, {@link #WARMUP_ROWS} (rows
+ * left null), {@link #DUPLICATE_DATES}.
  */
 public final class RollingFeatures extends PTransform<PCollection<DailySeries>, PCollectionTuple> {
   public static final String STEP = "RollingFeatures";
   public static final TupleTag<DailySeries> FEATURES = new TupleTag<DailySeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  /** Counter: symbols rolled. */
+  public static final String SYMBOLS = "symbols";
+
+  /** Counter: rows on {@link #FEATURES}. */
+  public static final String ROWS = "rows";
+
+  /** Counter: rows whose features are null because the window is not full yet. */
+  public static final String WARMUP_ROWS = "warmupRows";
+
+  /** Counter: rows rejected as a second row of a date ({@code duplicate_date}). */
+  public static final String DUPLICATE_DATES = "duplicateDates";
 
   private final WindowSpec window;
 
@@ -85,10 +97,10 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
 
   static final class RollFn extends DoFn<KV<String, Iterable<DailySeries>>, DailySeries> {
     private final WindowSpec window;
-    private final Counter symbols = Metrics.counter(RollingFeatures.class, "symbols");
-    private final Counter rows = Metrics.counter(RollingFeatures.class, "rows");
-    private final Counter warmupRows = Metrics.counter(RollingFeatures.class, "warmupRows");
-    private final Counter duplicateDates = Metrics.counter(RollingFeatures.class, "duplicateDates");
+    private final Counter symbols = Metrics.counter(RollingFeatures.class, SYMBOLS);
+    private final Counter rows = Metrics.counter(RollingFeatures.class, ROWS);
+    private final Counter warmupRows = Metrics.counter(RollingFeatures.class, WARMUP_ROWS);
+    private final Counter duplicateDates = Metrics.counter(RollingFeatures.class, DUPLICATE_DATES);
 
     RollFn(WindowSpec window) {
       this.window = window;

@@ -35,11 +35,26 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Produces on {@link #CLEAN} one {@link SignalSeries} per (run, signal), sorted with unique times,
  * and on {@link #FAILURES} the rejected readings with their file, line and reason. Readings in =
  * clean + rejected + duplicates dropped. Bounded input; one group per (run, signal).
+ *
+ * <p>Counters (namespace: this class): {@link #DUPLICATES_DROPPED}, {@link #CONFLICTING_REJECTED},
+ * {@link #SPIKES_FLAGGED}, {@link #READINGS_KEPT}.
  */
 public final class CleanReadings extends PTransform<PCollection<SignalSeries>, PCollectionTuple> {
   public static final TupleTag<SignalSeries> CLEAN = new TupleTag<SignalSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
   static final String STEP = "CleanReadings";
+
+  /** Counter: exact duplicate readings dropped. */
+  public static final String DUPLICATES_DROPPED = "duplicatesDropped";
+
+  /** Counter: readings rejected as {@code conflicting_duplicate}. */
+  public static final String CONFLICTING_REJECTED = "conflictingRejected";
+
+  /** Counter: readings flagged as isolated spikes (kept or, with dropSpikes, rejected). */
+  public static final String SPIKES_FLAGGED = "spikesFlagged";
+
+  /** Counter: readings on {@link #CLEAN}. */
+  public static final String READINGS_KEPT = "readingsKept";
 
   private final SpikeDetector spikes;
   private final boolean dropSpikes;
@@ -96,10 +111,10 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
   static final class CleanFn extends DoFn<KV<String, Iterable<SignalSeries>>, SignalSeries> {
     private final SpikeDetector spikes;
     private final boolean dropSpikes;
-    private final Counter duplicates = Metrics.counter(CleanReadings.class, "duplicatesDropped");
-    private final Counter conflicts = Metrics.counter(CleanReadings.class, "conflictingRejected");
-    private final Counter flagged = Metrics.counter(CleanReadings.class, "spikesFlagged");
-    private final Counter kept = Metrics.counter(CleanReadings.class, "readingsKept");
+    private final Counter duplicates = Metrics.counter(CleanReadings.class, DUPLICATES_DROPPED);
+    private final Counter conflicts = Metrics.counter(CleanReadings.class, CONFLICTING_REJECTED);
+    private final Counter flagged = Metrics.counter(CleanReadings.class, SPIKES_FLAGGED);
+    private final Counter kept = Metrics.counter(CleanReadings.class, READINGS_KEPT);
 
     CleanFn(SpikeDetector spikes, boolean dropSpikes) {
       this.spikes = spikes;

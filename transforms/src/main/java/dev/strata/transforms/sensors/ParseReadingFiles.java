@@ -23,13 +23,25 @@ import org.apache.beam.sdk.values.TupleTagList;
  * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #SERIES} one {@link
  * SignalSeries} per (file, run, signal) in file order, and on {@link #FAILURES} every rejected row
  * with file, line (CSV line, or Parquet row number) and reason. Every row goes to exactly one.
- * Counters ({@code ParseReadingFiles}): {@code files}, {@code rowsRead}, {@code rowsAccepted},
- * {@code rowsRejected}. A file that cannot be read fails the bundle.
+ * Counters (namespace: this class): {@link #FILES}, {@link #ROWS_READ}, {@link #ROWS_ACCEPTED},
+ * {@link #ROWS_REJECTED}. A file that cannot be read fails the bundle.
  */
 public final class ParseReadingFiles
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
   public static final TupleTag<SignalSeries> SERIES = new TupleTag<SignalSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  /** Counter: files read. */
+  public static final String FILES = "files";
+
+  /** Counter: data rows read (accepted + rejected). */
+  public static final String ROWS_READ = "rowsRead";
+
+  /** Counter: rows accepted as readings. */
+  public static final String ROWS_ACCEPTED = "rowsAccepted";
+
+  /** Counter: rows rejected, on {@link #FAILURES}. */
+  public static final String ROWS_REJECTED = "rowsRejected";
 
   private final ReadingRules rules;
 
@@ -85,10 +97,10 @@ public final class ParseReadingFiles
 
   static final class ParseFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
     private final ReadingRules rules;
-    private final Counter files = Metrics.counter(ParseReadingFiles.class, "files");
-    private final Counter rowsRead = Metrics.counter(ParseReadingFiles.class, "rowsRead");
-    private final Counter accepted = Metrics.counter(ParseReadingFiles.class, "rowsAccepted");
-    private final Counter rejected = Metrics.counter(ParseReadingFiles.class, "rowsRejected");
+    private final Counter files = Metrics.counter(ParseReadingFiles.class, FILES);
+    private final Counter rowsRead = Metrics.counter(ParseReadingFiles.class, ROWS_READ);
+    private final Counter accepted = Metrics.counter(ParseReadingFiles.class, ROWS_ACCEPTED);
+    private final Counter rejected = Metrics.counter(ParseReadingFiles.class, ROWS_REJECTED);
 
     ParseFn(ReadingRules rules) {
       this.rules = rules;
