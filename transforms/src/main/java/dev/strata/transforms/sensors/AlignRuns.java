@@ -77,7 +77,7 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
         pieces.computeIfAbsent(s.signal(), k -> new ArrayList<>()).add(s);
       }
       Map<Signal, SignalSeries> signals = new EnumMap<>(Signal.class);
-      pieces.forEach((sig, list) -> signals.put(sig, CleanReadings.sorted(list)));
+      pieces.forEach((sig, list) -> signals.put(sig, SignalSeries.sortedByTime(list)));
       RunTable t = RunTable.align(run.getKey(), signals, spec);
       runs.inc();
       points.inc(t.size());

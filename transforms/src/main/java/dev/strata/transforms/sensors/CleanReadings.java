@@ -1,9 +1,6 @@
 package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.Failure;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -86,28 +83,6 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
     return out;
   }
 
-  /** Sorts one (run, signal)'s pieces by time, keeping file order among equal times. */
-  static SignalSeries sorted(Iterable<SignalSeries> pieces) {
-    List<SignalSeries> list = new ArrayList<>();
-    pieces.forEach(list::add);
-    // the order of pieces from different files is whatever the runner delivers: fix it
-    list.sort(
-        Comparator.comparing((SignalSeries s) -> s.source(0)).thenComparingLong(s -> s.line(0)));
-    SignalSeries all = SignalSeries.concat(list);
-    Integer[] idx = new Integer[all.size()];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = i;
-    }
-    java.util.Arrays.sort(idx, Comparator.comparingLong(all::time));
-    int[] order = new int[idx.length];
-    boolean sortedAlready = true;
-    for (int i = 0; i < idx.length; i++) {
-      order[i] = idx[i];
-      sortedAlready &= order[i] == i;
-    }
-    return sortedAlready ? all : all.select(order);
-  }
-
   static final class CleanFn extends DoFn<KV<String, Iterable<SignalSeries>>, SignalSeries> {
     private final SpikeDetector spikes;
     private final boolean dropSpikes;
@@ -124,7 +99,7 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
     @ProcessElement
     public void process(
         @Element KV<String, Iterable<SignalSeries>> group, MultiOutputReceiver out) {
-      SignalSeries s = sorted(group.getValue());
+      SignalSeries s = SignalSeries.sortedByTime(group.getValue());
       int n = s.size();
       int[] keep = new int[n];
       int k = 0;

@@ -17,7 +17,7 @@ public class SignalSeriesCoderTest {
     SignalSeries b =
         SignalSeries.of(
             "run-7", Signal.Y_2, new long[] {20}, new double[] {Double.NaN}, "b.parquet");
-    return CleanReadings.sorted(List.of(b, a)).withSpikes(new boolean[] {false, true, false});
+    return SignalSeries.sortedByTime(List.of(b, a)).withSpikes(new boolean[] {false, true, false});
   }
 
   static void assertSameReadings(SignalSeries expected, SignalSeries actual) {
