@@ -12,7 +12,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Parses and validates one price file of the Kaggle layout ({@code Date,Open,High,Low,Close,Adj
- * Close,Volume}) into a {@link DailySeries} plus rejected rows. Plain Java, no Beam.
+ * Close,Volume}) into a {@link BarSeries} plus rejected rows. Plain Java, no Beam.
  *
  * <p>Columns are found by header name, so their order does not matter and extra columns are
  * ignored. LF and CRLF line endings and a UTF-8 BOM are accepted; blank lines are not data rows.
@@ -32,14 +32,14 @@ public final class BarFileParser {
 
   /** What one file produced. */
   public static final class Result {
-    public final DailySeries series;
+    public final BarSeries series;
     public final List<Failure> failures;
     public final long rowsRead;
     public final Map<BarRejection, Long> rejectedByReason;
     public final Oddities oddities;
 
     Result(
-        DailySeries series,
+        BarSeries series,
         List<Failure> failures,
         long rowsRead,
         Map<BarRejection, Long> rejectedByReason,
@@ -431,7 +431,7 @@ public final class BarFileParser {
 
     private Result finish(String symbol, @Nullable String securityName) {
       int[] order = keptOrder();
-      DailySeries.Builder out = DailySeries.builder(symbol, securityName, source);
+      BarSeries.Builder out = BarSeries.builder(symbol, securityName, source);
       Oddities odd = new Oddities();
       for (int i : order) {
         float o = prices[0][i];

@@ -24,7 +24,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * (a deterministic choice; side-input order is not promised).
  */
 public final class JoinSecurityNames
-    extends PTransform<PCollection<DailySeries>, PCollection<DailySeries>> {
+    extends PTransform<PCollection<BarSeries>, PCollection<BarSeries>> {
   /** Counter: series (files) with no metadata row. */
   public static final String UNMATCHED_FILES = "unmatchedFiles";
 
@@ -42,7 +42,7 @@ public final class JoinSecurityNames
   }
 
   @Override
-  public PCollection<DailySeries> expand(PCollection<DailySeries> series) {
+  public PCollection<BarSeries> expand(PCollection<BarSeries> series) {
     PCollectionView<Map<String, Iterable<SymbolMetadata>>> byFileName =
         metadata
             .apply(
@@ -52,10 +52,10 @@ public final class JoinSecurityNames
             .apply("AsMultimap", View.asMultimap());
     return series
         .apply("Join", ParDo.of(new JoinFn(byFileName)).withSideInputs(byFileName))
-        .setCoder(DailySeriesCoder.of());
+        .setCoder(BarSeriesCoder.of());
   }
 
-  static final class JoinFn extends DoFn<DailySeries, DailySeries> {
+  static final class JoinFn extends DoFn<BarSeries, BarSeries> {
     private final PCollectionView<Map<String, Iterable<SymbolMetadata>>> byFileName;
     private final Counter unmatched = Metrics.counter(JoinSecurityNames.class, UNMATCHED_FILES);
     private final Counter unmatchedRows = Metrics.counter(JoinSecurityNames.class, UNMATCHED_ROWS);
@@ -65,7 +65,7 @@ public final class JoinSecurityNames
     }
 
     @ProcessElement
-    public void process(@Element DailySeries s, OutputReceiver<DailySeries> out, ProcessContext c) {
+    public void process(@Element BarSeries s, OutputReceiver<BarSeries> out, ProcessContext c) {
       Iterable<SymbolMetadata> rows = c.sideInput(byFileName).get(s.symbol());
       if (rows == null || !rows.iterator().hasNext()) {
         unmatched.inc();

@@ -21,7 +21,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  * Reads price files of the Kaggle layout, one file per symbol, and validates every row.
  *
  * <p>Consumes bounded {@link FileIO.ReadableFile}s ({@code etfs/*.csv}, {@code stocks/*.csv}).
- * Produces on {@link #SERIES} one {@link DailySeries} per file with at least one valid row, named
+ * Produces on {@link #SERIES} one {@link BarSeries} per file with at least one valid row, named
  * after the file ({@code AGM-A.csv} gives {@code AGM-A}; {@link JoinSecurityNames} maps it to the
  * metadata's symbol), sorted by date with unique dates; and on {@link #FAILURES} every rejected row
  * with file, line, reason and the original text (see {@link BarFileParser} and {@link
@@ -36,7 +36,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  */
 public final class ParseBarFiles
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
-  public static final TupleTag<DailySeries> SERIES = new TupleTag<DailySeries>() {};
+  public static final TupleTag<BarSeries> SERIES = new TupleTag<BarSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
 
   /** Counter: files read. */
@@ -86,7 +86,7 @@ public final class ParseBarFiles
         files.apply(
             "ParseFiles",
             ParDo.of(new ParseFn()).withOutputTags(SERIES, TupleTagList.of(FAILURES)));
-    out.get(SERIES).setCoder(DailySeriesCoder.of());
+    out.get(SERIES).setCoder(BarSeriesCoder.of());
     return out;
   }
 
@@ -122,7 +122,7 @@ public final class ParseBarFiles
     return file.readFullyAsBytes(); // size changed under us: take the slow, exact path
   }
 
-  static final class ParseFn extends DoFn<FileIO.ReadableFile, DailySeries> {
+  static final class ParseFn extends DoFn<FileIO.ReadableFile, BarSeries> {
     private final Counter files = Metrics.counter(ParseBarFiles.class, FILES);
     private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, ROWS_READ);
     private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, ROWS_KEPT);

@@ -83,7 +83,7 @@ public class MarketTransformsTest {
     String src = a.toString();
     PAssert.that(out.get(ParseBarFiles.SERIES))
         .containsInAnyOrder(
-            DailySeries.builder("AGM-A", null, src)
+            BarSeries.builder("AGM-A", null, src)
                 .add(LocalDate.of(2020, 1, 2), 1f, 2f, 0.5f, 1.5f, 1.25f, 100)
                 .build());
     PAssert.that(out.get(ParseBarFiles.FAILURES))
@@ -133,15 +133,15 @@ public class MarketTransformsTest {
             Create.of(
                 new SymbolMetadata("AGM-A", "AGM$A", "Federal Agricultural Mortgage"),
                 new SymbolMetadata("AAPL", "AAPL", "Apple Inc.")));
-    DailySeries agm =
-        DailySeries.builder("AGM-A", null, "s1")
+    BarSeries agm =
+        BarSeries.builder("AGM-A", null, "s1")
             .add(LocalDate.of(2020, 1, 2), 1, 1, 1, 1, 1, 1)
             .build();
-    DailySeries zzz =
-        DailySeries.builder("ZZZ", null, "s2")
+    BarSeries zzz =
+        BarSeries.builder("ZZZ", null, "s2")
             .add(LocalDate.of(2020, 1, 2), 2, 2, 2, 2, 2, 2)
             .build();
-    PCollection<DailySeries> out =
+    PCollection<BarSeries> out =
         p.apply("Series", Create.of(agm, zzz)).apply(JoinSecurityNames.from(meta));
     PAssert.that(out)
         .containsInAnyOrder(agm.withIdentity("AGM$A", "Federal Agricultural Mortgage"), zzz);
@@ -150,8 +150,8 @@ public class MarketTransformsTest {
     assertEquals(1, counter(r, JoinSecurityNames.class, "unmatchedFiles"));
   }
 
-  private static DailySeries piece(String source, int firstDay, int rows, long volumeBase) {
-    DailySeries.Builder b = DailySeries.builder("S", "S Corp", source);
+  private static BarSeries piece(String source, int firstDay, int rows, long volumeBase) {
+    BarSeries.Builder b = BarSeries.builder("S", "S Corp", source);
     for (int i = 0; i < rows; i++) {
       b.add(firstDay + i, 1, 1, 1, 1, (float) (i % 7), volumeBase + i);
     }
@@ -162,15 +162,15 @@ public class MarketTransformsTest {
   @Category(NeedsRunner.class)
   public void rollingFeaturesMergesPiecesAndRejectsCrossFileDuplicates() {
     // one symbol in three pieces, out of order; day 1005 appears in two sources
-    DailySeries a = piece("a.csv", 1000, 6, 0); // days 1000..1005
-    DailySeries b = piece("b.csv", 1005, 5, 100); // days 1005..1009 (1005 duplicate)
-    DailySeries c = piece("c.csv", 990, 10, 200); // days 990..999
+    BarSeries a = piece("a.csv", 1000, 6, 0); // days 1000..1005
+    BarSeries b = piece("b.csv", 1005, 5, 100); // days 1005..1009 (1005 duplicate)
+    BarSeries c = piece("c.csv", 990, 10, 200); // days 990..999
     PCollectionTuple out = p.apply(Create.of(b, c, a)).apply(RollingFeatures.ofRows(3));
     // the merged series carries the first source in sort order ("a.csv"): an empty piece sets it
-    DailySeries merged =
-        DailySeries.concat(
+    BarSeries merged =
+        BarSeries.concat(
             List.of(
-                DailySeries.builder("S", "S Corp", "a.csv").build(),
+                BarSeries.builder("S", "S Corp", "a.csv").build(),
                 c,
                 a,
                 b.select(new int[] {1, 2, 3, 4})));
@@ -197,7 +197,7 @@ public class MarketTransformsTest {
   @Category(NeedsRunner.class)
   public void rollingFeaturesOnEmptyInputIsEmpty() {
     PCollectionTuple out =
-        p.apply(Create.empty(DailySeriesCoder.of())).apply(RollingFeatures.ofRows(30));
+        p.apply(Create.empty(BarSeriesCoder.of())).apply(RollingFeatures.ofRows(30));
     PAssert.that(out.get(RollingFeatures.FEATURES)).empty();
     PAssert.that(out.get(RollingFeatures.FAILURES)).empty();
     p.run().waitUntilFinish();
@@ -206,12 +206,12 @@ public class MarketTransformsTest {
   @Test
   @Category(NeedsRunner.class)
   public void rollingFeaturesWindowSettingHasAnEffect() {
-    DailySeries s = piece("a.csv", 1000, 40, 0);
-    PCollection<DailySeries> rows30 =
+    BarSeries s = piece("a.csv", 1000, 40, 0);
+    PCollection<BarSeries> rows30 =
         p.apply("A", Create.of(s))
             .apply("Rows", RollingFeatures.ofRows(30))
             .get(RollingFeatures.FEATURES);
-    PCollection<DailySeries> days10 =
+    PCollection<BarSeries> days10 =
         p.apply("B", Create.of(s))
             .apply("Days", RollingFeatures.of(WindowSpec.days(10)))
             .get(RollingFeatures.FEATURES);
@@ -233,13 +233,13 @@ public class MarketTransformsTest {
   }
 
   @Test
-  public void dailySeriesCoderRoundTrips() throws Exception {
-    Coder<DailySeries> coder = DailySeriesCoder.of();
-    DailySeries raw = piece("x", 1, 50, 7);
+  public void barSeriesCoderRoundTrips() throws Exception {
+    Coder<BarSeries> coder = BarSeriesCoder.of();
+    BarSeries raw = piece("x", 1, 50, 7);
     CoderProperties.coderDecodeEncodeEqual(coder, raw);
     CoderProperties.coderDecodeEncodeEqual(
         coder, RollingFeatures.compute(raw, WindowSpec.rows(30)));
-    CoderProperties.coderDecodeEncodeEqual(coder, DailySeries.builder("E", null, "y").build());
+    CoderProperties.coderDecodeEncodeEqual(coder, BarSeries.builder("E", null, "y").build());
     CoderProperties.coderDeterministic(coder, raw, piece("x", 1, 50, 7));
   }
 }
