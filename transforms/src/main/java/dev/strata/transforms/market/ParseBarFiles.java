@@ -21,8 +21,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  * Reads price files of the Kaggle layout, one file per symbol, and validates every row.
  *
  * <p>Consumes bounded {@link FileIO.ReadableFile}s ({@code etfs/*.csv}, {@code stocks/*.csv}).
- * Produces on {@link #SERIES} one {@link BarSeries} per file with at least one valid row, named
- * after the file ({@code AGM-A.csv} gives {@code AGM-A}; {@link JoinSecurityNames} maps it to the
+ * Produces on {@link #BARS} one {@link BarSeries} per file with at least one valid row, named after
+ * the file ({@code AGM-A.csv} gives {@code AGM-A}; {@link JoinSecurityNames} maps it to the
  * metadata's symbol), sorted by date with unique dates; and on {@link #FAILURES} every rejected row
  * with file, line, reason and the original text (see {@link BarFileParser} and {@link
  * BarRejection}). Every data row goes to exactly one of the two.
@@ -36,7 +36,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  */
 public final class ParseBarFiles
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
-  public static final TupleTag<BarSeries> SERIES = new TupleTag<BarSeries>() {};
+  public static final TupleTag<BarSeries> BARS = new TupleTag<BarSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
 
   /** Counter: files read. */
@@ -45,7 +45,7 @@ public final class ParseBarFiles
   /** Counter: data rows read (kept + rejected). */
   public static final String ROWS_READ = "rowsRead";
 
-  /** Counter: rows kept, on {@link #SERIES}. */
+  /** Counter: rows kept, on {@link #BARS}. */
   public static final String ROWS_KEPT = "rowsKept";
 
   /** Counter: rows rejected, on {@link #FAILURES}. */
@@ -84,9 +84,8 @@ public final class ParseBarFiles
   public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
     PCollectionTuple out =
         files.apply(
-            "ParseFiles",
-            ParDo.of(new ParseFn()).withOutputTags(SERIES, TupleTagList.of(FAILURES)));
-    out.get(SERIES).setCoder(BarSeriesCoder.of());
+            "ParseFiles", ParDo.of(new ParseFn()).withOutputTags(BARS, TupleTagList.of(FAILURES)));
+    out.get(BARS).setCoder(BarSeriesCoder.of());
     return out;
   }
 
@@ -152,7 +151,7 @@ public final class ParseBarFiles
       scientific.inc(r.oddities.scientificNotation);
       floatVolume.inc(r.oddities.floatVolume);
       if (r.series.size() > 0) {
-        out.get(SERIES).output(r.series);
+        out.get(BARS).output(r.series);
       }
       for (Failure f : r.failures) {
         out.get(FAILURES).output(f);

@@ -81,7 +81,7 @@ public class MarketTransformsTest {
                 + "2020-01-02,9,9,9,9,9,9\n");
     PCollectionTuple out = parse(tmp.getRoot() + "/stocks/*.csv");
     String src = a.toString();
-    PAssert.that(out.get(ParseBarFiles.SERIES))
+    PAssert.that(out.get(ParseBarFiles.BARS))
         .containsInAnyOrder(
             BarSeries.builder("AGM-A", null, src)
                 .add(LocalDate.of(2020, 1, 2), 1f, 2f, 0.5f, 1.5f, 1.25f, 100)
@@ -119,7 +119,7 @@ public class MarketTransformsTest {
   @Category(NeedsRunner.class)
   public void parseBarFilesOnNoFilesIsEmpty() {
     PCollectionTuple out = parse(tmp.getRoot() + "/nothing/*.csv");
-    PAssert.that(out.get(ParseBarFiles.SERIES)).empty();
+    PAssert.that(out.get(ParseBarFiles.BARS)).empty();
     PAssert.that(out.get(ParseBarFiles.FAILURES)).empty();
     p.run().waitUntilFinish();
   }
