@@ -14,7 +14,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  * Reads long-format robot readings from CSV or Parquet files (Parquet if the file starts with
  * {@code PAR1}) and validates every row with {@link ReadingParser}.
  *
- * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #SERIES} one {@link
+ * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #READINGS} one {@link
  * SignalSeries} per (file, run, signal) in file order, and on {@link #FAILURES} every rejected row
  * with file, line (CSV line, or Parquet row number) and reason. Every row goes to exactly one.
  * Counters (namespace: this class): {@link #FILES}, {@link #ROWS_READ}, {@link #ROWS_ACCEPTED},
@@ -22,7 +22,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  */
 public final class ParseReadingFiles
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
-  public static final TupleTag<SignalSeries> SERIES = new TupleTag<SignalSeries>() {};
+  public static final TupleTag<SignalSeries> READINGS = new TupleTag<SignalSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
 
   /** Counter: files read. */
@@ -55,14 +55,14 @@ public final class ParseReadingFiles
             ParDo.of(
                     new ReadingFilesFn(
                         rules,
-                        SERIES,
+                        READINGS,
                         FAILURES,
                         Metrics.counter(ParseReadingFiles.class, FILES),
                         Metrics.counter(ParseReadingFiles.class, ROWS_READ),
                         Metrics.counter(ParseReadingFiles.class, ROWS_ACCEPTED),
                         Metrics.counter(ParseReadingFiles.class, ROWS_REJECTED)))
-                .withOutputTags(SERIES, TupleTagList.of(FAILURES)));
-    out.get(SERIES).setCoder(SignalSeriesCoder.of());
+                .withOutputTags(READINGS, TupleTagList.of(FAILURES)));
+    out.get(READINGS).setCoder(SignalSeriesCoder.of());
     return out;
   }
 }

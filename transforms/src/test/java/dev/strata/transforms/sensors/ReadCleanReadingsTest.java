@@ -87,7 +87,7 @@ public class ReadCleanReadingsTest {
         p.apply("MatchAgain", FileIO.match().filepattern(tmp.getRoot() + "/clean/*.parquet"))
             .apply("OpenAgain", FileIO.readMatches())
             .apply("ParseReadingFiles", ParseReadingFiles.with(ReadingRules.unbounded()))
-            .get(ParseReadingFiles.SERIES);
+            .get(ParseReadingFiles.READINGS);
     PAssert.that(rendered(before, "RenderBefore")).containsInAnyOrder(expected);
     PipelineResult r = p.run();
     r.waitUntilFinish();
