@@ -459,44 +459,19 @@ public final class BarFileParser {
 
     /** Indices of kept rows sorted by date; later duplicates of a date are rejected. */
     private int[] keptOrder() {
-      boolean strictlyIncreasing = true;
-      for (int i = 1; i < n && strictlyIncreasing; i++) {
-        strictlyIncreasing = days[i] > days[i - 1];
-      }
-      if (strictlyIncreasing) {
-        int[] all = new int[n];
-        for (int i = 0; i < n; i++) {
-          all[i] = i;
-        }
-        return all;
-      }
-      // sort by (day, position in file) so that the first complete row of a date wins
-      long[] keys = new long[n];
-      for (int i = 0; i < n; i++) {
-        keys[i] = ((long) days[i] << 32) | i;
-      }
-      Arrays.sort(keys);
-      int[] order = new int[n];
-      int kept = 0;
-      int previous = -1;
-      for (int k = 0; k < n; k++) {
-        int i = (int) keys[k];
-        if (kept > 0 && days[i] == days[previous]) {
-          reject(
-              lineNo[i],
-              lineStart[i],
-              lineEnd[i],
-              BarRejection.DUPLICATE_DATE,
-              "date "
-                  + LocalDate.ofEpochDay(days[i])
-                  + " already seen on line "
-                  + lineNo[previous]);
-          continue;
-        }
-        order[kept++] = i;
-        previous = i;
-      }
-      return Arrays.copyOf(order, kept);
+      return DayOrder.sortedUnique(
+          days,
+          n,
+          (i, previous) ->
+              reject(
+                  lineNo[i],
+                  lineStart[i],
+                  lineEnd[i],
+                  BarRejection.DUPLICATE_DATE,
+                  "date "
+                      + LocalDate.ofEpochDay(days[i])
+                      + " already seen on line "
+                      + lineNo[previous]));
     }
   }
 }

@@ -2,7 +2,6 @@ package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -133,28 +132,13 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     }
 
     private int[] sortedUniqueDays(BarSeries all, List<BarSeries> pieces, MultiOutputReceiver out) {
-      int n = all.size();
-      long[] keys = new long[n];
-      boolean sorted = true;
-      for (int i = 0; i < n; i++) {
-        keys[i] = ((long) all.epochDay(i) << 32) | i;
-        sorted &= i == 0 || all.epochDay(i) > all.epochDay(i - 1);
-      }
-      if (!sorted) {
-        Arrays.sort(keys); // stable on ties: the index is the low half of the key
-      }
-      int[] order = new int[n];
-      int kept = 0;
-      for (int k = 0; k < n; k++) {
-        int i = (int) keys[k];
-        if (kept > 0 && all.epochDay(order[kept - 1]) == all.epochDay(i)) {
-          duplicateDates.inc();
-          out.get(FAILURES).output(duplicateFailure(all, i, order[kept - 1], pieces));
-          continue;
-        }
-        order[kept++] = i;
-      }
-      return Arrays.copyOf(order, kept);
+      return DayOrder.sortedUnique(
+          all.days,
+          all.size(),
+          (row, keptRow) -> {
+            duplicateDates.inc();
+            out.get(FAILURES).output(duplicateFailure(all, row, keptRow, pieces));
+          });
     }
 
     private static boolean isIdentity(int[] order, int size) {
