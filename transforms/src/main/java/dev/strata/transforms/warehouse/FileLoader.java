@@ -1,18 +1,17 @@
 package dev.strata.transforms.warehouse;
 
+import dev.strata.transforms.common.Checksums;
 import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.SeekableByteChannel;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CoderProvider;
@@ -275,9 +274,11 @@ public final class FileLoader {
     return m;
   }
 
-  /** The SHA-256 of a file, as the ledger records it. */
+  /**
+   * The SHA-256 of a file, as the ledger records it ({@link Checksums#sha256(Checksums.Opener)}).
+   */
   public static String checksum(ChannelOpener open) throws IOException {
-    return sha256(open);
+    return Checksums.sha256(open::open);
   }
 
   /**
@@ -474,7 +475,7 @@ public final class FileLoader {
       long size = ch.size();
       p.size = size;
       if (size > MAX_FILE_BYTES) {
-        p.sha = sha256(s.open());
+        p.sha = Checksums.sha256(s.open()::open);
         p.rejected =
             "too_large: "
                 + size
@@ -491,7 +492,7 @@ public final class FileLoader {
       if (b.hasRemaining()) {
         throw new IOException(s.name() + " shrank while it was read");
       }
-      p.sha = sha256(bytes);
+      p.sha = Checksums.sha256(bytes);
       try {
         p.rows = CopyEncoder.encode(ParquetChannels.input(bytes, s.name()));
       } catch (Rejected e) {
@@ -532,29 +533,6 @@ public final class FileLoader {
   static final class Rejected extends Exception {
     Rejected(String message) {
       super(message, null, false, false);
-    }
-  }
-
-  static String sha256(ChannelOpener open) throws IOException {
-    try (SeekableByteChannel ch = open.open()) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 16);
-      while (ch.read(b) > 0) {
-        b.flip();
-        md.update(b);
-        b.clear();
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }
