@@ -3,17 +3,22 @@ package dev.strata.transforms.warehouse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The warehouse's tables and their DDL: the data table ({@code schema.table}: the five {@link
  * #COLUMNS} and {@code load_file_id}) and its ledger ({@code <schema>.load_ledger}), the BRIN index
- * that replacing a file uses, and the least-privilege loading role.
+ * that replacing a file uses, and the least-privilege loading role. The column lengths are {@link
+ * #MAX_CHARS}, which {@link CopyEncoder} checks values against.
  */
 final class WarehouseTables {
   /** The five columns, in table order. */
   static final List<String> COLUMNS =
       List.of("department_name", "sensor_serial", "create_at", "product_name", "product_expire");
+
+  /** {@code varchar(n)} length of each of {@link #COLUMNS}; 0 marks a {@code timestamp} column. */
+  static final int[] MAX_CHARS = {32, 64, 0, 16, 0};
 
   final String table;
   final String ledger;
@@ -30,6 +35,19 @@ final class WarehouseTables {
     this.ledger = schema + ".load_ledger";
   }
 
+  /**
+   * The data table's column definitions, e.g. {@code department_name varchar(32) NOT NULL, ...}.
+   */
+  static String columnDefinitions() {
+    List<String> defs = new ArrayList<>();
+    for (int i = 0; i < COLUMNS.size(); i++) {
+      String type = MAX_CHARS[i] == 0 ? "timestamp" : "varchar(" + MAX_CHARS[i] + ")";
+      defs.add(COLUMNS.get(i) + " " + type + " NOT NULL");
+    }
+    defs.add("load_file_id bigint NOT NULL");
+    return String.join(", ", defs);
+  }
+
   /** Creates the schema, table and ledger if missing. Idempotent. */
   void create(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
@@ -40,12 +58,7 @@ final class WarehouseTables {
               + " (file_id bigserial PRIMARY KEY, file_name text NOT NULL UNIQUE,"
               + " size_bytes bigint NOT NULL, sha256 text NOT NULL, rows bigint NOT NULL,"
               + " status text NOT NULL, reason text, loaded_at timestamptz NOT NULL DEFAULT now())");
-      s.execute(
-          "CREATE TABLE IF NOT EXISTS "
-              + table
-              + " (department_name varchar(32) NOT NULL, sensor_serial varchar(64) NOT NULL,"
-              + " create_at timestamp NOT NULL, product_name varchar(16) NOT NULL,"
-              + " product_expire timestamp NOT NULL, load_file_id bigint NOT NULL)");
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (" + columnDefinitions() + ")");
     }
   }
 
