@@ -202,7 +202,7 @@ public class BarFileParserTest {
       assertEquals(
           d.toString(),
           d.toEpochDay(),
-          BarFileParser.Run.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
+          BarNumbers.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
     }
     BarFileParser.Result r = parse(HEADER + "2000-02-29,1,1,1,1,1,1\n1900-02-29,1,1,1,1,1,1\n");
     assertEquals(1, r.series.size());
