@@ -39,6 +39,15 @@ final class SensorsTesting {
     return j.toString();
   }
 
+  /** A test resource as a file. */
+  static Path resource(String name) {
+    try {
+      return Path.of(SensorsTesting.class.getResource(name).toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(name, e);
+    }
+  }
+
   /** The committed value of a counter, summed over steps. */
   static long counter(PipelineResult r, Class<?> namespace, String name) {
     long sum = 0;
