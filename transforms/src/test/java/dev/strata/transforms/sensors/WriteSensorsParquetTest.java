@@ -19,9 +19,9 @@ import org.junit.experimental.categories.Category;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The run statistics file, read back with DuckDB: one file, the {@code run_stats} columns in order,
- * one row per run with the hand-worked values of {@link RunFixtures} (nulls where a robot has no
- * such value).
+ * The sensors job's files, read back with DuckDB: the run statistics in one file ({@code run_stats}
+ * columns in order, one row per run with the hand-worked values of {@link RunFixtures}, nulls where
+ * a robot has no such value), one partition per run, and the clean long rows.
  */
 public class WriteSensorsParquetTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
@@ -120,5 +120,56 @@ public class WriteSensorsParquetTest {
             "grid_points_dropped",
             "spikes_flagged"),
         names);
+  }
+
+  @Test
+  @Category(NeedsRunner.class)
+  public void runsArePartitionedByRunAndCleanReadingsAreLongRows() throws Exception {
+    String runs = tmp.getRoot() + "/runs";
+    String clean = tmp.getRoot() + "/clean";
+    p.apply(
+            "Tables",
+            Create.of(
+                RunFixtures.table("r1", RunFixtures.r1()),
+                RunFixtures.table("r2", RunFixtures.r2())))
+        .apply("WriteRuns", WriteSensorsParquet.runs(runs));
+    p.apply("Series", Create.of(new java.util.ArrayList<>(RunFixtures.r2().values())))
+        .apply("WriteClean", WriteSensorsParquet.clean(clean));
+    p.run().waitUntilFinish();
+    for (String run : List.of("r1", "r2")) {
+      assertEquals(
+          List.of("part-00000-of-00001.parquet"),
+          List.of(new File(runs, "run_uuid=" + run).list((d, n) -> n.endsWith(".parquet"))));
+    }
+    assertEquals(
+        List.of("r1|3|0.0|6.0|5.0", "r2|5|null|null|null"),
+        query(
+            "SELECT run_uuid, count(*), min(x_1), max(x_1), max(f1) FROM read_parquet('"
+                + runs
+                + "/*/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1",
+            new ArrayList<>()));
+    List<String> columns = new ArrayList<>();
+    List<String> rows =
+        query(
+            "SELECT epoch_ns(time) - "
+                + RunFixtures.T0
+                + ", value, field, robot_id, run_uuid, sensor_type, quality FROM '"
+                + clean
+                + "/*.parquet' ORDER BY field, time",
+            columns);
+    assertEquals(
+        List.of("value", "field", "robot_id", "run_uuid", "sensor_type", "quality"),
+        columns.subList(1, 7));
+    List<String> expected = new ArrayList<>();
+    for (String field : List.of("x", "y", "z")) {
+      long[] ms = {0, 10, 20, 30, 200};
+      double[] x = {0, 1, 2, 3, 20};
+      for (int i = 0; i < ms.length; i++) {
+        double v = field.equals("x") ? x[i] : 0;
+        String quality = field.equals("z") && i == 0 ? "spike" : "ok";
+        expected.add(ms[i] * RunFixtures.MS + "|" + v + "|" + field + "|2|r2|encoder|" + quality);
+      }
+    }
+    assertEquals(expected, rows);
   }
 }
