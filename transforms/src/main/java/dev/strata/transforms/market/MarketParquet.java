@@ -117,7 +117,7 @@ public final class MarketParquet {
    * A {@link FileIO.Sink} that writes series as rows, with or without the feature columns. One
    * Parquet file per sink instance; rows of a series stay together and in order.
    */
-  public static final class Sink implements FileIO.Sink<DailySeries> {
+  public static final class Sink implements FileIO.Sink<BarSeries> {
     private static final long serialVersionUID = 1L;
     private final boolean features;
     private transient @Nullable SeriesParquetWriter writer;
@@ -140,7 +140,7 @@ public final class MarketParquet {
     }
 
     @Override
-    public void write(DailySeries series) throws IOException {
+    public void write(BarSeries series) throws IOException {
       writer.write(series);
     }
 
@@ -157,7 +157,7 @@ public final class MarketParquet {
 
   /**
    * Reads a market Parquet file (stage 1 or 2 layout; feature columns are ignored) and hands over
-   * one {@link DailySeries} per run of consecutive rows with the same symbol, in file order. The
+   * one {@link BarSeries} per run of consecutive rows with the same symbol, in file order. The
    * series' source is {@code sourceName}. Columns are read column-wise per row group: required
    * PLAIN-encoded numeric columns (how this job writes them) are decoded page by page in bulk, any
    * other encoding goes through parquet-column's value readers.
@@ -165,21 +165,17 @@ public final class MarketParquet {
    * @throws IOException if the file cannot be read or lacks a stage-1 column
    */
   public static void readSeries(
-      SeekableByteChannel channel, String sourceName, Consumer<DailySeries> out)
-      throws IOException {
+      SeekableByteChannel channel, String sourceName, Consumer<BarSeries> out) throws IOException {
     readSeries(channel, sourceName, false, out);
   }
 
   /**
    * Like {@link #readSeries(SeekableByteChannel, String, Consumer)}; with {@code withFeatures} the
    * file must be a stage-2 file and each series carries its {@code vol_moving_avg} and {@code
-   * adj_close_rolling_med} (null as NaN, see {@link DailySeries#withFeatures}).
+   * adj_close_rolling_med} (null as NaN, see {@link BarSeries#withFeatures}).
    */
   public static void readSeries(
-      SeekableByteChannel channel,
-      String sourceName,
-      boolean withFeatures,
-      Consumer<DailySeries> out)
+      SeekableByteChannel channel, String sourceName, boolean withFeatures, Consumer<BarSeries> out)
       throws IOException {
     ParquetReadOptions options = HadoopReadOptions.builder(new Configuration(false)).build();
     try (ParquetFileReader reader =
@@ -196,7 +192,7 @@ public final class MarketParquet {
       reader.setRequestedSchema(projection);
       List<BlockMetaData> blocks = reader.getRowGroups();
       Binary currentSymbol = null;
-      DailySeries.Builder current = null;
+      BarSeries.Builder current = null;
       PageReadStore rowGroup;
       int blockIndex = 0;
       while ((rowGroup = reader.readNextRowGroup()) != null) {
@@ -224,7 +220,7 @@ public final class MarketParquet {
             }
             currentSymbol = symbol.copy();
             current =
-                DailySeries.builder(
+                BarSeries.builder(
                     symbol.toStringUsingUTF8(),
                     name == null ? null : name.toStringUsingUTF8(),
                     sourceName);
@@ -251,12 +247,12 @@ public final class MarketParquet {
     }
   }
 
-  private static DailySeries build(DailySeries.Builder builder, SeriesFeatures features) {
-    DailySeries series = builder.build();
+  private static BarSeries build(BarSeries.Builder builder, SeriesFeatures features) {
+    BarSeries series = builder.build();
     if (features == null) {
       return series;
     }
-    DailySeries withFeatures = series.withFeatures(features.volMovingAvg(), features.median());
+    BarSeries withFeatures = series.withFeatures(features.volMovingAvg(), features.median());
     features.clear();
     return withFeatures;
   }

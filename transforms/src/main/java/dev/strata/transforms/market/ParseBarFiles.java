@@ -21,21 +21,58 @@ import org.apache.beam.sdk.values.TupleTagList;
  * Reads price files of the Kaggle layout, one file per symbol, and validates every row.
  *
  * <p>Consumes bounded {@link FileIO.ReadableFile}s ({@code etfs/*.csv}, {@code stocks/*.csv}).
- * Produces on {@link #SERIES} one {@link DailySeries} per file with at least one valid row, named
- * after the file ({@code AGM-A.csv} gives {@code AGM-A}; {@link JoinSecurityNames} maps it to the
+ * Produces on {@link #BARS} one {@link BarSeries} per file with at least one valid row, named after
+ * the file ({@code AGM-A.csv} gives {@code AGM-A}; {@link JoinSecurityNames} maps it to the
  * metadata's symbol), sorted by date with unique dates; and on {@link #FAILURES} every rejected row
  * with file, line, reason and the original text (see {@link BarFileParser} and {@link
  * BarRejection}). Every data row goes to exactly one of the two.
  *
- * <p>Counters ({@code ParseBarFiles} namespace): {@code files}, {@code rowsRead}, {@code rowsKept},
- * {@code rowsRejected}, {@code rejected_<reason>} per {@link BarRejection#code()}, and the kept
- * oddities {@code openZero}, {@code highBelowLow}, {@code zeroVolume}, {@code scientificNotation},
- * {@code floatVolume}. A file that cannot be read fails the bundle (the runner retries it).
+ * <p>Counters (namespace: this class; read them with {@code MetricNameFilter.named(
+ * ParseBarFiles.class, name)}): {@link #FILES}, {@link #ROWS_READ}, {@link #ROWS_KEPT}, {@link
+ * #ROWS_REJECTED}, {@link #rejectedCounter} per {@link BarRejection} ({@code rejected_<code>}), and
+ * the kept oddities {@link #OPEN_ZERO}, {@link #HIGH_BELOW_LOW}, {@link #ZERO_VOLUME}, {@link
+ * #SCIENTIFIC_NOTATION}, {@link #FLOAT_VOLUME}. A file that cannot be read fails the bundle (the
+ * runner retries it).
  */
 public final class ParseBarFiles
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
-  public static final TupleTag<DailySeries> SERIES = new TupleTag<DailySeries>() {};
+  public static final TupleTag<BarSeries> BARS = new TupleTag<BarSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  /** Counter: files read. */
+  public static final String FILES = "files";
+
+  /** Counter: data rows read (kept + rejected). */
+  public static final String ROWS_READ = "rowsRead";
+
+  /** Counter: rows kept, on {@link #BARS}. */
+  public static final String ROWS_KEPT = "rowsKept";
+
+  /** Counter: rows rejected, on {@link #FAILURES}. */
+  public static final String ROWS_REJECTED = "rowsRejected";
+
+  /** Counter: kept rows with {@code Open} = 0. */
+  public static final String OPEN_ZERO = "openZero";
+
+  /** Counter: kept rows with {@code High} below {@code Low}. */
+  public static final String HIGH_BELOW_LOW = "highBelowLow";
+
+  /** Counter: kept rows with zero volume. */
+  public static final String ZERO_VOLUME = "zeroVolume";
+
+  /** Counter: kept rows with a price in scientific notation. */
+  public static final String SCIENTIFIC_NOTATION = "scientificNotation";
+
+  /** Counter: kept rows whose volume is written as a float ({@code 806400.0}). */
+  public static final String FLOAT_VOLUME = "floatVolume";
+
+  /** Counter name prefix of the rows rejected for one reason: {@code rejected_<code>}. */
+  public static final String REJECTED_PREFIX = "rejected_";
+
+  /** The counter of the rows rejected for {@code why}, e.g. {@code rejected_duplicate_date}. */
+  public static String rejectedCounter(BarRejection why) {
+    return REJECTED_PREFIX + why.code();
+  }
 
   private ParseBarFiles() {}
 
@@ -47,9 +84,8 @@ public final class ParseBarFiles
   public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
     PCollectionTuple out =
         files.apply(
-            "ParseFiles",
-            ParDo.of(new ParseFn()).withOutputTags(SERIES, TupleTagList.of(FAILURES)));
-    out.get(SERIES).setCoder(DailySeriesCoder.of());
+            "ParseFiles", ParDo.of(new ParseFn()).withOutputTags(BARS, TupleTagList.of(FAILURES)));
+    out.get(BARS).setCoder(BarSeriesCoder.of());
     return out;
   }
 
@@ -85,16 +121,16 @@ public final class ParseBarFiles
     return file.readFullyAsBytes(); // size changed under us: take the slow, exact path
   }
 
-  static final class ParseFn extends DoFn<FileIO.ReadableFile, DailySeries> {
-    private final Counter files = Metrics.counter(ParseBarFiles.class, "files");
-    private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, "rowsRead");
-    private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, "rowsKept");
-    private final Counter rowsRejected = Metrics.counter(ParseBarFiles.class, "rowsRejected");
-    private final Counter openZero = Metrics.counter(ParseBarFiles.class, "openZero");
-    private final Counter highBelowLow = Metrics.counter(ParseBarFiles.class, "highBelowLow");
-    private final Counter zeroVolume = Metrics.counter(ParseBarFiles.class, "zeroVolume");
-    private final Counter scientific = Metrics.counter(ParseBarFiles.class, "scientificNotation");
-    private final Counter floatVolume = Metrics.counter(ParseBarFiles.class, "floatVolume");
+  static final class ParseFn extends DoFn<FileIO.ReadableFile, BarSeries> {
+    private final Counter files = Metrics.counter(ParseBarFiles.class, FILES);
+    private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, ROWS_READ);
+    private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, ROWS_KEPT);
+    private final Counter rowsRejected = Metrics.counter(ParseBarFiles.class, ROWS_REJECTED);
+    private final Counter openZero = Metrics.counter(ParseBarFiles.class, OPEN_ZERO);
+    private final Counter highBelowLow = Metrics.counter(ParseBarFiles.class, HIGH_BELOW_LOW);
+    private final Counter zeroVolume = Metrics.counter(ParseBarFiles.class, ZERO_VOLUME);
+    private final Counter scientific = Metrics.counter(ParseBarFiles.class, SCIENTIFIC_NOTATION);
+    private final Counter floatVolume = Metrics.counter(ParseBarFiles.class, FLOAT_VOLUME);
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
@@ -107,7 +143,7 @@ public final class ParseBarFiles
       rowsKept.inc(r.series.size());
       rowsRejected.inc(r.failures.size());
       for (Map.Entry<BarRejection, Long> e : r.rejectedByReason.entrySet()) {
-        Metrics.counter(ParseBarFiles.class, "rejected_" + e.getKey().code()).inc(e.getValue());
+        Metrics.counter(ParseBarFiles.class, rejectedCounter(e.getKey())).inc(e.getValue());
       }
       openZero.inc(r.oddities.openZero);
       highBelowLow.inc(r.oddities.highBelowLow);
@@ -115,7 +151,7 @@ public final class ParseBarFiles
       scientific.inc(r.oddities.scientificNotation);
       floatVolume.inc(r.oddities.floatVolume);
       if (r.series.size() > 0) {
-        out.get(SERIES).output(r.series);
+        out.get(BARS).output(r.series);
       }
       for (Failure f : r.failures) {
         out.get(FAILURES).output(f);

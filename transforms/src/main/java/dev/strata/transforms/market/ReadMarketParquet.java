@@ -11,13 +11,18 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Reads market Parquet files (stage 1 layout) into {@link DailySeries}, one element per run of a
- * symbol in a file (a whole symbol for files written by this job). Bounded. Counters: {@code
- * ReadMarketParquet/files}, {@code ReadMarketParquet/rows}. An unreadable file or one without the
- * stage-1 columns fails the bundle.
+ * Reads market Parquet files (stage 1 layout) into {@link BarSeries}, one element per run of a
+ * symbol in a file (a whole symbol for files written by this job). Bounded. Counters (namespace:
+ * this class): {@link #FILES}, {@link #ROWS}. An unreadable file or one without the stage-1 columns
+ * fails the bundle.
  */
 public final class ReadMarketParquet
-    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<DailySeries>> {
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<BarSeries>> {
+  /** Counter: files read. */
+  public static final String FILES = "files";
+
+  /** Counter: rows read. */
+  public static final String ROWS = "rows";
 
   private ReadMarketParquet() {}
 
@@ -26,16 +31,16 @@ public final class ReadMarketParquet
   }
 
   @Override
-  public PCollection<DailySeries> expand(PCollection<FileIO.ReadableFile> files) {
-    return files.apply("ReadSeries", ParDo.of(new ReadFn())).setCoder(DailySeriesCoder.of());
+  public PCollection<BarSeries> expand(PCollection<FileIO.ReadableFile> files) {
+    return files.apply("ReadSeries", ParDo.of(new ReadFn())).setCoder(BarSeriesCoder.of());
   }
 
-  static final class ReadFn extends DoFn<FileIO.ReadableFile, DailySeries> {
-    private final Counter files = Metrics.counter(ReadMarketParquet.class, "files");
-    private final Counter rows = Metrics.counter(ReadMarketParquet.class, "rows");
+  static final class ReadFn extends DoFn<FileIO.ReadableFile, BarSeries> {
+    private final Counter files = Metrics.counter(ReadMarketParquet.class, FILES);
+    private final Counter rows = Metrics.counter(ReadMarketParquet.class, ROWS);
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, OutputReceiver<DailySeries> out)
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<BarSeries> out)
         throws IOException {
       String source = file.getMetadata().resourceId().toString();
       try (SeekableByteChannel channel = file.openSeekable()) {

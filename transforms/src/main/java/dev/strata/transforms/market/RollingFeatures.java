@@ -2,7 +2,6 @@ package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -25,7 +24,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Adds {@code vol_moving_avg} (mean {@code Volume}) and {@code adj_close_rolling_med} (median
  * {@code Adj Close}) over a {@link WindowSpec} to every row, per symbol, ordered by date.
  *
- * <p>Consumes {@link DailySeries} pieces (bounded; any number of pieces per symbol, in any order),
+ * <p>Consumes {@link BarSeries} pieces (bounded; any number of pieces per symbol, in any order),
  * groups them by symbol, sorts each symbol once by date and makes one pass with a {@link
  * RollingWindow}. Produces one series per symbol on {@link #FEATURES}, with both feature columns
  * null (NaN inside the series) until the window is full. Not {@code SlidingWindows}: no row is
@@ -36,13 +35,25 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * #FAILURES} with reason {@code duplicate_date}. Rows in = rows on {@code FEATURES} + rows on
  * {@code FAILURES}.
  *
- * <p>Counters ({@code RollingFeatures} namespace): {@code symbols}, {@code rows}, {@code
- * warmupRows} (rows left null), {@code duplicateDates}.
+ * <p>Counters (namespace: this class): {@link #SYMBOLS}, {@link #ROWS}, {@link #WARMUP_ROWS} (rows
+ * left null), {@link #DUPLICATE_DATES}.
  */
-public final class RollingFeatures extends PTransform<PCollection<DailySeries>, PCollectionTuple> {
+public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PCollectionTuple> {
   public static final String STEP = "RollingFeatures";
-  public static final TupleTag<DailySeries> FEATURES = new TupleTag<DailySeries>() {};
+  public static final TupleTag<BarSeries> FEATURES = new TupleTag<BarSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  /** Counter: symbols rolled. */
+  public static final String SYMBOLS = "symbols";
+
+  /** Counter: rows on {@link #FEATURES}. */
+  public static final String ROWS = "rows";
+
+  /** Counter: rows whose features are null because the window is not full yet. */
+  public static final String WARMUP_ROWS = "warmupRows";
+
+  /** Counter: rows rejected as a second row of a date ({@code duplicate_date}). */
+  public static final String DUPLICATE_DATES = "duplicateDates";
 
   private final WindowSpec window;
 
@@ -67,48 +78,47 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<DailySeries> series) {
+  public PCollectionTuple expand(PCollection<BarSeries> series) {
     PCollectionTuple out =
         series
             .apply(
                 "KeyBySymbol",
-                WithKeys.<String, DailySeries>of(DailySeries::symbol)
+                WithKeys.<String, BarSeries>of(BarSeries::symbol)
                     .withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), DailySeriesCoder.of()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), BarSeriesCoder.of()))
             .apply("GroupBySymbol", GroupByKey.create())
             .apply(
                 "RollPerSymbol",
                 ParDo.of(new RollFn(window)).withOutputTags(FEATURES, TupleTagList.of(FAILURES)));
-    out.get(FEATURES).setCoder(DailySeriesCoder.of());
+    out.get(FEATURES).setCoder(BarSeriesCoder.of());
     return out;
   }
 
-  static final class RollFn extends DoFn<KV<String, Iterable<DailySeries>>, DailySeries> {
+  static final class RollFn extends DoFn<KV<String, Iterable<BarSeries>>, BarSeries> {
     private final WindowSpec window;
-    private final Counter symbols = Metrics.counter(RollingFeatures.class, "symbols");
-    private final Counter rows = Metrics.counter(RollingFeatures.class, "rows");
-    private final Counter warmupRows = Metrics.counter(RollingFeatures.class, "warmupRows");
-    private final Counter duplicateDates = Metrics.counter(RollingFeatures.class, "duplicateDates");
+    private final Counter symbols = Metrics.counter(RollingFeatures.class, SYMBOLS);
+    private final Counter rows = Metrics.counter(RollingFeatures.class, ROWS);
+    private final Counter warmupRows = Metrics.counter(RollingFeatures.class, WARMUP_ROWS);
+    private final Counter duplicateDates = Metrics.counter(RollingFeatures.class, DUPLICATE_DATES);
 
     RollFn(WindowSpec window) {
       this.window = window;
     }
 
     @ProcessElement
-    public void process(
-        @Element KV<String, Iterable<DailySeries>> symbol, MultiOutputReceiver out) {
-      List<DailySeries> pieces = new ArrayList<>();
+    public void process(@Element KV<String, Iterable<BarSeries>> symbol, MultiOutputReceiver out) {
+      List<BarSeries> pieces = new ArrayList<>();
       symbol.getValue().forEach(pieces::add);
       // Delivery order is not promised: order pieces by source, then by first date, so the result
       // (which duplicate wins) is the same on every runner.
       pieces.sort(
-          Comparator.comparing(DailySeries::source)
+          Comparator.comparing(BarSeries::source)
               .thenComparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0)));
-      DailySeries all = DailySeries.concat(pieces);
+      BarSeries all = BarSeries.concat(pieces);
       int[] order = sortedUniqueDays(all, pieces, out);
       // the usual case (one piece, already in date order) needs no copy of its columns
-      DailySeries sorted = isIdentity(order, all.size()) ? all : all.select(order);
-      DailySeries result = compute(sorted, window);
+      BarSeries sorted = isIdentity(order, all.size()) ? all : all.select(order);
+      BarSeries result = compute(sorted, window);
       symbols.inc();
       rows.inc(result.size());
       long warm = 0;
@@ -121,30 +131,14 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
       out.get(FEATURES).output(result);
     }
 
-    private int[] sortedUniqueDays(
-        DailySeries all, List<DailySeries> pieces, MultiOutputReceiver out) {
-      int n = all.size();
-      long[] keys = new long[n];
-      boolean sorted = true;
-      for (int i = 0; i < n; i++) {
-        keys[i] = ((long) all.epochDay(i) << 32) | i;
-        sorted &= i == 0 || all.epochDay(i) > all.epochDay(i - 1);
-      }
-      if (!sorted) {
-        Arrays.sort(keys); // stable on ties: the index is the low half of the key
-      }
-      int[] order = new int[n];
-      int kept = 0;
-      for (int k = 0; k < n; k++) {
-        int i = (int) keys[k];
-        if (kept > 0 && all.epochDay(order[kept - 1]) == all.epochDay(i)) {
-          duplicateDates.inc();
-          out.get(FAILURES).output(duplicateFailure(all, i, order[kept - 1], pieces));
-          continue;
-        }
-        order[kept++] = i;
-      }
-      return Arrays.copyOf(order, kept);
+    private int[] sortedUniqueDays(BarSeries all, List<BarSeries> pieces, MultiOutputReceiver out) {
+      return DayOrder.sortedUnique(
+          all.days,
+          all.size(),
+          (row, keptRow) -> {
+            duplicateDates.inc();
+            out.get(FAILURES).output(duplicateFailure(all, row, keptRow, pieces));
+          });
     }
 
     private static boolean isIdentity(int[] order, int size) {
@@ -160,7 +154,7 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
     }
 
     private static Failure duplicateFailure(
-        DailySeries all, int row, int keptRow, List<DailySeries> pieces) {
+        BarSeries all, int row, int keptRow, List<BarSeries> pieces) {
       String source = sourceOf(pieces, row);
       String payload =
           String.join(
@@ -185,9 +179,9 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
           payload);
     }
 
-    private static String sourceOf(List<DailySeries> pieces, int row) {
+    private static String sourceOf(List<BarSeries> pieces, int row) {
       int offset = 0;
-      for (DailySeries p : pieces) {
+      for (BarSeries p : pieces) {
         if (row < offset + p.size()) {
           return p.source();
         }
@@ -201,7 +195,7 @@ public final class RollingFeatures extends PTransform<PCollection<DailySeries>, 
    * Computes both features for a series already sorted by date with unique dates. Plain Java: the
    * tests hold it against a brute-force reference.
    */
-  public static DailySeries compute(DailySeries sorted, WindowSpec window) {
+  public static BarSeries compute(BarSeries sorted, WindowSpec window) {
     int n = sorted.size();
     double[] mean = new double[n];
     double[] median = new double[n];

@@ -17,7 +17,7 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * Writes {@link DailySeries} rows straight into parquet-column's column writers: the same encoders,
+ * Writes {@link BarSeries} rows straight into parquet-column's column writers: the same encoders,
  * pages, statistics, compression and footer as {@code ParquetWriter}, without its record-assembly
  * layer ({@code RecordConsumer}: start/end message and field per value), which the profile showed
  * at a quarter of the write cost. Symbol and name {@link Binary}s are made once per series, dates
@@ -85,7 +85,7 @@ final class SeriesParquetWriter implements Closeable {
     sinceSizeCheck = 0;
   }
 
-  void write(DailySeries s) throws IOException {
+  void write(BarSeries s) throws IOException {
     if (features && !s.hasFeatures()) {
       throw new IllegalArgumentException(s.symbol() + " has no feature columns");
     }

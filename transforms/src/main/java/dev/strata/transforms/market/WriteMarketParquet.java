@@ -12,7 +12,7 @@ import org.apache.beam.sdk.values.PCollection;
  * on success, so a failed or retried bundle leaves no partial file behind.
  */
 public final class WriteMarketParquet
-    extends PTransform<PCollection<DailySeries>, WriteFilesResult<Void>> {
+    extends PTransform<PCollection<BarSeries>, WriteFilesResult<Void>> {
   private final String directory;
   private final String prefix;
   private final boolean features;
@@ -38,10 +38,10 @@ public final class WriteMarketParquet
   }
 
   @Override
-  public WriteFilesResult<Void> expand(PCollection<DailySeries> series) {
+  public WriteFilesResult<Void> expand(PCollection<BarSeries> series) {
     return series.apply(
         "WriteParquet",
-        FileIO.<DailySeries>write()
+        FileIO.<BarSeries>write()
             .via(features ? MarketParquet.Sink.features() : MarketParquet.Sink.raw())
             .to(directory)
             .withPrefix(prefix)

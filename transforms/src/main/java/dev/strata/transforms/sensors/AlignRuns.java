@@ -5,7 +5,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -22,10 +21,22 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Groups clean readings by run and puts each run on its time grid with kinematics ({@link
  * RunTable#align}). Consumes {@link SignalSeries} sorted per piece (any number of pieces per run
  * and signal, e.g. one per file); produces one {@link RunTable} per run. Bounded input; one group
- * per run. Counters ({@code AlignRuns}): {@code runs}, {@code gridPoints}, {@code
- * gridPointsDropped}, {@code runsMissingSignals}.
+ * per run. Counters (namespace: this class): {@link #RUNS}, {@link #GRID_POINTS}, {@link
+ * #GRID_POINTS_DROPPED}, {@link #RUNS_MISSING_SIGNALS}.
  */
 public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PCollection<RunTable>> {
+  /** Counter: runs aligned. */
+  public static final String RUNS = "runs";
+
+  /** Counter: grid points kept, over all runs (= rows written to the run tables). */
+  public static final String GRID_POINTS = "gridPoints";
+
+  /** Counter: grid points dropped because a signal's gap there exceeds the limit. */
+  public static final String GRID_POINTS_DROPPED = "gridPointsDropped";
+
+  /** Counter: runs that lack at least one of the twelve signals. */
+  public static final String RUNS_MISSING_SIGNALS = "runsMissingSignals";
+
   private final AlignSpec spec;
 
   private AlignRuns(AlignSpec spec) {
@@ -41,18 +52,18 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
     return series
         .apply(
             "KeyByRun", WithKeys.of(SignalSeries::runUuid).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SignalSeries.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SignalSeriesCoder.of()))
         .apply("GroupByRun", GroupByKey.create())
         .apply("AlignRun", ParDo.of(new AlignFn(spec)))
-        .setCoder(SerializableCoder.of(RunTable.class));
+        .setCoder(RunTableCoder.of());
   }
 
   static final class AlignFn extends DoFn<KV<String, Iterable<SignalSeries>>, RunTable> {
     private final AlignSpec spec;
-    private final Counter runs = Metrics.counter(AlignRuns.class, "runs");
-    private final Counter points = Metrics.counter(AlignRuns.class, "gridPoints");
-    private final Counter dropped = Metrics.counter(AlignRuns.class, "gridPointsDropped");
-    private final Counter missing = Metrics.counter(AlignRuns.class, "runsMissingSignals");
+    private final Counter runs = Metrics.counter(AlignRuns.class, RUNS);
+    private final Counter points = Metrics.counter(AlignRuns.class, GRID_POINTS);
+    private final Counter dropped = Metrics.counter(AlignRuns.class, GRID_POINTS_DROPPED);
+    private final Counter missing = Metrics.counter(AlignRuns.class, RUNS_MISSING_SIGNALS);
 
     AlignFn(AlignSpec spec) {
       this.spec = spec;
@@ -66,7 +77,7 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
         pieces.computeIfAbsent(s.signal(), k -> new ArrayList<>()).add(s);
       }
       Map<Signal, SignalSeries> signals = new EnumMap<>(Signal.class);
-      pieces.forEach((sig, list) -> signals.put(sig, CleanReadings.sorted(list)));
+      pieces.forEach((sig, list) -> signals.put(sig, SignalSeries.sortedByTime(list)));
       RunTable t = RunTable.align(run.getKey(), signals, spec);
       runs.inc();
       points.inc(t.size());

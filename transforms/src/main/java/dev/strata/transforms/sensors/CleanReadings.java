@@ -1,11 +1,7 @@
 package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.Failure;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -36,11 +32,26 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Produces on {@link #CLEAN} one {@link SignalSeries} per (run, signal), sorted with unique times,
  * and on {@link #FAILURES} the rejected readings with their file, line and reason. Readings in =
  * clean + rejected + duplicates dropped. Bounded input; one group per (run, signal).
+ *
+ * <p>Counters (namespace: this class): {@link #DUPLICATES_DROPPED}, {@link #CONFLICTING_REJECTED},
+ * {@link #SPIKES_FLAGGED}, {@link #READINGS_KEPT}.
  */
 public final class CleanReadings extends PTransform<PCollection<SignalSeries>, PCollectionTuple> {
   public static final TupleTag<SignalSeries> CLEAN = new TupleTag<SignalSeries>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
   static final String STEP = "CleanReadings";
+
+  /** Counter: exact duplicate readings dropped. */
+  public static final String DUPLICATES_DROPPED = "duplicatesDropped";
+
+  /** Counter: readings rejected as {@code conflicting_duplicate}. */
+  public static final String CONFLICTING_REJECTED = "conflictingRejected";
+
+  /** Counter: readings flagged as isolated spikes (kept or, with dropSpikes, rejected). */
+  public static final String SPIKES_FLAGGED = "spikesFlagged";
+
+  /** Counter: readings on {@link #CLEAN}. */
+  public static final String READINGS_KEPT = "readingsKept";
 
   private final SpikeDetector spikes;
   private final boolean dropSpikes;
@@ -62,45 +73,23 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
                 "KeyByRunAndSignal",
                 WithKeys.of((SignalSeries s) -> s.runUuid() + '\u0000' + s.signal().name())
                     .withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SignalSeries.class)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SignalSeriesCoder.of()))
             .apply("GroupBySignal", GroupByKey.create())
             .apply(
                 "Clean",
                 ParDo.of(new CleanFn(spikes, dropSpikes))
                     .withOutputTags(CLEAN, TupleTagList.of(FAILURES)));
-    out.get(CLEAN).setCoder(SerializableCoder.of(SignalSeries.class));
+    out.get(CLEAN).setCoder(SignalSeriesCoder.of());
     return out;
-  }
-
-  /** Sorts one (run, signal)'s pieces by time, keeping file order among equal times. */
-  static SignalSeries sorted(Iterable<SignalSeries> pieces) {
-    List<SignalSeries> list = new ArrayList<>();
-    pieces.forEach(list::add);
-    // the order of pieces from different files is whatever the runner delivers: fix it
-    list.sort(
-        Comparator.comparing((SignalSeries s) -> s.source(0)).thenComparingLong(s -> s.line(0)));
-    SignalSeries all = SignalSeries.concat(list);
-    Integer[] idx = new Integer[all.size()];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = i;
-    }
-    java.util.Arrays.sort(idx, Comparator.comparingLong(all::time));
-    int[] order = new int[idx.length];
-    boolean sortedAlready = true;
-    for (int i = 0; i < idx.length; i++) {
-      order[i] = idx[i];
-      sortedAlready &= order[i] == i;
-    }
-    return sortedAlready ? all : all.select(order);
   }
 
   static final class CleanFn extends DoFn<KV<String, Iterable<SignalSeries>>, SignalSeries> {
     private final SpikeDetector spikes;
     private final boolean dropSpikes;
-    private final Counter duplicates = Metrics.counter(CleanReadings.class, "duplicatesDropped");
-    private final Counter conflicts = Metrics.counter(CleanReadings.class, "conflictingRejected");
-    private final Counter flagged = Metrics.counter(CleanReadings.class, "spikesFlagged");
-    private final Counter kept = Metrics.counter(CleanReadings.class, "readingsKept");
+    private final Counter duplicates = Metrics.counter(CleanReadings.class, DUPLICATES_DROPPED);
+    private final Counter conflicts = Metrics.counter(CleanReadings.class, CONFLICTING_REJECTED);
+    private final Counter flagged = Metrics.counter(CleanReadings.class, SPIKES_FLAGGED);
+    private final Counter kept = Metrics.counter(CleanReadings.class, READINGS_KEPT);
 
     CleanFn(SpikeDetector spikes, boolean dropSpikes) {
       this.spikes = spikes;
@@ -110,7 +99,7 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
     @ProcessElement
     public void process(
         @Element KV<String, Iterable<SignalSeries>> group, MultiOutputReceiver out) {
-      SignalSeries s = sorted(group.getValue());
+      SignalSeries s = SignalSeries.sortedByTime(group.getValue());
       int n = s.size();
       int[] keep = new int[n];
       int k = 0;

@@ -3,6 +3,7 @@ package dev.strata.transforms.sensors;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.StringJoiner;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -20,7 +21,11 @@ import org.apache.parquet.schema.Types;
  * samples_fx_1 …}), {@code missing_signals} (comma-separated, empty if none), {@code
  * max_force_1_n}, {@code max_force_2_n}, {@code mean_speed_*_mm_s}, {@code max_speed_*_mm_s}, the
  * grid points kept and dropped, and the readings flagged as spikes.
+ *
+ * <p>Computed by {@link ComputeRunStatistics}, written by {@link
+ * WriteSensorsParquet#runStatistics}; encoded by {@link RunStatisticsCoder}.
  */
+@DefaultCoder(RunStatisticsCoder.class)
 public final class RunStatistics implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -30,31 +35,61 @@ public final class RunStatistics implements Serializable {
   public final long startNanos;
   public final long stopNanos;
   public final double runtimeSeconds;
-  public final double[] distanceMm = new double[2];
+  public final double[] distanceMm;
   public final double totalDistanceMm;
   public final long[] samples;
   public final String missingSignals;
-  public final double[] maxForce = new double[2];
-  public final double[] meanSpeed = new double[2];
-  public final double[] maxSpeed = new double[2];
+  public final double[] maxForce;
+  public final double[] meanSpeed;
+  public final double[] maxSpeed;
   public final long gridPoints;
   public final long gridPointsDropped;
   public final long spikes;
 
-  private RunStatistics(RunTable t) {
-    runUuid = t.runUuid();
-    startNanos = t.firstReading();
-    stopNanos = t.lastReading();
-    runtimeSeconds = (stopNanos - startNanos) / 1e9;
-    samples = t.samples();
+  /** Every field as given ({@link RunStatisticsCoder}, tests); the arrays have length 2 or 12. */
+  RunStatistics(
+      String runUuid,
+      long startNanos,
+      long stopNanos,
+      double runtimeSeconds,
+      double[] distanceMm,
+      double totalDistanceMm,
+      long[] samples,
+      String missingSignals,
+      double[] maxForce,
+      double[] meanSpeed,
+      double[] maxSpeed,
+      long gridPoints,
+      long gridPointsDropped,
+      long spikes) {
+    this.runUuid = runUuid;
+    this.startNanos = startNanos;
+    this.stopNanos = stopNanos;
+    this.runtimeSeconds = runtimeSeconds;
+    this.distanceMm = distanceMm;
+    this.totalDistanceMm = totalDistanceMm;
+    this.samples = samples;
+    this.missingSignals = missingSignals;
+    this.maxForce = maxForce;
+    this.meanSpeed = meanSpeed;
+    this.maxSpeed = maxSpeed;
+    this.gridPoints = gridPoints;
+    this.gridPointsDropped = gridPointsDropped;
+    this.spikes = spikes;
+  }
+
+  /** The statistics of one aligned run. */
+  public static RunStatistics of(RunTable t) {
+    long start = t.firstReading();
+    long stop = t.lastReading();
     StringJoiner m = new StringJoiner(",");
     for (Signal s : t.missing()) {
       m.add(s.column());
     }
-    missingSignals = m.toString();
-    gridPoints = t.size();
-    gridPointsDropped = t.pointsDropped();
-    spikes = t.spikes();
+    double[] distanceMm = new double[2];
+    double[] maxForce = new double[2];
+    double[] meanSpeed = new double[2];
+    double[] maxSpeed = new double[2];
     double total = Double.NaN;
     for (int r = 0; r < 2; r++) {
       distanceMm[r] = distance(t, r + 1);
@@ -67,7 +102,21 @@ public final class RunStatistics implements Serializable {
       maxSpeed[r] = max(v);
       meanSpeed[r] = mean(v);
     }
-    totalDistanceMm = total;
+    return new RunStatistics(
+        t.runUuid(),
+        start,
+        stop,
+        (stop - start) / 1e9,
+        distanceMm,
+        total,
+        t.samples(),
+        m.toString(),
+        maxForce,
+        meanSpeed,
+        maxSpeed,
+        t.size(),
+        t.pointsDropped(),
+        t.spikes());
   }
 
   @Override
@@ -92,8 +141,17 @@ public final class RunStatistics implements Serializable {
     return runUuid.hashCode();
   }
 
-  public static RunStatistics of(RunTable t) {
-    return new RunStatistics(t);
+  @Override
+  public String toString() {
+    return "RunStatistics{"
+        + runUuid
+        + ", "
+        + gridPoints
+        + " grid points, distance "
+        + java.util.Arrays.toString(distanceMm)
+        + ", missing ["
+        + missingSignals
+        + "]}";
   }
 
   static double distance(RunTable t, int robot) {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * One run on a fixed time grid, with kinematics: the wide table of {@link SensorsParquet#RUN}.
@@ -35,7 +36,10 @@ import java.util.Set;
  * three-point second difference for acceleration. Differences never reach across a dropped point.
  * {@code v1, a1, f1} (robot 1) and {@code v2, a2, f2} are vector magnitudes, null unless all three
  * axes were recorded.
+ *
+ * <p>Encoded by {@link RunTableCoder}.
  */
+@DefaultCoder(RunTableCoder.class)
 public final class RunTable implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -50,7 +54,7 @@ public final class RunTable implements Serializable {
   private final long lastReading;
   private final long spikes;
 
-  private RunTable(
+  RunTable(
       String runUuid,
       long stepNanos,
       long[] time,
@@ -105,6 +109,10 @@ public final class RunTable implements Serializable {
   /** Grid time of row {@code r}, ns since the epoch. */
   public long time(int r) {
     return time[r];
+  }
+
+  long[] times() {
+    return time;
   }
 
   public long stepNanos() {

@@ -2,15 +2,19 @@ package dev.strata.transforms.sensors;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The readings of one signal of one run, columnar: times (nanoseconds since the epoch, UTC),
  * values, and for each reading the file and line it came from and whether it was flagged as a
  * spike. Built per file by {@link ParseReadingFiles}, merged and cleaned per (run, signal) by
- * {@link CleanReadings}, which leaves it sorted by time with unique times.
+ * {@link CleanReadings}, which leaves it sorted by time with unique times. Encoded by {@link
+ * SignalSeriesCoder}.
  */
+@DefaultCoder(SignalSeriesCoder.class)
 public final class SignalSeries implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -92,6 +96,48 @@ public final class SignalSeries implements Serializable {
 
   double[] values() {
     return values;
+  }
+
+  String[] sources() {
+    return sources;
+  }
+
+  int[] sourceIndex() {
+    return sourceIndex;
+  }
+
+  long[] lines() {
+    return lines;
+  }
+
+  boolean @Nullable [] spikes() {
+    return spikes;
+  }
+
+  /**
+   * One (run, signal)'s pieces as one series sorted by time, keeping file order among equal times:
+   * pieces are ordered by their first reading's source and line first, since the order pieces from
+   * different files arrive in is whatever the runner delivers. Used by {@link CleanReadings} and
+   * {@link AlignRuns}.
+   */
+  static SignalSeries sortedByTime(Iterable<SignalSeries> pieces) {
+    List<SignalSeries> list = new java.util.ArrayList<>();
+    pieces.forEach(list::add);
+    list.sort(
+        Comparator.comparing((SignalSeries s) -> s.source(0)).thenComparingLong(s -> s.line(0)));
+    SignalSeries all = concat(list);
+    Integer[] idx = new Integer[all.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    Arrays.sort(idx, Comparator.comparingLong(all::time));
+    int[] order = new int[idx.length];
+    boolean sortedAlready = true;
+    for (int i = 0; i < idx.length; i++) {
+      order[i] = idx[i];
+      sortedAlready &= order[i] == i;
+    }
+    return sortedAlready ? all : all.select(order);
   }
 
   /** The pieces concatenated (same run and signal), in the given order. */

@@ -4,26 +4,104 @@ import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 
 /**
  * The sensors job's Parquet outputs through {@link FileIO}: {@link #clean} writes cleaned readings,
  * {@link #runs} writes each run's table to {@code <dir>/run_uuid=<id>/part-00000-of-00001.parquet}
- * (Hive-style partitions, readable with DuckDB's {@code hive_partitioning}), {@link #stats} writes
- * all runs' statistics to one file. Files appear under their final names only when complete
- * (FileIO's temp-then-rename).
+ * (Hive-style partitions, readable with DuckDB's {@code hive_partitioning}), {@link #runStatistics}
+ * writes all runs' statistics ({@link ComputeRunStatistics}) to one file. Files appear under their
+ * final names only when complete (FileIO's temp-then-rename). Bounded input.
  */
 public final class WriteSensorsParquet {
   private WriteSensorsParquet() {}
 
-  /** A FileIO sink of Groups for one schema; {@code Writer} turns an element into rows. */
+  /** {@link SensorsParquet#CLEAN} rows to {@code <dir>/part-SSSSS-of-NNNNN.parquet}. */
+  public static Clean clean(String dir) {
+    return new Clean(dir);
+  }
+
+  /** {@link SensorsParquet#RUN} rows, one file per run under {@code <dir>/run_uuid=<id>/}. */
+  public static Runs runs(String dir) {
+    return new Runs(dir);
+  }
+
+  /** {@link RunStatistics#SCHEMA} rows, all runs in {@code <dir>/part-00000-of-00001.parquet}. */
+  public static RunStats runStatistics(String dir) {
+    return new RunStats(dir);
+  }
+
+  /** Writes cleaned readings ({@link #clean}). */
+  public static final class Clean extends PTransform<PCollection<SignalSeries>, PDone> {
+    private final String dir;
+
+    private Clean(String dir) {
+      this.dir = dir;
+    }
+
+    @Override
+    public PDone expand(PCollection<SignalSeries> in) {
+      in.apply(
+          "WriteCleanParquet",
+          FileIO.<SignalSeries>write()
+              .via(new GroupSink<>(SensorsParquet.CLEAN, SensorsParquet::writeClean))
+              .to(dir)
+              .withNaming(FileIO.Write.defaultNaming("part", ".parquet")));
+      return PDone.in(in.getPipeline());
+    }
+  }
+
+  /** Writes each run's aligned table to a partition of its own ({@link #runs}). */
+  public static final class Runs extends PTransform<PCollection<RunTable>, PDone> {
+    private final String dir;
+
+    private Runs(String dir) {
+      this.dir = dir;
+    }
+
+    @Override
+    public PDone expand(PCollection<RunTable> in) {
+      in.apply(
+          "WriteRunParquet",
+          FileIO.<String, RunTable>writeDynamic()
+              .by(RunTable::runUuid)
+              .withDestinationCoder(StringUtf8Coder.of())
+              .via(new GroupSink<>(SensorsParquet.RUN, SensorsParquet::writeRun))
+              .to(dir)
+              .withNaming(id -> FileIO.Write.defaultNaming("run_uuid=" + id + "/part", ".parquet"))
+              .withNumShards(1));
+      return PDone.in(in.getPipeline());
+    }
+  }
+
+  /** Writes the run statistics to one file ({@link #runStatistics}). */
+  public static final class RunStats extends PTransform<PCollection<RunStatistics>, PDone> {
+    private final String dir;
+
+    private RunStats(String dir) {
+      this.dir = dir;
+    }
+
+    @Override
+    public PDone expand(PCollection<RunStatistics> in) {
+      in.apply(
+          "WriteStatsParquet",
+          FileIO.<RunStatistics>write()
+              .via(new GroupSink<>(RunStatistics.SCHEMA, (w, s) -> s.write(w)))
+              .to(dir)
+              .withNaming(FileIO.Write.defaultNaming("part", ".parquet"))
+              .withNumShards(1));
+      return PDone.in(in.getPipeline());
+    }
+  }
+
+  /** A FileIO sink of Groups for one schema; {@code Rows} turns an element into rows. */
   private static final class GroupSink<T> implements FileIO.Sink<T> {
     interface Rows<T> extends java.io.Serializable {
       void write(ParquetWriter<Group> w, T element) throws IOException;
@@ -40,9 +118,7 @@ public final class WriteSensorsParquet {
 
     @Override
     public void open(WritableByteChannel channel) throws IOException {
-      writer =
-          SensorsParquet.writer(
-              channel, org.apache.parquet.schema.MessageTypeParser.parseMessageType(schema));
+      writer = SensorsParquet.writer(channel, MessageTypeParser.parseMessageType(schema));
     }
 
     @Override
@@ -54,59 +130,5 @@ public final class WriteSensorsParquet {
     public void flush() throws IOException {
       writer.close();
     }
-  }
-
-  public static PTransform<PCollection<SignalSeries>, PDone> clean(String dir) {
-    return new PTransform<>() {
-      @Override
-      public PDone expand(PCollection<SignalSeries> in) {
-        in.apply(
-            "WriteCleanParquet",
-            FileIO.<SignalSeries>write()
-                .via(new GroupSink<>(SensorsParquet.CLEAN, SensorsParquet::writeClean))
-                .to(dir)
-                .withNaming(FileIO.Write.defaultNaming("part", ".parquet")));
-        return PDone.in(in.getPipeline());
-      }
-    };
-  }
-
-  public static PTransform<PCollection<RunTable>, PDone> runs(String dir) {
-    return new PTransform<>() {
-      @Override
-      public PDone expand(PCollection<RunTable> in) {
-        in.apply(
-            "WriteRunParquet",
-            FileIO.<String, RunTable>writeDynamic()
-                .by(RunTable::runUuid)
-                .withDestinationCoder(StringUtf8Coder.of())
-                .via(new GroupSink<>(SensorsParquet.RUN, SensorsParquet::writeRun))
-                .to(dir)
-                .withNaming(
-                    id -> FileIO.Write.defaultNaming("run_uuid=" + id + "/part", ".parquet"))
-                .withNumShards(1));
-        return PDone.in(in.getPipeline());
-      }
-    };
-  }
-
-  public static PTransform<PCollection<RunTable>, PDone> stats(String dir) {
-    return new PTransform<>() {
-      @Override
-      public PDone expand(PCollection<RunTable> in) {
-        in.apply(
-                "ComputeRunStatistics",
-                MapElements.into(TypeDescriptor.of(RunStatistics.class)).via(RunStatistics::of))
-            .setCoder(org.apache.beam.sdk.coders.SerializableCoder.of(RunStatistics.class))
-            .apply(
-                "WriteStatsParquet",
-                FileIO.<RunStatistics>write()
-                    .via(new GroupSink<>(RunStatistics.SCHEMA, (w, s) -> s.write(w)))
-                    .to(dir)
-                    .withNaming(FileIO.Write.defaultNaming("part", ".parquet"))
-                    .withNumShards(1));
-        return PDone.in(in.getPipeline());
-      }
-    };
   }
 }

@@ -46,7 +46,7 @@ final class CopyEncoder {
   static final byte[] TRAILER = {(byte) 0xff, (byte) 0xff};
 
   /** varchar lengths of the string columns, in {@link FileLoader#COLUMNS} order (0: timestamp). */
-  static final int[] MAX_CHARS = {32, 64, 0, 16, 0};
+  static final int[] MAX_CHARS = WarehouseTables.MAX_CHARS;
 
   /** 2000-01-01T00:00:00Z, PostgreSQL's timestamp epoch, in microseconds since 1970. */
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -35,14 +34,33 @@ import org.joda.time.Instant;
  * gives): results of a batch are emitted when it commits, which may be at the end of the bundle.
  *
  * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #RESULTS} one {@link
- * FileLoader.Result} per file and on {@link #FAILURES} each rejected file with its reason. Counters
- * ({@code LoadToPostgres}): {@code files}, {@code loaded}, {@code replaced}, {@code unchanged},
- * {@code rejected}, {@code rows}. The tables must exist ({@link FileLoader#createTables}).
+ * FileLoader.Result} per file ({@link FileLoader.ResultCoder}) and on {@link #FAILURES} each
+ * rejected file with its reason. Counters (namespace: this class): {@link #FILES}, {@link #LOADED},
+ * {@link #REPLACED}, {@link #UNCHANGED}, {@link #REJECTED}, {@link #ROWS}. The tables must exist
+ * ({@link FileLoader#createTables}).
  */
 public final class LoadToPostgres
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
   public static final TupleTag<FileLoader.Result> RESULTS = new TupleTag<FileLoader.Result>() {};
   public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  /** Counter: files processed (loaded + replaced + unchanged + rejected). */
+  public static final String FILES = "files";
+
+  /** Counter: files loaded for the first time. */
+  public static final String LOADED = "loaded";
+
+  /** Counter: changed files whose earlier rows were replaced. */
+  public static final String REPLACED = "replaced";
+
+  /** Counter: files the ledger already holds with the same checksum. */
+  public static final String UNCHANGED = "unchanged";
+
+  /** Counter: files rejected, on {@link #FAILURES}. */
+  public static final String REJECTED = "rejected";
+
+  /** Counter: rows sent to the table. */
+  public static final String ROWS = "rows";
 
   /**
    * Where to connect; the password never appears in logs or manifests. It does travel inside the
@@ -95,7 +113,7 @@ public final class LoadToPostgres
             "CopyFiles",
             ParDo.of(new LoadFn(target, batchSize))
                 .withOutputTags(RESULTS, TupleTagList.of(FAILURES)));
-    out.get(RESULTS).setCoder(SerializableCoder.of(FileLoader.Result.class));
+    out.get(RESULTS).setCoder(FileLoader.ResultCoder.of());
     return out;
   }
 
@@ -106,12 +124,12 @@ public final class LoadToPostgres
     private transient FileLoader loader;
     private transient List<FileIO.ReadableFile> batch;
     private transient long batchBytes;
-    private final Counter files = Metrics.counter(LoadToPostgres.class, "files");
-    private final Counter loaded = Metrics.counter(LoadToPostgres.class, "loaded");
-    private final Counter replaced = Metrics.counter(LoadToPostgres.class, "replaced");
-    private final Counter unchanged = Metrics.counter(LoadToPostgres.class, "unchanged");
-    private final Counter rejected = Metrics.counter(LoadToPostgres.class, "rejected");
-    private final Counter rows = Metrics.counter(LoadToPostgres.class, "rows");
+    private final Counter files = Metrics.counter(LoadToPostgres.class, FILES);
+    private final Counter loaded = Metrics.counter(LoadToPostgres.class, LOADED);
+    private final Counter replaced = Metrics.counter(LoadToPostgres.class, REPLACED);
+    private final Counter unchanged = Metrics.counter(LoadToPostgres.class, UNCHANGED);
+    private final Counter rejected = Metrics.counter(LoadToPostgres.class, REJECTED);
+    private final Counter rows = Metrics.counter(LoadToPostgres.class, ROWS);
 
     LoadFn(Target target, int batchSize) {
       this.target = target;

@@ -47,7 +47,7 @@ public class BarFileParserTest {
                 + "1962-01-03,1.5,2.5,1.25,2.0,1.75,1574400\n");
     assertBalanced(r);
     assertEquals(0, r.failures.size());
-    DailySeries s = r.series;
+    BarSeries s = r.series;
     assertEquals(2, s.size());
     assertEquals("SYM", s.symbol());
     assertEquals("Name", s.securityName());
@@ -202,7 +202,7 @@ public class BarFileParserTest {
       assertEquals(
           d.toString(),
           d.toEpochDay(),
-          BarFileParser.Run.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
+          BarNumbers.epochDay(d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
     }
     BarFileParser.Result r = parse(HEADER + "2000-02-29,1,1,1,1,1,1\n1900-02-29,1,1,1,1,1,1\n");
     assertEquals(1, r.series.size());

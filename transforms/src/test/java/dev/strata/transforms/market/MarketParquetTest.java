@@ -26,8 +26,8 @@ import org.junit.rules.TemporaryFolder;
 public class MarketParquetTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  private static List<DailySeries> read(Path file) throws Exception {
-    List<DailySeries> out = new ArrayList<>();
+  private static List<BarSeries> read(Path file) throws Exception {
+    List<BarSeries> out = new ArrayList<>();
     try (SeekableByteChannel ch = Files.newByteChannel(file)) {
       MarketParquet.readSeries(ch, file.toString(), out::add);
     }
@@ -38,17 +38,17 @@ public class MarketParquetTest {
   public void ourFilesRoundTripAndDuckDbReadsTheSameValues() throws Exception {
     Path file = tmp.getRoot().toPath().resolve("f.parquet");
     String src = file.toString();
-    DailySeries a =
-        DailySeries.builder("AGM$A", "Federal \"Farmer Mac\", Inc.", src)
+    BarSeries a =
+        BarSeries.builder("AGM$A", "Federal \"Farmer Mac\", Inc.", src)
             .add(LocalDate.of(1962, 1, 2), 0f, 2.5f, 0.25f, 1.5f, 6.281419e-07f, 806400)
             .add(LocalDate.of(2020, 4, 1), 38.235f, 39f, 37f, 38.5f, 38.5f, 0)
             .build();
-    DailySeries b =
-        DailySeries.builder("ZZZ", null, src)
+    BarSeries b =
+        BarSeries.builder("ZZZ", null, src)
             .add(LocalDate.of(2021, 1, 27), 1f, 1f, 1f, 1f, 1f, Long.MAX_VALUE)
             .build();
-    DailySeries bf = RollingFeatures.compute(b, WindowSpec.rows(1));
-    DailySeries af = RollingFeatures.compute(a, WindowSpec.rows(2));
+    BarSeries bf = RollingFeatures.compute(b, WindowSpec.rows(1));
+    BarSeries af = RollingFeatures.compute(a, WindowSpec.rows(2));
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       MarketParquet.Sink sink = MarketParquet.Sink.features();
@@ -57,9 +57,9 @@ public class MarketParquetTest {
       sink.write(bf);
       sink.flush();
     }
-    List<DailySeries> back = read(file);
+    List<BarSeries> back = read(file);
     assertEquals(List.of(a, b), back); // every column, bit for bit (features are not read back)
-    List<DailySeries> withFeatures = new ArrayList<>();
+    List<BarSeries> withFeatures = new ArrayList<>();
     try (SeekableByteChannel ch = Files.newByteChannel(file)) {
       MarketParquet.readSeries(ch, src, true, withFeatures::add);
     }
@@ -109,9 +109,9 @@ public class MarketParquetTest {
               + file
               + "' (FORMAT parquet, ROW_GROUP_SIZE 2048)");
     }
-    List<DailySeries> back = read(file);
+    List<BarSeries> back = read(file);
     long rows = 0;
-    for (DailySeries s : back) {
+    for (BarSeries s : back) {
       for (int k = 0; k < s.size(); k++) {
         int i = (int) (s.epochDay(k) - LocalDate.of(2000, 1, 1).toEpochDay());
         assertEquals(i < 3000 ? "AAA" : "BBB", s.symbol());

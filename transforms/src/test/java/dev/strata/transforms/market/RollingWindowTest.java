@@ -107,8 +107,8 @@ public class RollingWindowTest {
 
   // ---------------------------------------------------------------- RollingFeatures.compute
 
-  private static DailySeries series(int[] days, double[] adj, long[] vol) {
-    DailySeries.Builder b = DailySeries.builder("S", "S Inc", "test");
+  private static BarSeries series(int[] days, double[] adj, long[] vol) {
+    BarSeries.Builder b = BarSeries.builder("S", "S Inc", "test");
     for (int i = 0; i < days.length; i++) {
       b.add(days[i], 1f, 1f, 1f, 1f, (float) adj[i], vol[i]);
     }
@@ -131,7 +131,7 @@ public class RollingWindowTest {
         adj[i] = (float) (r.nextInt(3) == 0 ? 10 : r.nextDouble() * 50); // float like the column
         vol[i] = r.nextInt(1_000_000);
       }
-      DailySeries out = RollingFeatures.compute(series(days, adj, vol), WindowSpec.rows(size));
+      BarSeries out = RollingFeatures.compute(series(days, adj, vol), WindowSpec.rows(size));
       for (int i = 0; i < n; i++) {
         if (i + 1 < size) {
           assertNull(out.volMovingAvg(i));
@@ -161,7 +161,7 @@ public class RollingWindowTest {
         adj[i] = (float) (r.nextDouble() * 50);
         vol[i] = r.nextInt(1_000_000);
       }
-      DailySeries out = RollingFeatures.compute(series(days, adj, vol), WindowSpec.days(length));
+      BarSeries out = RollingFeatures.compute(series(days, adj, vol), WindowSpec.days(length));
       for (int i = 0; i < n; i++) {
         int from = days[i] - (length - 1);
         if (n == 0 || days[0] > from) {
@@ -181,10 +181,10 @@ public class RollingWindowTest {
 
   @Test
   public void computeRefusesUnsortedOrDuplicateDates() {
-    DailySeries dup = series(new int[] {5, 5}, new double[] {1, 2}, new long[] {1, 2});
+    BarSeries dup = series(new int[] {5, 5}, new double[] {1, 2}, new long[] {1, 2});
     assertThrows(
         IllegalArgumentException.class, () -> RollingFeatures.compute(dup, WindowSpec.rows(2)));
-    DailySeries back = series(new int[] {6, 5}, new double[] {1, 2}, new long[] {1, 2});
+    BarSeries back = series(new int[] {6, 5}, new double[] {1, 2}, new long[] {1, 2});
     assertThrows(
         IllegalArgumentException.class, () -> RollingFeatures.compute(back, WindowSpec.rows(2)));
   }

@@ -5,7 +5,6 @@ import static org.junit.Assert.assertEquals;
 import dev.strata.transforms.common.Failure;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -74,7 +73,7 @@ public class CleanReadingsTest {
   @Test
   public void dropsDuplicatesRejectsConflictsAndFlagsSpikes() {
     PCollectionTuple out =
-        p.apply(Create.of(input()).withCoder(SerializableCoder.of(SignalSeries.class)))
+        p.apply(Create.of(input()).withCoder(SignalSeriesCoder.of()))
             .apply(CleanReadings.of(SpikeDetector.defaults(), false));
     PAssert.that(out.get(CleanReadings.CLEAN))
         .satisfies(
@@ -115,7 +114,7 @@ public class CleanReadingsTest {
   @Test
   public void spikesCanBeDroppedAsRejects() {
     PCollectionTuple out =
-        p.apply(Create.of(input()).withCoder(SerializableCoder.of(SignalSeries.class)))
+        p.apply(Create.of(input()).withCoder(SignalSeriesCoder.of()))
             .apply(CleanReadings.of(SpikeDetector.defaults(), true));
     PAssert.that(out.get(CleanReadings.FAILURES))
         .satisfies(

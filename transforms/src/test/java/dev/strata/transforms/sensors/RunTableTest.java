@@ -76,6 +76,7 @@ public class RunTableTest {
     assertEquals(0, t.pointsDropped());
     assertTrue(t.missing().isEmpty());
     // the grid covers the overlap of all twelve signals, at exactly 10 ms
+    assertEquals(gridPoints(fixture(new Random(1)), 10_000_000L), t.size());
     assertTrue(t.size() > 1900);
     for (int i = 1; i < t.size(); i++) {
       assertEquals(10_000_000L, t.time(i) - t.time(i - 1));
@@ -130,6 +131,22 @@ public class RunTableTest {
     m.remove(Signal.Z_1);
     RunTable t = RunTable.align("run-1", m, AlignSpec.defaults());
     // the ~50 grid points inside the gap are dropped and counted; none is interpolated across it
+    long before = Long.MIN_VALUE;
+    long after = Long.MAX_VALUE;
+    for (int i = 0; i < x2.size(); i++) {
+      double sec = (x2.time(i) - T0) / 1e9;
+      if (sec < 5) {
+        before = Math.max(before, x2.time(i));
+      } else if (sec > 5.5) {
+        after = Math.min(after, x2.time(i));
+      }
+    }
+    long inGap = 0;
+    for (long g = ceil(before + 1, 10_000_000L); g < after; g += 10_000_000L) {
+      inGap++;
+    }
+    assertEquals(inGap, t.pointsDropped());
+    assertEquals(gridPoints(m, 10_000_000L) - inGap, t.size());
     assertTrue("dropped " + t.pointsDropped(), t.pointsDropped() >= 48 && t.pointsDropped() <= 52);
     for (int i = 0; i < t.size(); i++) {
       double sec = (t.time(i) - T0) / 1e9;
@@ -159,7 +176,40 @@ public class RunTableTest {
     assertEquals(5.0, (t.column("fx_1")[200] - t.column("fx_1")[100]) / 1.0, 1e-9);
     // a fixed 100 ms limit drops everything between readings
     RunTable strict = RunTable.align("r", m, new AlignSpec(10_000_000L, 100_000_000L));
+    // only grid points that fall exactly on a reading are kept
+    SignalSeries fx = m.get(Signal.FX_1);
+    int onGrid = 0;
+    for (int i = 0; i < fx.size(); i++) {
+      if (fx.time(i) % 10_000_000L == 0) {
+        onGrid++;
+      }
+    }
+    assertEquals(onGrid, strict.size());
+    assertEquals(gridPoints(m, 10_000_000L) - onGrid, strict.pointsDropped());
     assertTrue(strict.size() < 60);
+  }
+
+  /** The smallest multiple of {@code step} at or after {@code t}. */
+  static long ceil(long t, long step) {
+    return Math.floorDiv(t + step - 1, step) * step;
+  }
+
+  /**
+   * Grid points of the span where all the signals overlap (latest first reading to earliest last
+   * reading), by a plain count of the multiples of {@code step} in it.
+   */
+  static long gridPoints(Map<Signal, SignalSeries> signals, long step) {
+    long start = Long.MIN_VALUE;
+    long end = Long.MAX_VALUE;
+    for (SignalSeries s : signals.values()) {
+      start = Math.max(start, s.time(0));
+      end = Math.min(end, s.time(s.size() - 1));
+    }
+    long n = 0;
+    for (long g = ceil(start, step); g <= end; g += step) {
+      n++;
+    }
+    return n;
   }
 
   private static final class Set {

@@ -24,8 +24,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * (double, with {@code NaN} standing for SQL null: the window is not full yet). Instances are
  * immutable: the arrays are never written after construction.
  */
-@DefaultCoder(DailySeriesCoder.class)
-public final class DailySeries implements Serializable {
+@DefaultCoder(BarSeriesCoder.class)
+public final class BarSeries implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String symbol;
@@ -41,7 +41,7 @@ public final class DailySeries implements Serializable {
   final double @Nullable [] volMovingAvg;
   final double @Nullable [] adjCloseRollingMed;
 
-  DailySeries(
+  BarSeries(
       String symbol,
       @Nullable String securityName,
       String source,
@@ -181,8 +181,8 @@ public final class DailySeries implements Serializable {
   }
 
   /** The same rows under another symbol and name (the metadata join). */
-  public DailySeries withIdentity(String newSymbol, @Nullable String newSecurityName) {
-    return new DailySeries(
+  public BarSeries withIdentity(String newSymbol, @Nullable String newSecurityName) {
+    return new BarSeries(
         newSymbol,
         newSecurityName,
         source,
@@ -198,8 +198,8 @@ public final class DailySeries implements Serializable {
   }
 
   /** The same rows with the two feature columns set (NaN = null). */
-  public DailySeries withFeatures(double[] newVolMovingAvg, double[] newAdjCloseRollingMed) {
-    return new DailySeries(
+  public BarSeries withFeatures(double[] newVolMovingAvg, double[] newAdjCloseRollingMed) {
+    return new BarSeries(
         symbol,
         securityName,
         source,
@@ -217,7 +217,7 @@ public final class DailySeries implements Serializable {
   /**
    * The rows at {@code index}, in that order (a sort or a filter). Feature columns follow along.
    */
-  public DailySeries select(int[] index) {
+  public BarSeries select(int[] index) {
     int n = index.length;
     int[] d = new int[n];
     float[] o = new float[n];
@@ -242,23 +242,23 @@ public final class DailySeries implements Serializable {
         med[k] = adjCloseRollingMed[i];
       }
     }
-    return new DailySeries(symbol, securityName, source, d, o, h, l, c, ac, v, vma, med);
+    return new BarSeries(symbol, securityName, source, d, o, h, l, c, ac, v, vma, med);
   }
 
   /**
    * Concatenates pieces of one symbol (raw columns only) under the first piece's identity, in the
    * order given. Used to reassemble a symbol whose rows arrive in several elements.
    */
-  public static DailySeries concat(java.util.List<DailySeries> pieces) {
+  public static BarSeries concat(java.util.List<BarSeries> pieces) {
     if (pieces.isEmpty()) {
       throw new IllegalArgumentException("pieces must not be empty");
     }
-    DailySeries first = pieces.get(0);
+    BarSeries first = pieces.get(0);
     if (pieces.size() == 1) {
       return first;
     }
     Builder b = builder(first.symbol, first.securityName, first.source);
-    for (DailySeries p : pieces) {
+    for (BarSeries p : pieces) {
       for (int i = 0; i < p.size(); i++) {
         b.add(p.days[i], p.open[i], p.high[i], p.low[i], p.close[i], p.adjClose[i], p.volume[i]);
       }
@@ -271,10 +271,10 @@ public final class DailySeries implements Serializable {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof DailySeries)) {
+    if (!(o instanceof BarSeries)) {
       return false;
     }
-    DailySeries that = (DailySeries) o;
+    BarSeries that = (BarSeries) o;
     return symbol.equals(that.symbol)
         && Objects.equals(securityName, that.securityName)
         && source.equals(that.source)
@@ -297,7 +297,7 @@ public final class DailySeries implements Serializable {
   @Override
   public String toString() {
     StringBuilder s =
-        new StringBuilder("DailySeries{")
+        new StringBuilder("BarSeries{")
             .append(symbol)
             .append(", ")
             .append(securityName)
@@ -363,8 +363,8 @@ public final class DailySeries implements Serializable {
       return n;
     }
 
-    public DailySeries build() {
-      return new DailySeries(
+    public BarSeries build() {
+      return new BarSeries(
           symbol,
           securityName,
           source,

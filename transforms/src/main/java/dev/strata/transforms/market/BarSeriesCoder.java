@@ -15,29 +15,29 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Encodes a {@link DailySeries} as a small header (symbol, name, source, row count, feature flag)
+ * Encodes a {@link BarSeries} as a small header (symbol, name, source, row count, feature flag)
  * followed by its columns as packed big-endian arrays. Deterministic: equal series encode to equal
  * bytes. About 32 bytes per row without features, 48 with.
  */
-public final class DailySeriesCoder extends CustomCoder<DailySeries> {
+public final class BarSeriesCoder extends CustomCoder<BarSeries> {
   private static final long serialVersionUID = 1L;
-  private static final DailySeriesCoder INSTANCE = new DailySeriesCoder();
+  private static final BarSeriesCoder INSTANCE = new BarSeriesCoder();
   private static final int RAW_ROW_BYTES = 4 + 5 * 4 + 8;
   private static final int FEATURE_ROW_BYTES = 2 * 8;
 
-  public static DailySeriesCoder of() {
+  public static BarSeriesCoder of() {
     return INSTANCE;
   }
 
   /** Lets {@code @DefaultCoder} find the coder. */
   public static CoderProvider getCoderProvider() {
-    return CoderProviders.forCoder(TypeDescriptor.of(DailySeries.class), INSTANCE);
+    return CoderProviders.forCoder(TypeDescriptor.of(BarSeries.class), INSTANCE);
   }
 
   @Override
-  public void encode(DailySeries s, OutputStream outStream) throws IOException {
+  public void encode(BarSeries s, OutputStream outStream) throws IOException {
     if (s == null) {
-      throw new CoderException("cannot encode a null DailySeries");
+      throw new CoderException("cannot encode a null BarSeries");
     }
     DataOutputStream out = new DataOutputStream(outStream);
     writeString(out, s.symbol());
@@ -66,7 +66,7 @@ public final class DailySeriesCoder extends CustomCoder<DailySeries> {
   }
 
   @Override
-  public DailySeries decode(InputStream inStream) throws IOException {
+  public BarSeries decode(InputStream inStream) throws IOException {
     DataInputStream in = new DataInputStream(inStream);
     String symbol = readString(in);
     String name = readNullableString(in);
@@ -99,7 +99,7 @@ public final class DailySeriesCoder extends CustomCoder<DailySeries> {
       buf.position(buf.position() + 8 * n);
       buf.asDoubleBuffer().get(med);
     }
-    return new DailySeries(
+    return new BarSeries(
         symbol, name, source, days, cols[0], cols[1], cols[2], cols[3], cols[4], volume, vma, med);
   }
 

@@ -1,11 +1,9 @@
-package dev.strata.pipelines;
+package dev.strata.transforms.warehouse;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import dev.strata.pipelines.warehouse.WarehouseGenerator;
-import dev.strata.transforms.warehouse.FileLoader;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -31,7 +29,9 @@ import org.junit.rules.TemporaryFolder;
 public class FileLoaderTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   static EmbeddedPostgres pg;
-  static final Path REAL = Path.of("src/test/resources/datawow/2023-01-01 00:00:00.parquet");
+
+  /** The real Data Wow sample file: 1,914 rows. */
+  static final Path REAL = DataWowFiles.resource("/FileLoaderTest/2023-01-01 00:00:00.parquet");
 
   @BeforeClass
   public static void start() throws Exception {
@@ -120,7 +120,7 @@ public class FileLoaderTest {
       assertEquals(List.of("1914|"), rows(c, "SELECT count(*) FROM dwh.data_sample"));
       // a changed file of the same name replaces its rows
       Path dir = TMP.newFolder("changed").toPath();
-      new WarehouseGenerator(99).write(dir, 0, 100);
+      new DataWowFiles(99).write(dir, 0, 100);
       Files.copy(dir.resolve("2023-01-01 00:00:00.parquet"), dir.resolve("copy.parquet"));
       Path changed = dir.resolve("2023-01-01 00:00:00.parquet");
       FileLoader.Result again = load(l, c, changed);
@@ -352,7 +352,7 @@ public class FileLoaderTest {
   public void aBatchMixesNewUnchangedChangedAndBadFilesInOneTransaction() throws Exception {
     FileLoader l = new FileLoader("batch.data_sample");
     Path dir = TMP.newFolder("batch").toPath();
-    WarehouseGenerator g = new WarehouseGenerator(5);
+    DataWowFiles g = new DataWowFiles(5);
     for (int k = 0; k < 3; k++) {
       g.write(dir, k, 50);
     }
@@ -370,7 +370,7 @@ public class FileLoaderTest {
           List.of(FileLoader.Status.LOADED, FileLoader.Status.LOADED, FileLoader.Status.LOADED),
           l.loadAll(c, batch).stream().map(FileLoader.Result::status).toList());
       // the next batch: file 0 unchanged, file 1 changed (20 rows), file 2 now bad, one new file
-      new WarehouseGenerator(6).write(dir, 1, 20);
+      new DataWowFiles(6).write(dir, 1, 20);
       Files.write(first.get(2), new byte[] {1, 2, 3});
       g.write(dir, 3, 50);
       List<Path> second;
@@ -403,7 +403,7 @@ public class FileLoaderTest {
   public void twoLoadersAtOnceNeverLoadAFileTwice() throws Exception {
     FileLoader l = new FileLoader("race.data_sample");
     Path dir = TMP.newFolder("race").toPath();
-    WarehouseGenerator g = new WarehouseGenerator(8);
+    DataWowFiles g = new DataWowFiles(8);
     for (int k = 0; k < 40; k++) {
       g.write(dir, k, 30);
     }
@@ -459,7 +459,7 @@ public class FileLoaderTest {
   public void theLeastPrivilegeRoleLoadsNewFilesButCannotDeleteRows() throws Exception {
     FileLoader l = new FileLoader("priv.data_sample");
     Path dir = TMP.newFolder("priv").toPath();
-    WarehouseGenerator g = new WarehouseGenerator(12);
+    DataWowFiles g = new DataWowFiles(12);
     g.write(dir, 0, 30);
     g.write(dir, 1, 30);
     Path first = dir.resolve("2023-01-01 00:00:00.parquet");
@@ -475,7 +475,7 @@ public class FileLoaderTest {
           load(l, c, dir.resolve("2023-01-01 00:01:00.parquet")).status());
       assertEquals(FileLoader.Status.UNCHANGED, load(l, c, first).status());
       // replacing a changed file deletes rows: refused, and nothing of the batch stays
-      new WarehouseGenerator(13).write(dir, 0, 10);
+      new DataWowFiles(13).write(dir, 0, 10);
       java.sql.SQLException e = assertThrows(java.sql.SQLException.class, () -> load(l, c, first));
       assertTrue(e.getMessage(), e.getMessage().contains("permission denied"));
       assertThrows(

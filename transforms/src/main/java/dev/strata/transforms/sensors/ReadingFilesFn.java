@@ -1,0 +1,178 @@
+package dev.strata.transforms.sensors;
+
+import dev.strata.transforms.common.Failure;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Reads long-format readings files (Parquet if the file starts with {@code PAR1}, else CSV) with
+ * {@link ReadingParser} into {@link SignalSeries} pieces, one per (file, run, signal) in file
+ * order, and rejected rows. The one reading path of {@link ParseReadingFiles} (raw input, validated
+ * with its rules) and {@link ReadCleanReadings} (the clean output, unbounded rules), which
+ * therefore give the same elements for the same file; each passes its own output tags and counters.
+ */
+final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
+  /**
+   * Readings held in memory per file before they are handed on: a file of any size is emitted in
+   * pieces of at most this many readings in all (about 60 MB), each piece one series per (run,
+   * signal); {@link CleanReadings} and {@link AlignRuns} merge the pieces.
+   */
+  static final int MAX_BUFFERED = 2_000_000;
+
+  /** Grows columns of one (run, signal) of one file. */
+  private static final class Builder {
+    long[] t = new long[1024];
+    double[] v = new double[1024];
+    long[] line = new long[1024];
+    boolean[] spike = new boolean[1024];
+    boolean anySpike;
+    int n;
+
+    void add(long time, double value, long l, boolean isSpike) {
+      if (n == t.length) {
+        t = java.util.Arrays.copyOf(t, 2 * n);
+        v = java.util.Arrays.copyOf(v, 2 * n);
+        line = java.util.Arrays.copyOf(line, 2 * n);
+        spike = java.util.Arrays.copyOf(spike, 2 * n);
+      }
+      t[n] = time;
+      v[n] = value;
+      line[n] = l;
+      spike[n] = isSpike;
+      anySpike |= isSpike;
+      n++;
+    }
+  }
+
+  private final ReadingRules rules;
+  private final TupleTag<SignalSeries> readings;
+  private final TupleTag<Failure> failures;
+  private final Counter files;
+  private final @Nullable Counter rowsRead;
+  private final Counter accepted;
+  private final Counter rejected;
+
+  /**
+   * Reads files into {@code readings} and {@code failures}; counts files, every row ({@code
+   * rowsRead}, unless null), rows accepted and rows rejected in the caller's counters.
+   */
+  ReadingFilesFn(
+      ReadingRules rules,
+      TupleTag<SignalSeries> readings,
+      TupleTag<Failure> failures,
+      Counter files,
+      @Nullable Counter rowsRead,
+      Counter accepted,
+      Counter rejected) {
+    this.rules = rules;
+    this.readings = readings;
+    this.failures = failures;
+    this.files = files;
+    this.rowsRead = rowsRead;
+    this.accepted = accepted;
+    this.rejected = rejected;
+  }
+
+  /** Hands on everything buffered, one series per (run, signal), and empties the buffers. */
+  private void emit(
+      Map<String, Builder> builders,
+      Map<String, String[]> keys,
+      String source,
+      MultiOutputReceiver out) {
+    for (Map.Entry<String, Builder> e : builders.entrySet()) {
+      Builder b = e.getValue();
+      String[] k = keys.get(e.getKey());
+      out.get(readings)
+          .output(
+              new SignalSeries(
+                  k[0],
+                  Signal.valueOf(k[1]),
+                  java.util.Arrays.copyOf(b.t, b.n),
+                  java.util.Arrays.copyOf(b.v, b.n),
+                  new String[] {source},
+                  new int[b.n],
+                  java.util.Arrays.copyOf(b.line, b.n),
+                  b.anySpike ? java.util.Arrays.copyOf(b.spike, b.n) : null));
+    }
+    builders.clear();
+    keys.clear();
+  }
+
+  @ProcessElement
+  public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+      throws IOException {
+    String source = file.getMetadata().resourceId().toString();
+    Map<String, Builder> builders = new java.util.LinkedHashMap<>();
+    Map<String, String[]> keys = new HashMap<>();
+    long[] counts = new long[3];
+    ReadingParser parser =
+        new ReadingParser(
+            rules,
+            source,
+            new ReadingParser.Sink() {
+              @Override
+              public void reading(
+                  String run, Signal s, long time, double value, long line, boolean spike) {
+                String key = run + '\u0000' + s.ordinal();
+                Builder b = builders.get(key);
+                if (b == null) {
+                  b = new Builder();
+                  builders.put(key, b);
+                  keys.put(key, new String[] {run, s.name()});
+                }
+                b.add(time, value, line, spike);
+                counts[0]++;
+                if (++counts[2] >= MAX_BUFFERED) {
+                  emit(builders, keys, source, out);
+                  counts[2] = 0;
+                }
+              }
+
+              @Override
+              public void failure(Failure f) {
+                counts[1]++;
+                out.get(failures).output(f);
+              }
+            });
+    long rows;
+    try (SeekableByteChannel ch = file.openSeekable()) {
+      byte[] magic = new byte[4];
+      java.nio.ByteBuffer m = java.nio.ByteBuffer.wrap(magic);
+      while (m.hasRemaining() && ch.read(m) > 0) {
+        // read the first four bytes
+      }
+      ch.position(0);
+      if (m.position() == 4
+          && new String(magic, java.nio.charset.StandardCharsets.US_ASCII).equals("PAR1")) {
+        rows = SensorsParquet.readReadings(ch, parser);
+      } else {
+        rows = parser.parseCsv(file.readFullyAsBytes());
+      }
+    }
+    emit(builders, keys, source, out);
+    files.inc();
+    if (rowsRead != null) {
+      rowsRead.inc(rows);
+    }
+    accepted.inc(counts[0]);
+    rejected.inc(counts[1]);
+    if (counts[0] + counts[1] != rows) {
+      throw new IllegalStateException(
+          source
+              + ": "
+              + rows
+              + " rows but "
+              + counts[0]
+              + " accepted + "
+              + counts[1]
+              + " rejected");
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package dev.strata.transforms.warehouse;
+
+import dev.strata.transforms.common.Checksums;
+import dev.strata.transforms.common.ParquetChannels;
+import dev.strata.transforms.warehouse.FileLoader.Result;
+import dev.strata.transforms.warehouse.FileLoader.Source;
+import dev.strata.transforms.warehouse.FileLoader.Status;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * The batch load behind {@link FileLoader#loadAll}: each file read once, hashed ({@link Checksums})
+ * and encoded ({@link CopyEncoder}) before its transaction, then one transaction per batch that
+ * creates and locks the ledger rows, deletes the rows of replaced versions, updates the ledger and
+ * sends all rows in one binary {@code COPY}.
+ */
+final class BatchLoader {
+  private final WarehouseTables tables;
+
+  BatchLoader(WarehouseTables tables) {
+    this.tables = tables;
+  }
+
+  /** {@link FileLoader#loadAll}: results in the order of {@code files}. */
+  List<Result> loadAll(Connection c, List<Source> files) throws SQLException, IOException {
+    int n = files.size();
+    Prepared[] prepared = new Prepared[n];
+    for (int i = 0; i < n; i++) {
+      prepared[i] = prepare(files.get(i));
+    }
+    String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = prepared[i].name;
+    }
+    String[] sorted = names.clone();
+    java.util.Arrays.sort(sorted);
+    for (int i = 1; i < n; i++) {
+      if (sorted[i].equals(sorted[i - 1])) {
+        throw new IllegalArgumentException("a batch names " + sorted[i] + " twice");
+      }
+    }
+    c.setAutoCommit(false);
+    boolean committed = false;
+    try {
+      try (PreparedStatement ins =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + tables.ledger
+                  + " (file_name, size_bytes, sha256, rows, status) SELECT n, 0, '', 0, 'pending'"
+                  + " FROM unnest(?::text[]) WITH ORDINALITY AS u(n, o) ORDER BY o"
+                  + " ON CONFLICT (file_name) DO NOTHING")) {
+        ins.setArray(1, c.createArrayOf("text", sorted));
+        ins.executeUpdate();
+      }
+      java.util.Map<String, String[]> known = new java.util.HashMap<>();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT file_name, file_id, sha256, status FROM "
+                  + tables.ledger
+                  + " WHERE file_name = ANY(?) ORDER BY file_name FOR UPDATE")) {
+        ps.setArray(1, c.createArrayOf("text", sorted));
+        try (ResultSet r = ps.executeQuery()) {
+          while (r.next()) {
+            known.put(
+                r.getString(1), new String[] {r.getString(2), r.getString(3), r.getString(4)});
+          }
+        }
+      }
+      Result[] results = new Result[n];
+      List<Long> stale = new java.util.ArrayList<>();
+      List<Object[]> updates = new java.util.ArrayList<>();
+      List<Prepared> copy = new java.util.ArrayList<>();
+      long expectRows = 0;
+      for (int i = 0; i < n; i++) {
+        Prepared p = prepared[i];
+        String[] k = known.get(p.name);
+        if (k == null) {
+          throw new SQLException("the ledger has no row for " + p.name + " after creating it");
+        }
+        long id = Long.parseLong(k[0]);
+        boolean wasLoaded = "loaded".equals(k[2]);
+        if (wasLoaded && p.sha.equals(k[1])) {
+          results[i] = new Result(p.name, Status.UNCHANGED, 0, null);
+          continue;
+        }
+        if (wasLoaded) {
+          stale.add(id);
+        }
+        if (p.rejected != null) {
+          updates.add(new Object[] {id, p.size, p.sha, 0L, "rejected", p.rejected});
+          results[i] = new Result(p.name, Status.REJECTED, 0, p.rejected);
+        } else {
+          p.rows.setFileId(id);
+          copy.add(p);
+          expectRows += p.rows.rows;
+          updates.add(new Object[] {id, p.size, p.sha, (long) p.rows.rows, "loaded", null});
+          results[i] =
+              new Result(p.name, wasLoaded ? Status.REPLACED : Status.LOADED, p.rows.rows, null);
+        }
+      }
+      if (!stale.isEmpty()) {
+        try (PreparedStatement del =
+            c.prepareStatement("DELETE FROM " + tables.table + " WHERE load_file_id = ANY(?)")) {
+          del.setArray(1, c.createArrayOf("bigint", stale.toArray()));
+          del.executeUpdate();
+        }
+      }
+      if (!updates.isEmpty()) {
+        updateLedger(c, updates);
+      }
+      if (!copy.isEmpty()) {
+        CopyIn in =
+            c.unwrap(PGConnection.class)
+                .getCopyAPI()
+                .copyIn(
+                    "COPY "
+                        + tables.table
+                        + " ("
+                        + String.join(", ", WarehouseTables.COLUMNS)
+                        + ", load_file_id) FROM STDIN (FORMAT binary)");
+        try {
+          in.writeToCopy(CopyEncoder.HEADER, 0, CopyEncoder.HEADER.length);
+          for (Prepared p : copy) {
+            in.writeToCopy(p.rows.bytes, 0, p.rows.length);
+          }
+          in.writeToCopy(CopyEncoder.TRAILER, 0, CopyEncoder.TRAILER.length);
+          long copied = in.endCopy();
+          if (copied != expectRows) {
+            throw new SQLException("COPY wrote " + copied + " rows of " + expectRows);
+          }
+        } finally {
+          if (in.isActive()) {
+            in.cancelCopy();
+          }
+        }
+      }
+      c.commit();
+      committed = true;
+      return java.util.Arrays.asList(results);
+    } finally {
+      Transactions.end(c, committed);
+    }
+  }
+
+  /** A file read, hashed and encoded (or rejected), before its transaction. */
+  private static final class Prepared {
+    String name;
+    long size;
+    String sha;
+    CopyEncoder.Encoded rows;
+    String rejected;
+  }
+
+  private static Prepared prepare(Source s) throws IOException {
+    Prepared p = new Prepared();
+    p.name = s.name();
+    try (SeekableByteChannel ch = s.open().open()) {
+      long size = ch.size();
+      p.size = size;
+      if (size > FileLoader.MAX_FILE_BYTES) {
+        p.sha = Checksums.sha256(s.open()::open);
+        p.rejected =
+            "too_large: "
+                + size
+                + " bytes; files over "
+                + FileLoader.MAX_FILE_BYTES
+                + " bytes are not loaded (split the file)";
+        return p;
+      }
+      byte[] bytes = new byte[(int) size];
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      while (b.hasRemaining() && ch.read(b) >= 0) {
+        // read the whole file
+      }
+      if (b.hasRemaining()) {
+        throw new IOException(s.name() + " shrank while it was read");
+      }
+      p.sha = Checksums.sha256(bytes);
+      try {
+        p.rows = CopyEncoder.encode(ParquetChannels.input(bytes, s.name()));
+      } catch (FileLoader.Rejected e) {
+        p.rejected = e.getMessage();
+      }
+    }
+    return p;
+  }
+
+  private void updateLedger(Connection c, List<Object[]> rows) throws SQLException {
+    int n = rows.size();
+    Object[][] cols = new Object[6][n];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < 6; k++) {
+        cols[k][i] = rows.get(i)[k];
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE "
+                + tables.ledger
+                + " l SET size_bytes = u.size, sha256 = u.sha, rows = u.rows, status = u.status,"
+                + " reason = u.reason, loaded_at = now() FROM unnest(?::bigint[], ?::bigint[],"
+                + " ?::text[], ?::bigint[], ?::text[], ?::text[]) AS u(id, size, sha, rows,"
+                + " status, reason) WHERE l.file_id = u.id")) {
+      String[] types = {"bigint", "bigint", "text", "bigint", "text", "text"};
+      for (int k = 0; k < 6; k++) {
+        ps.setArray(k + 1, c.createArrayOf(types[k], cols[k]));
+      }
+      int updated = ps.executeUpdate();
+      if (updated != n) {
+        throw new SQLException("updated " + updated + " ledger rows of " + n);
+      }
+    }
+  }
+}

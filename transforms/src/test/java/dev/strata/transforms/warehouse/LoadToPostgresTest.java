@@ -1,0 +1,229 @@
+package dev.strata.transforms.warehouse;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import dev.strata.transforms.common.Failure;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.NeedsRunner;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.joda.time.Duration;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.experimental.categories.Category;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@link LoadToPostgres} on the DirectRunner into a real PostgreSQL (embedded, started by the
+ * test): generated Data Wow files of known row counts and one that is not Parquet.
+ */
+public class LoadToPostgresTest {
+  @ClassRule public static final TemporaryFolder PG_DIR = new TemporaryFolder();
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+  static EmbeddedPostgres pg;
+
+  @BeforeClass
+  public static void start() throws Exception {
+    pg = EmbeddedPostgres.builder().setDataDirectory(PG_DIR.newFolder("pg").toPath()).start();
+  }
+
+  @AfterClass
+  public static void stop() throws Exception {
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  static LoadToPostgres.Target target(String table) throws Exception {
+    FileLoader loader = new FileLoader(table);
+    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+      loader.createTables(c);
+    }
+    return new LoadToPostgres.Target(
+        pg.getJdbcUrl("postgres", "postgres"), "postgres", null, table);
+  }
+
+  static long count(String sql) throws Exception {
+    try (Connection c = pg.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  static long counter(PipelineResult r, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        r.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(LoadToPostgres.class, name))
+                    .build())
+            .getCounters()) {
+      sum += c.getCommitted();
+    }
+    return sum;
+  }
+
+  /** Two generated files (30 and 20 rows) and {@code bad.parquet} (three bytes). */
+  Path inputs() throws Exception {
+    Path dir = tmp.newFolder("in").toPath();
+    new DataWowFiles(3).write(dir, 0, 30);
+    new DataWowFiles(3).write(dir, 1, 20);
+    Files.write(dir.resolve("bad.parquet"), new byte[] {1, 2, 3});
+    return dir;
+  }
+
+  private PCollectionTuple load(Path dir, LoadToPostgres transform) {
+    return p.apply(
+            FileIO.match()
+                .filepattern(dir + "/*.parquet")
+                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        .apply(FileIO.readMatches())
+        .apply(transform);
+  }
+
+  /** file to "STATUS rows", and the reason's first word for a rejected one. */
+  static Map<String, String> outcomes(Iterable<FileLoader.Result> results) {
+    Map<String, String> m = new TreeMap<>();
+    for (FileLoader.Result r : results) {
+      String reason = r.reason() == null ? "" : " " + r.reason().split(":")[0];
+      assertNull("one result per file", m.put(r.file(), r.status() + " " + r.rows() + reason));
+    }
+    return m;
+  }
+
+  @Test
+  @Category(NeedsRunner.class)
+  public void loadsEachFileOnceAndRejectsTheBadOne() throws Exception {
+    Path dir = inputs();
+    PCollectionTuple out = load(dir, LoadToPostgres.into(target("lp.data_sample")));
+    PAssert.that(out.get(LoadToPostgres.RESULTS))
+        .satisfies(
+            results -> {
+              assertEquals(
+                  Map.of(
+                      "2023-01-01 00:00:00.parquet", "LOADED 30",
+                      "2023-01-01 00:01:00.parquet", "LOADED 20",
+                      "bad.parquet", "REJECTED 0 corrupt"),
+                  outcomes(results));
+              return null;
+            });
+    String bad = dir.resolve("bad.parquet").toString();
+    PAssert.that(out.get(LoadToPostgres.FAILURES))
+        .satisfies(
+            failures -> {
+              int n = 0;
+              for (Failure f : failures) {
+                n++;
+                assertEquals("LoadToPostgres", f.step());
+                assertEquals(bad, f.source());
+                assertNull(f.line());
+                assertEquals("corrupt", f.reason());
+                assertTrue(f.message(), f.message().startsWith("corrupt: "));
+                assertEquals("bad.parquet", f.payload());
+              }
+              assertEquals(1, n);
+              return null;
+            });
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(3, counter(r, LoadToPostgres.FILES));
+    assertEquals(2, counter(r, LoadToPostgres.LOADED));
+    assertEquals(0, counter(r, LoadToPostgres.REPLACED));
+    assertEquals(0, counter(r, LoadToPostgres.UNCHANGED));
+    assertEquals(1, counter(r, LoadToPostgres.REJECTED));
+    assertEquals(50, counter(r, LoadToPostgres.ROWS));
+    assertEquals(50, count("SELECT count(*) FROM lp.data_sample"));
+    assertEquals(2, count("SELECT count(*) FROM lp.load_ledger WHERE status = 'loaded'"));
+  }
+
+  @Test
+  @Category(NeedsRunner.class)
+  public void aSecondLoadFindsEveryGoodFileUnchanged() throws Exception {
+    Path dir = inputs();
+    LoadToPostgres.Target t = target("again.data_sample");
+    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+      FileLoader loader = new FileLoader("again.data_sample");
+      for (String name : List.of("2023-01-01 00:00:00.parquet", "2023-01-01 00:01:00.parquet")) {
+        Path f = dir.resolve(name);
+        loader.load(
+            c,
+            name,
+            Files.size(f),
+            () -> java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ));
+      }
+    }
+    // one transaction per file this time: the outcome is the same
+    PCollectionTuple out = load(dir, LoadToPostgres.into(t).withBatchSize(1));
+    PAssert.that(out.get(LoadToPostgres.RESULTS))
+        .satisfies(
+            results -> {
+              assertEquals(
+                  Map.of(
+                      "2023-01-01 00:00:00.parquet", "UNCHANGED 0",
+                      "2023-01-01 00:01:00.parquet", "UNCHANGED 0",
+                      "bad.parquet", "REJECTED 0 corrupt"),
+                  outcomes(results));
+              return null;
+            });
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(2, counter(r, LoadToPostgres.UNCHANGED));
+    assertEquals(0, counter(r, LoadToPostgres.ROWS));
+    assertEquals(50, count("SELECT count(*) FROM again.data_sample"));
+  }
+
+  @Test
+  @Category(NeedsRunner.class)
+  public void noFilesNoResults() throws Exception {
+    PCollectionTuple out =
+        load(tmp.newFolder("none").toPath(), LoadToPostgres.into(target("none.data_sample")));
+    PAssert.that(out.get(LoadToPostgres.RESULTS)).empty();
+    PAssert.that(out.get(LoadToPostgres.FAILURES)).empty();
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(0, counter(r, LoadToPostgres.FILES));
+  }
+
+  @Test
+  public void settingsAreChecked() {
+    LoadToPostgres.Target t = new LoadToPostgres.Target("jdbc:postgresql://h/db", "u", null, "a.b");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> LoadToPostgres.into(t).withBatchSize(0));
+    assertEquals("batch size must be at least 1, not 0", e.getMessage());
+    p.enableAbandonedNodeEnforcement(false);
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            p.apply(FileIO.match().filepattern(tmp.getRoot() + "/*.parquet"))
+                .apply(FileIO.readMatches())
+                .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
+                .apply(LoadToPostgres.into(t)));
+  }
+}
