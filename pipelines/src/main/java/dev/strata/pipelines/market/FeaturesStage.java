@@ -52,7 +52,13 @@ final class FeaturesStage {
           c.rowsIn(Outputs.parquetRows(rawDir))
               .rowsOut(Outputs.parquetRows(dataDir))
               .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
-          stage.record(c, RollingFeatures.class, "symbols", "rows", "warmupRows", "duplicateDates");
+          stage.record(
+              c,
+              RollingFeatures.class,
+              RollingFeatures.SYMBOLS,
+              RollingFeatures.ROWS,
+              RollingFeatures.WARMUP_ROWS,
+              RollingFeatures.DUPLICATE_DATES);
           return c.extra("outputs", Outputs.fileNames(dataDir, ".parquet"));
         });
   }

@@ -76,22 +76,26 @@ final class IngestStage {
       build(p, Store.str(input), Store.str(dataDir), Store.str(rejectedDir));
       BeamStage stage = BeamStage.run(p, INGEST, dataDir);
       StageCounts c = stage.counts();
-      c.rowsIn(stage.counter(ParseBarFiles.class, "rowsRead"))
+      c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ))
           .rowsOut(Outputs.parquetRows(dataDir))
           .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
       stage.record(
           c,
           ParseBarFiles.class,
-          "files",
-          "rowsRead",
-          "rowsKept",
-          "rowsRejected",
-          "openZero",
-          "highBelowLow",
-          "zeroVolume",
-          "scientificNotation",
-          "floatVolume");
-      stage.record(c, JoinSecurityNames.class, "unmatchedFiles", "unmatchedRows");
+          ParseBarFiles.FILES,
+          ParseBarFiles.ROWS_READ,
+          ParseBarFiles.ROWS_KEPT,
+          ParseBarFiles.ROWS_REJECTED,
+          ParseBarFiles.OPEN_ZERO,
+          ParseBarFiles.HIGH_BELOW_LOW,
+          ParseBarFiles.ZERO_VOLUME,
+          ParseBarFiles.SCIENTIFIC_NOTATION,
+          ParseBarFiles.FLOAT_VOLUME);
+      stage.record(
+          c,
+          JoinSecurityNames.class,
+          JoinSecurityNames.UNMATCHED_FILES,
+          JoinSecurityNames.UNMATCHED_ROWS);
       List<String> unmatched = unmatchedFiles(Store.file(input, METADATA_FILE), barFiles);
       c.extra("unmatched_files", unmatched)
           .extra("outputs", Outputs.fileNames(dataDir, ".parquet"));
@@ -104,10 +108,10 @@ final class IngestStage {
                 unmatched.size(),
                 unmatched.size() > 10 ? unmatched.subList(0, 10) + "..." : unmatched);
       }
-      if (c.counter("rowsKept") != c.rowsOut()) {
+      if (c.counter(ParseBarFiles.ROWS_KEPT) != c.rowsOut()) {
         throw new IllegalStateException(
             "rows kept by the parser ("
-                + c.counter("rowsKept")
+                + c.counter(ParseBarFiles.ROWS_KEPT)
                 + ") differ from rows in the Parquet files ("
                 + c.rowsOut()
                 + ")");
@@ -128,7 +132,7 @@ final class IngestStage {
             .apply("OpenBarFiles", FileIO.readMatches())
             .apply("ParseBarFiles", ParseBarFiles.create());
     parsed
-        .get(ParseBarFiles.SERIES)
+        .get(ParseBarFiles.BARS)
         .apply("JoinSecurityNames", JoinSecurityNames.from(metadata))
         .apply("WriteRaw", WriteMarketParquet.raw(dataDir));
     parsed.get(ParseBarFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));

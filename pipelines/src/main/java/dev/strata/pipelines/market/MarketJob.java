@@ -1,9 +1,9 @@
 package dev.strata.pipelines.market;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.model.VolumeModel;
 import dev.strata.model.train.TrainConfig;
 import dev.strata.model.train.TrainVolumeModel;
-import dev.strata.model.VolumeModel;
 import dev.strata.pipelines.launcher.DagReport;
 import dev.strata.pipelines.launcher.Job;
 import dev.strata.pipelines.launcher.JobSpecs;

@@ -2,7 +2,7 @@ package dev.strata.pipelines.market;
 
 import dev.strata.model.train.FeatureSource;
 import dev.strata.pipelines.launcher.Store;
-import dev.strata.transforms.market.DailySeries;
+import dev.strata.transforms.market.BarSeries;
 import dev.strata.transforms.market.MarketParquet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +43,7 @@ public final class ParquetFeatureSource implements FeatureSource {
     }
   }
 
-  private static void visit(DailySeries s, SeriesVisitor visitor) throws IOException {
+  private static void visit(BarSeries s, SeriesVisitor visitor) throws IOException {
     int n = s.size();
     int[] days = new int[n];
     long[] volume = new long[n];

@@ -1,6 +1,7 @@
 package dev.strata.pipelines.sensors;
 
 import dev.strata.pipelines.launcher.Job;
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -176,7 +177,7 @@ public final class SensorsGenerator {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
-        ParquetWriter<Group> w = dev.strata.transforms.sensors.SensorsParquet.writer(ch, SCHEMA)) {
+        ParquetWriter<Group> w = ParquetChannels.groupWriter(ch, SCHEMA)) {
       SimpleGroupFactory f = new SimpleGroupFactory(SCHEMA);
       for (int i = 0; i < n; i++) {
         Reading x = all.get(i);

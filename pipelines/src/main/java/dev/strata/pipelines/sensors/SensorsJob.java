@@ -12,7 +12,9 @@ import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.sensors.AlignRuns;
 import dev.strata.transforms.sensors.AlignSpec;
 import dev.strata.transforms.sensors.CleanReadings;
+import dev.strata.transforms.sensors.ComputeRunStatistics;
 import dev.strata.transforms.sensors.ParseReadingFiles;
+import dev.strata.transforms.sensors.ReadCleanReadings;
 import dev.strata.transforms.sensors.ReadingRules;
 import dev.strata.transforms.sensors.RunTable;
 import dev.strata.transforms.sensors.SpikeDetector;
@@ -142,13 +144,17 @@ public final class SensorsJob {
               Store.str(rejectedDir));
           BeamStage stage = BeamStage.run(p, CLEAN, dataDir);
           StageCounts c = stage.counts();
-          c.rowsIn(stage.counter(ParseReadingFiles.class, "rowsRead"))
+          c.rowsIn(stage.counter(ParseReadingFiles.class, ParseReadingFiles.ROWS_READ))
               .rowsOut(Outputs.parquetRows(dataDir))
               .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()))
-              .rowsDropped(stage.counter(CleanReadings.class, "duplicatesDropped"));
-          stage.record(c, ParseReadingFiles.class, "files");
+              .rowsDropped(stage.counter(CleanReadings.class, CleanReadings.DUPLICATES_DROPPED));
+          stage.record(c, ParseReadingFiles.class, ParseReadingFiles.FILES);
           return stage.record(
-              c, CleanReadings.class, "duplicatesDropped", "conflictingRejected", "spikesFlagged");
+              c,
+              CleanReadings.class,
+              CleanReadings.DUPLICATES_DROPPED,
+              CleanReadings.CONFLICTING_REJECTED,
+              CleanReadings.SPIKES_FLAGGED);
         });
   }
 
@@ -171,7 +177,7 @@ public final class SensorsJob {
             .apply("ParseReadingFiles", ParseReadingFiles.with(rules));
     PCollectionTuple cleaned =
         parsed
-            .get(ParseReadingFiles.SERIES)
+            .get(ParseReadingFiles.READINGS)
             .apply("CleanReadings", CleanReadings.of(spikes, dropSpikes));
     cleaned.get(CleanReadings.CLEAN).apply("WriteClean", WriteSensorsParquet.clean(dataDir));
     PCollectionList.of(parsed.get(ParseReadingFiles.FAILURES))
@@ -211,14 +217,22 @@ public final class SensorsJob {
           StageCounts c = stage.counts();
           // Every clean reading is consumed by its run's alignment.
           c.rowsIn(Outputs.parquetRows(cleanDir))
-              .rowsOut(stage.counter(ParseReadingFiles.class, "rowsAccepted"))
+              .rowsOut(stage.counter(ReadCleanReadings.class, ReadCleanReadings.ROWS_READ))
               .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
           stage.record(
-              c, AlignRuns.class, "runs", "gridPoints", "gridPointsDropped", "runsMissingSignals");
+              c,
+              AlignRuns.class,
+              AlignRuns.RUNS,
+              AlignRuns.GRID_POINTS,
+              AlignRuns.GRID_POINTS_DROPPED,
+              AlignRuns.RUNS_MISSING_SIGNALS);
           long written = Outputs.parquetRows(Store.match(Store.str(dataDir) + "/*/*.parquet"));
-          if (written != c.counter("gridPoints")) {
+          if (written != c.counter(AlignRuns.GRID_POINTS)) {
             throw new IllegalStateException(
-                "aligned " + c.counter("gridPoints") + " grid points but wrote " + written);
+                "aligned "
+                    + c.counter(AlignRuns.GRID_POINTS)
+                    + " grid points but wrote "
+                    + written);
           }
           return c;
         });
@@ -232,18 +246,19 @@ public final class SensorsJob {
       String runsDir,
       String statsDir,
       String rejectedDir) {
-    PCollectionTuple parsed =
+    PCollectionTuple clean =
         p.apply(
                 "MatchClean",
                 FileIO.match()
                     .filepattern(cleanGlob)
                     .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenClean", FileIO.readMatches())
-            .apply("ReadClean", ParseReadingFiles.with(ReadingRules.unbounded()));
+            .apply("ReadClean", ReadCleanReadings.create());
     PCollection<RunTable> runs =
-        parsed.get(ParseReadingFiles.SERIES).apply("AlignRuns", AlignRuns.with(spec));
+        clean.get(ReadCleanReadings.READINGS).apply("AlignRuns", AlignRuns.with(spec));
     runs.apply("WriteRuns", WriteSensorsParquet.runs(runsDir));
-    runs.apply("WriteRunStatistics", WriteSensorsParquet.stats(statsDir));
-    parsed.get(ParseReadingFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+    runs.apply("ComputeRunStatistics", ComputeRunStatistics.create())
+        .apply("WriteRunStatistics", WriteSensorsParquet.runStatistics(statsDir));
+    clean.get(ReadCleanReadings.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 }

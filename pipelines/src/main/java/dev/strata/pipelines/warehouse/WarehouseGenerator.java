@@ -1,7 +1,7 @@
 package dev.strata.pipelines.warehouse;
 
 import dev.strata.pipelines.launcher.Job;
-import dev.strata.transforms.sensors.SensorsParquet;
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -118,7 +118,7 @@ public final class WarehouseGenerator {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
-        ParquetWriter<Group> w = SensorsParquet.writer(ch, SCHEMA)) {
+        ParquetWriter<Group> w = ParquetChannels.groupWriter(ch, SCHEMA)) {
       SimpleGroupFactory f = new SimpleGroupFactory(SCHEMA);
       for (int i = 0; i < rows; i++) {
         int d = r.nextInt(departments.length);

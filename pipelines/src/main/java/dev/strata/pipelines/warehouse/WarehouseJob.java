@@ -119,17 +119,17 @@ public final class WarehouseJob {
                   BeamStage stage = BeamStage.run(p, LOAD, null); // no _pipeline.dot: as before
                   StageCounts c = stage.counts();
                   // Accounting is per file: every file is loaded, unchanged or rejected.
-                  long processed = stage.counter(LoadToPostgres.class, "files");
+                  long processed = stage.counter(LoadToPostgres.class, LoadToPostgres.FILES);
                   long rejected = Outputs.countRejected(rejectedDir, c.rejectedByReason());
                   c.rowsIn(processed).rowsRejected(rejected).rowsOut(processed - rejected);
                   stage.record(
                       c,
                       LoadToPostgres.class,
-                      "loaded",
-                      "replaced",
-                      "unchanged",
-                      "rejected",
-                      "rows");
+                      LoadToPostgres.LOADED,
+                      LoadToPostgres.REPLACED,
+                      LoadToPostgres.UNCHANGED,
+                      LoadToPostgres.REJECTED,
+                      LoadToPostgres.ROWS);
                   if (processed != files.size()) {
                     throw new IllegalStateException(
                         "listed " + files.size() + " files but processed " + processed);

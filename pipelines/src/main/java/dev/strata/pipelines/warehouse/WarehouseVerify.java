@@ -1,6 +1,7 @@
 package dev.strata.pipelines.warehouse;
 
 import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Checksums;
 import dev.strata.transforms.warehouse.FileLoader;
 import dev.strata.transforms.warehouse.LoadToPostgres;
 import java.io.PrintStream;
@@ -39,7 +40,7 @@ final class WarehouseVerify {
           String name = f.resourceId().getFilename();
           seen.add(name);
           String[] entry = ledger.get(name);
-          String sha = FileLoader.checksum(() -> Store.openSeekable(f.resourceId()));
+          String sha = Checksums.sha256(() -> Store.openSeekable(f.resourceId()));
           if (entry == null) {
             problems.add(name + ": not in the ledger (not loaded)");
           } else if (!entry[0].equals(sha)) {

@@ -221,6 +221,20 @@ public final class ParquetChannels {
     }
   }
 
+  /**
+   * Opens a snappy Parquet writer of parquet-column's example {@code Group}s on a channel: the
+   * writer of the sensors job's outputs and of the generators' files.
+   */
+  public static org.apache.parquet.hadoop.ParquetWriter<org.apache.parquet.example.data.Group>
+      groupWriter(WritableByteChannel channel, org.apache.parquet.schema.MessageType schema)
+          throws IOException {
+    return org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(output(channel))
+        .withType(schema)
+        .withCompressionCodec(org.apache.parquet.hadoop.metadata.CompressionCodecName.SNAPPY)
+        .withWriterVersion(org.apache.parquet.column.ParquetProperties.WriterVersion.PARQUET_1_0)
+        .build();
+  }
+
   /** Reads a file's records as parquet-column's example {@code Group}s (any schema). */
   public static org.apache.parquet.hadoop.ParquetReader<org.apache.parquet.example.data.Group>
       groups(InputFile file) throws java.io.IOException {

@@ -3,17 +3,13 @@ package dev.strata.transforms.sensors;
 import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -237,16 +233,6 @@ public final class SensorsParquet {
   }
 
   // ------------------------------------------------------------------ writing
-
-  /** Opens a snappy Parquet writer of Groups on a channel. */
-  public static ParquetWriter<Group> writer(WritableByteChannel channel, MessageType schema)
-      throws IOException {
-    return ExampleParquetWriter.builder(ParquetChannels.output(channel))
-        .withType(schema)
-        .withCompressionCodec(CompressionCodecName.SNAPPY)
-        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-        .build();
-  }
 
   /** Writes a cleaned series as {@link #CLEAN} rows. */
   public static void writeClean(ParquetWriter<Group> w, SignalSeries s) throws IOException {

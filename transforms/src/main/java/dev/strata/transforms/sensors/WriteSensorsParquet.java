@@ -1,5 +1,6 @@
 package dev.strata.transforms.sensors;
 
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -118,7 +119,7 @@ public final class WriteSensorsParquet {
 
     @Override
     public void open(WritableByteChannel channel) throws IOException {
-      writer = SensorsParquet.writer(channel, MessageTypeParser.parseMessageType(schema));
+      writer = ParquetChannels.groupWriter(channel, MessageTypeParser.parseMessageType(schema));
     }
 
     @Override

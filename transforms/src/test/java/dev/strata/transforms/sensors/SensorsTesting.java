@@ -1,5 +1,6 @@
 package dev.strata.transforms.sensors;
 
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ final class SensorsTesting {
   static void writeClean(Path file, SignalSeries... series) throws IOException {
     try (FileChannel ch =
             FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        ParquetWriter<Group> w = SensorsParquet.writer(ch, SensorsParquet.CLEAN)) {
+        ParquetWriter<Group> w = ParquetChannels.groupWriter(ch, SensorsParquet.CLEAN)) {
       for (SignalSeries s : series) {
         SensorsParquet.writeClean(w, s);
       }
@@ -78,7 +79,7 @@ final class SensorsTesting {
   static void writeGroups(Path file, MessageType schema, Group... rows) throws IOException {
     try (FileChannel ch =
             FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        ParquetWriter<Group> w = SensorsParquet.writer(ch, schema)) {
+        ParquetWriter<Group> w = ParquetChannels.groupWriter(ch, schema)) {
       for (Group g : rows) {
         w.write(g);
       }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.BuildInfo;
 import dev.strata.pipelines.launcher.Json;
-import dev.strata.transforms.warehouse.FileLoader;
+import dev.strata.transforms.common.Checksums;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -111,7 +111,7 @@ public final class KaggleDownload {
     Files.createDirectories(archive.getParent());
     Path part = archive.resolveSibling(archive.getFileName() + ".part");
     long bytes = transfer.fetch(URI.create(source), part);
-    String sha = FileLoader.checksum(() -> FileChannel.open(part, StandardOpenOption.READ));
+    String sha = Checksums.sha256(() -> FileChannel.open(part, StandardOpenOption.READ));
     Files.move(part, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     List<String> entries;
     try {
