@@ -22,9 +22,9 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
 
 /**
- * Writes synthetic robot readings with the real Machina file's shape (ARCHITECTURE.md, Job 2):
- * columns {@code time} (ISO-8601 string, trailing zeros trimmed, {@code Z}), {@code value} float64,
- * {@code field}, {@code robot_id} int64, {@code run_uuid} float64 (ids above {@code
+ * Writes synthetic robot readings with the real Machina file's shape (docs/architecture.md, sensors
+ * job): columns {@code time} (ISO-8601 string, trailing zeros trimmed, {@code Z}), {@code value}
+ * float64, {@code field}, {@code robot_id} int64, {@code run_uuid} float64 (ids above {@code
  * Long.MAX_VALUE}), {@code sensor_type}. At scale 1.0: four runs, 1,546,591 rows: two runs with
  * encoders and load cells (659,827 and 579,000 rows), one encoder-only (300,000), one load-cell
  * {@code fx} of robot 1 only (7,764 rows over 77.6 s). Load cells report about every 10 ms,

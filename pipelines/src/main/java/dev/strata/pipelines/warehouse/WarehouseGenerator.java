@@ -26,14 +26,14 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
 
 /**
- * Writes the Data Wow sample-data generator's files (ARCHITECTURE.md, Job 3): one file per minute
- * from 2023-01-01 00:00, named {@code 2023-01-01 00:00:00.parquet} (space and colons), 1,914 rows
- * each, columns {@code department_name} (one of 100 random 32-letter names), {@code sensor_serial}
- * (64 random letters, 5–29 per department), {@code create_at} (the file's minute), {@code
- * product_name} (one of 1,000 random 16-letter names), {@code product_expire} ({@code create_at} +
- * 87..89 days); no nulls; timestamps without zone in nanoseconds, as the real file has them.
- * Deterministic for a seed: file k's rows depend only on the seed and k, so files are written in
- * parallel and any subset can be regenerated identically.
+ * Writes the Data Wow sample-data generator's files (docs/architecture.md, warehouse job): one file
+ * per minute from 2023-01-01 00:00, named {@code 2023-01-01 00:00:00.parquet} (space and colons),
+ * 1,914 rows each, columns {@code department_name} (one of 100 random 32-letter names), {@code
+ * sensor_serial} (64 random letters, 5–29 per department), {@code create_at} (the file's minute),
+ * {@code product_name} (one of 1,000 random 16-letter names), {@code product_expire} ({@code
+ * create_at} + 87..89 days); no nulls; timestamps without zone in nanoseconds, as the real file has
+ * them. Deterministic for a seed: file k's rows depend only on the seed and k, so files are written
+ * in parallel and any subset can be regenerated identically.
  */
 public final class WarehouseGenerator {
   /** The generator's entry on the command line. */

@@ -116,7 +116,7 @@ public final class WarehouseJob {
                 (dataDir, rejectedDir) -> {
                   Pipeline p = Pipeline.create(o);
                   buildLoad(p, input, target, Store.str(rejectedDir));
-                  BeamStage stage = BeamStage.run(p, LOAD, null); // no _pipeline.dot: as before
+                  BeamStage stage = BeamStage.run(p, LOAD, dataDir);
                   StageCounts c = stage.counts();
                   // Accounting is per file: every file is loaded, unchanged or rejected.
                   long processed = stage.counter(LoadToPostgres.class, LoadToPostgres.FILES);

@@ -12,9 +12,7 @@ import dev.strata.pipelines.launcher.Json;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.pipelines.launcher.Store;
 import dev.strata.pipelines.testing.Duck;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.strata.pipelines.testing.JobRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -22,7 +20,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -46,17 +43,7 @@ public class MarketJobTest {
 
   static Map<String, StageRunner.Outcome> runMarket(Path input, Path output, String... extra)
       throws Exception {
-    List<String> args = new ArrayList<>(List.of("--input=" + input, "--output=" + output));
-    args.addAll(List.of(extra));
-    MarketOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
-            .withValidation()
-            .as(MarketOptions.class);
-    ByteArrayOutputStream log = new ByteArrayOutputStream();
-    Map<String, StageRunner.Outcome> result =
-        MarketJob.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
-    System.out.print(log.toString(StandardCharsets.UTF_8));
-    return result;
+    return JobRun.direct(MarketJob::run, MarketOptions.class, input, output, extra);
   }
 
   @BeforeClass

@@ -7,9 +7,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.pipelines.testing.Duck;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.strata.pipelines.testing.JobRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -18,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -42,18 +39,7 @@ public class SensorsJobTest {
 
   static Map<String, StageRunner.Outcome> runSensors(Object input, Path output, String... extra)
       throws Exception {
-    List<String> args = new ArrayList<>(List.of("--input=" + input, "--output=" + output));
-    args.addAll(List.of(extra));
-    SensorsOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
-            .withValidation()
-            .as(SensorsOptions.class);
-    ByteArrayOutputStream log = new ByteArrayOutputStream();
-    try {
-      return SensorsJob.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
-    } finally {
-      System.out.print(log.toString(StandardCharsets.UTF_8));
-    }
+    return JobRun.direct(SensorsJob::run, SensorsOptions.class, input, output, extra);
   }
 
   @BeforeClass

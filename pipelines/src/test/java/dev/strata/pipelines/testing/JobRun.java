@@ -4,8 +4,11 @@ import dev.strata.pipelines.Strata;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * Runs a {@code strata.jar} command line in this JVM, as {@code java -jar strata.jar ...} would,
@@ -44,6 +47,31 @@ public final class JobRun {
           "exit code " + r.code() + " from " + List.of(args) + ":\n" + r.log());
     }
     return r.log();
+  }
+
+  /** A job's entry point called directly with its options, as the tests of one job do. */
+  @FunctionalInterface
+  public interface Entry<O extends PipelineOptions, R> {
+    R run(O options, PrintStream log) throws Exception;
+  }
+
+  /**
+   * Runs {@code entry} on {@code --input=input --output=output extra...} parsed as {@code type},
+   * with its log captured and echoed (also when it fails); returns what the entry returns.
+   */
+  public static <O extends PipelineOptions, R> R direct(
+      Entry<O, R> entry, Class<O> type, Object input, Path output, String... extra)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("--input=" + input, "--output=" + output));
+    args.addAll(List.of(extra));
+    O options =
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().as(type);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    try {
+      return entry.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
+    } finally {
+      System.out.print(log.toString(StandardCharsets.UTF_8));
+    }
   }
 
   /** {@code job} with {@code first} and then {@code more} arguments, as one array. */

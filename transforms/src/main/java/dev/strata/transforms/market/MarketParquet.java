@@ -43,7 +43,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The market job's Parquet files, written and read with parquet-hadoop's own API because the column
- * names ({@code Security Name}, {@code Adj Close}) are not Avro names (see ARCHITECTURE.md).
+ * names ({@code Security Name}, {@code Adj Close}) are not Avro names (see docs/architecture.md).
  *
  * <p>Stage 1 ({@link #RAW}): {@code Symbol} string, {@code Security Name} string (nullable), {@code
  * Date} string {@code YYYY-MM-DD}, {@code Open}, {@code High}, {@code Low}, {@code Close}, {@code
