@@ -94,7 +94,7 @@ public class DataflowSpecTest {
   private static final String DB = "--jdbcUrl=jdbc:postgresql://db.internal:5432/dwh";
 
   /**
-   * The README's submit commands, with input and output in a bucket: the specs are written without
+   * The submit commands of runner-configs/README.md, with input and output in a bucket: the specs are written without
    * listing or reading the bucket (this machine cannot reach one, so any attempt would fail), and
    * they name the bucket's paths.
    */

@@ -8,8 +8,8 @@ import org.apache.beam.sdk.options.Description;
  * stages run, and whether unchanged ones rerun.
  */
 public interface StagedJobOptions extends JobOptions {
-  // No @Default: every job would need the same one (Beam refuses one property with two defaults
-  // once two interfaces are registered in a JVM); null means all of the job's stages.
+  // No @Default: "all stages" is a different list per job, so null stands for it and each job
+  // resolves it against its own stage list (Stages.parse).
   @Description("Comma-separated stages to run, in DAG order (default: all of the job's stages).")
   String getStages();
 
