@@ -94,9 +94,9 @@ public class DataflowSpecTest {
   private static final String DB = "--jdbcUrl=jdbc:postgresql://db.internal:5432/dwh";
 
   /**
-   * The submit commands of runner-configs/README.md, with input and output in a bucket: the specs are written without
-   * listing or reading the bucket (this machine cannot reach one, so any attempt would fail), and
-   * they name the bucket's paths.
+   * The submit commands of runner-configs/README.md, with input and output in a bucket: the specs
+   * are written without listing or reading the bucket (this machine cannot reach one, so any
+   * attempt would fail), and they name the bucket's paths.
    */
   @Test(timeout = 300_000)
   public void specsForBucketPathsAreWrittenWithoutTouchingTheBucket() throws Exception {
