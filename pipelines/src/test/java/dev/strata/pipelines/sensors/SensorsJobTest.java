@@ -249,6 +249,61 @@ public class SensorsJobTest {
     assertTrue(rejects.contains("\"line\":205"));
   }
 
+  /**
+   * A run id becomes a folder name, runs/run_uuid=&lt;id&gt;/: hostile ids are rejected with their
+   * line, and no file appears outside --output (before, {@code ../../../../../escaped} wrote {@code
+   * escaped/part-00000-of-00001.parquet} beside the output folder).
+   */
+  @Test
+  public void hostileRunIdsAreRejectedAndNothingIsWrittenOutsideTheOutput() throws Exception {
+    Path root = TMP.newFolder("hostile").toPath();
+    Path in = Files.createDirectories(root.resolve("in"));
+    Path out = root.resolve("a/b/c/out");
+    String[] ids = {
+      "../../../../../escaped",
+      "../../escaped2",
+      "x/../../y",
+      "a\\b",
+      "..",
+      "nul\u0000id",
+      "ünïcödé",
+      "7".repeat(200)
+    };
+    StringBuilder csv = new StringBuilder("time,value,field,robot_id,run_uuid,sensor_type\n");
+    for (String id : ids) {
+      for (int i = 0; i < 3; i++) {
+        csv.append("2022-11-23T20:40:0")
+            .append(i)
+            .append("Z,1,x,1,")
+            .append(id)
+            .append(",encoder\n");
+      }
+    }
+    for (int i = 0; i < 3; i++) {
+      csv.append("2022-11-23T20:40:0").append(i).append("Z,").append(i).append(",x,1,42,encoder\n");
+    }
+    Files.writeString(in.resolve("readings.csv"), csv);
+    Map<String, StageRunner.Outcome> run = runSensors(in.resolve("readings.csv"), out);
+    JsonNode clean = run.get("clean").manifest;
+    assertEquals(ids.length * 3 + 3, clean.at("/rows/in").asLong());
+    assertEquals(3, clean.at("/rows/out").asLong());
+    assertEquals(ids.length * 3, clean.at("/rows/rejected_by_reason/invalid_run_uuid").asLong());
+    // the only run folder is the good one, and every file is under in/ or the output
+    try (var files = Files.walk(root)) {
+      List<Path> outside =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> !f.startsWith(in) && !f.startsWith(out))
+              .toList();
+      assertEquals(List.of(), outside);
+    }
+    try (var dirs = Files.list(out.resolve("runs"))) {
+      assertEquals(
+          List.of("run_uuid=42"),
+          dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).toList());
+    }
+  }
+
   @Test
   public void rerunSkipsAndAGridOptionRerunsOnlyRuns() throws Exception {
     Path out = TMP.newFolder("rerun").toPath();

@@ -236,6 +236,18 @@ public final class ReadingParser {
     if (robot != 1 && robot != 2) {
       throw new Rejected("unknown_robot", "robot_id " + robot + " is neither 1 nor 2");
     }
+    if (!VALID_RUN_ID.matcher(runUuid).matches()) {
+      // A run id names the folder runs/run_uuid=<id>/: anything that could be a path ("..", "/",
+      // "\\", NUL, a dot, unicode look-alikes) or an overlong name is refused here, at the
+      // boundary.
+      throw new Rejected(
+          "invalid_run_uuid",
+          "run_uuid '"
+              + printable(runUuid)
+              + "' is not 1 to "
+              + MAX_RUN_ID
+              + " ASCII letters, digits, '-' or '_'");
+    }
     Signal s = Signal.of(field, robot);
     if (!rules.inBounds(s, value)) {
       throw new Rejected(
@@ -269,6 +281,25 @@ public final class ReadingParser {
       // fall through
     }
     throw new Rejected("unknown_robot", "robot_id '" + text + "' is not 1 or 2");
+  }
+
+  /** The longest run id accepted: it becomes a folder name, {@code run_uuid=<id>}. */
+  static final int MAX_RUN_ID = 128;
+
+  /**
+   * What a run id may be once canonical: Machina's ids are decimal integers (uint64), and UUIDs fit
+   * too. No dots, slashes or other characters a file system treats specially.
+   */
+  static final java.util.regex.Pattern VALID_RUN_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1," + MAX_RUN_ID + "}");
+
+  /** {@code text} for a message: control characters as {@code ?}, at most 60 characters. */
+  static String printable(String text) {
+    StringBuilder b = new StringBuilder();
+    text.codePoints()
+        .limit(60)
+        .forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return text.codePointCount(0, text.length()) > 60 ? b + "…" : b.toString();
   }
 
   /** The exact decimal string of a run id (cached: a file has few runs). */

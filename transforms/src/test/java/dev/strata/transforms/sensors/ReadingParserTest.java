@@ -105,6 +105,15 @@ public class ReadingParserTest {
       {"2022-11-23T20:40:00Z,1e6,x,1,7,encoder", "out_of_bounds"},
       {"2022-11-23T20:40:00Z,-20000,fz,2,7,load_cell", "out_of_bounds"},
       {"2022-11-23T20:40:00Z,1,x,1,7", "wrong_field_count"},
+      // a run id becomes a folder name: nothing path-like, no dots, at most 128 ASCII characters
+      {"2022-11-23T20:40:00Z,1,x,1,../../../../../escaped,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1,a/b,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1,a\\b,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1,..,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1,run\u0000x,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1,r\u00fcn,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1,12.5,encoder", "invalid_run_uuid"},
+      {"2022-11-23T20:40:00Z,1,x,1," + "7".repeat(129) + ",encoder", "invalid_run_uuid"},
     };
     StringBuilder csv = new StringBuilder(h);
     for (String[] c : cases) {
