@@ -24,7 +24,8 @@ trap '"$HERE/stop.sh" || true; [ -n "${PG:-}" ] && kill "$PG" 2>/dev/null || tru
 
 # One PostgreSQL for both warehouse loads (schemas direct and cluster), so the tables can be
 # compared with one query.
-java -jar "$JAR" warehouse --input="$WORK" --output="$WORK/pg" --keepRunning > "$WORK/pg.log" 2>&1 &
+mkdir -p "$WORK/pg-input" # nothing to load: the run only starts the embedded PostgreSQL
+java -jar "$JAR" warehouse --input="$WORK/pg-input" --output="$WORK/pg" --keepRunning > "$WORK/pg.log" 2>&1 &
 PG=$!
 for _ in $(seq 1 120); do grep -q "keeps running" "$WORK/pg.log" && break; sleep 0.5; done
 URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$WORK/pg.log" | head -1)

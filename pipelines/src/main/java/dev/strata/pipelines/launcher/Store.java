@@ -41,6 +41,44 @@ public final class Store {
     return FileSystems.matchNewResource(spec, true);
   }
 
+  /**
+   * Fails unless {@code output} lies outside {@code input}: equal to it, or inside it (inside the
+   * fixed folders before the first wildcard of a glob), a rerun would read the job's own output as
+   * input. Paths are compared after making local ones absolute and normal.
+   */
+  public static void requireOutputOutsideInput(String input, String output) {
+    String in = normal(globRoot(input));
+    String out = normal(output);
+    if (out.equals(in) || out.startsWith(in.endsWith("/") ? in : in + "/")) {
+      throw new IllegalArgumentException(
+          "--output "
+              + output
+              + " is inside --input "
+              + input
+              + ": a rerun would read the job's own output as input; choose an --output outside"
+              + " it");
+    }
+  }
+
+  /** The fixed part of a glob: everything before the folder holding its first wildcard. */
+  static String globRoot(String pattern) {
+    int wildcard = -1;
+    for (char c : new char[] {'*', '?', '[', '{'}) {
+      int i = pattern.indexOf(c);
+      if (i >= 0 && (wildcard < 0 || i < wildcard)) {
+        wildcard = i;
+      }
+    }
+    return wildcard < 0 ? pattern : pattern.substring(0, pattern.lastIndexOf('/', wildcard) + 1);
+  }
+
+  private static String normal(String spec) {
+    if (spec.contains("://")) {
+      return spec.replaceAll("/+$", "");
+    }
+    return Path.of(spec.isEmpty() ? "." : spec).toAbsolutePath().normalize().toString();
+  }
+
   /** {@code dir} as a string without its trailing separator, to append {@code /name} to. */
   public static String str(ResourceId dir) {
     String s = dir.toString();

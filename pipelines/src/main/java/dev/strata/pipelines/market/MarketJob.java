@@ -82,6 +82,7 @@ public final class MarketJob {
   public static Map<String, StageRunner.Outcome> run(MarketOptions options, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
+    Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
     ResourceId input = Store.dir(options.getInput());
     ResourceId output = Store.dir(options.getOutput());
     List<String> stages = Stages.parse(options.getStages(), STAGES);

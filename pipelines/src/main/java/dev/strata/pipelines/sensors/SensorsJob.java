@@ -75,6 +75,7 @@ public final class SensorsJob {
   public static Map<String, StageRunner.Outcome> run(SensorsOptions options, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
+    Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
     ResourceId output = Store.dir(options.getOutput());
     List<String> stages = Stages.parse(options.getStages(), STAGES);
     StageRunner runner =

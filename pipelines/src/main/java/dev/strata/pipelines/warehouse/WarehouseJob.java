@@ -66,6 +66,7 @@ public final class WarehouseJob {
   public static Map<String, StageRunner.Outcome> run(WarehouseOptions o, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
+    Store.requireOutputOutsideInput(o.getInput(), o.getOutput());
     ResourceId input = Store.dir(o.getInput());
     ResourceId output = Store.dir(o.getOutput());
     if (JobSpecs.specOnly(o)) {

@@ -154,5 +154,11 @@ public class MarketStagesTest {
             IllegalStateException.class,
             () -> MarketJobTest.runMarket(in, tmp.newFolder("o4").toPath(), "--stages=train"));
     assertTrue(noFeatures.getMessage().contains("features"));
+    // an output inside the input is refused before anything is written
+    Path inside = in.resolve("stocks/out");
+    IllegalArgumentException nested =
+        assertThrows(IllegalArgumentException.class, () -> MarketJobTest.runMarket(in, inside));
+    assertTrue(nested.getMessage(), nested.getMessage().contains("is inside --input"));
+    assertFalse(Files.exists(inside));
   }
 }
