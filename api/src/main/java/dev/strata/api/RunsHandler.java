@@ -207,17 +207,43 @@ final class RunsHandler {
     return v.isEmpty() ? null : v.get(0);
   }
 
+  /**
+   * The instants a sample can have: the runs store times as nanoseconds since the epoch in a signed
+   * 64-bit integer, 1677-09-21 to 2262-04-11 (DuckDB's TIMESTAMP_NS range).
+   */
+  static final Instant EARLIEST = Instant.ofEpochSecond(0, Long.MIN_VALUE);
+
+  static final Instant LATEST = Instant.ofEpochSecond(0, Long.MAX_VALUE);
+
   /** An ISO-8601 instant parameter as a normalised UTC string, or null when absent. */
   private static String time(RoutingContext ctx, String name) {
     String v = single(ctx, name);
     if (v == null) {
       return null;
     }
+    Instant t = parseInstant(name, v);
+    if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+      throw ApiError.badRequest(
+          "'"
+              + name
+              + "' must lie between "
+              + EARLIEST
+              + " and "
+              + LATEST
+              + ", not '"
+              + FeatureParser.clip(v)
+              + "'",
+          name);
+    }
+    return t.toString();
+  }
+
+  private static Instant parseInstant(String name, String v) {
     try {
-      return OffsetDateTime.parse(v).toInstant().toString();
+      return OffsetDateTime.parse(v).toInstant();
     } catch (DateTimeParseException e) {
       try {
-        return Instant.parse(v).toString();
+        return Instant.parse(v);
       } catch (DateTimeParseException e2) {
         throw ApiError.badRequest(
             "'"
