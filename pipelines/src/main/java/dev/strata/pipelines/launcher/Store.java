@@ -107,6 +107,11 @@ public final class Store {
 
   /** Files matching a glob ({@code *} within a directory, {@code **} across), sorted by name. */
   public static List<MatchResult.Metadata> match(String glob) throws IOException {
+    if (!glob.contains("://") && globRoot(glob).equals(glob) && !Files.exists(Path.of(glob))) {
+      // Beam's local file system reads a path that does not exist as a glob and walks its
+      // parent's whole tree looking for it: from "/nonexistent" that is every file of the machine.
+      return List.of();
+    }
     MatchResult m = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
     if (m.status() == MatchResult.Status.NOT_FOUND) {
       return List.of();

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.util.List;
 import org.junit.Test;
 
 /**
@@ -50,5 +51,24 @@ public class StoreTest {
     assertEquals("a/b/", Store.globRoot("a/b/c*/d.csv"));
     assertEquals("", Store.globRoot("*.csv"));
     assertEquals("plain/path", Store.globRoot("plain/path"));
+  }
+
+  /**
+   * A local path that does not exist matches nothing at once. Beam's local file system reads it as
+   * a glob and walks its parent's tree: from "/nonexistent" that walked every file of the machine
+   * for minutes before saying "matches no file". The timeout only guards against that hang.
+   */
+  @Test(timeout = 60_000)
+  public void aLocalPathThatDoesNotExistMatchesNothingWithoutWalkingItsParent() throws Exception {
+    assertEquals(List.of(), Store.match("/nonexistent-" + System.nanoTime()));
+    assertEquals(List.of(), Store.match("/nonexistent-" + System.nanoTime() + "/x.csv"));
+  }
+
+  @Test
+  public void anExistingFileOrAGlobStillMatches() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("store");
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("a.csv"), "x");
+    assertEquals(1, Store.match(file.toString()).size());
+    assertEquals(1, Store.match(dir + "/*.csv").size());
   }
 }

@@ -138,6 +138,18 @@ public class MarketStagesTest {
             IllegalArgumentException.class,
             () -> MarketJobTest.runMarket(empty, tmp.newFolder("o1").toPath()));
     assertTrue(e.getMessage(), e.getMessage().contains("symbols_valid_meta.csv"));
+    // an input that does not exist, or is a file, says exactly that
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MarketJobTest.runMarket(empty.resolve("nope"), tmp.newFolder("o0").toPath()));
+    assertTrue(missing.getMessage(), missing.getMessage().contains("does not exist"));
+    Path aFile = Files.writeString(empty.resolve("prices.csv"), "Date\n");
+    IllegalArgumentException file =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MarketJobTest.runMarket(aFile, tmp.newFolder("o00").toPath()));
+    assertTrue(file.getMessage(), file.getMessage().contains("is a file"));
     Path in = smallInput();
     IllegalArgumentException stages =
         assertThrows(
