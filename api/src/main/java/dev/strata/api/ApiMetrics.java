@@ -74,9 +74,19 @@ final class ApiMetrics {
     return "other";
   }
 
+  /** The methods that get a label of their own; any other name a client sends is {@code other}. */
+  static final java.util.Set<String> METHODS =
+      java.util.Set.of(
+          "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+
   void request(String route, String method, int status, long nanos) {
+    // Every label comes from a closed set (routes are templates or "other", methods below,
+    // statuses 100..599), so a client cannot grow /metrics: 10,000 made-up method names made it
+    // 40 MB and then exhausted the heap.
+    String m = METHODS.contains(method) ? method : "other";
+    String code = status >= 100 && status <= 599 ? Integer.toString(status) : "other";
     requests
-        .computeIfAbsent(route + "\u0000" + method + "\u0000" + status, k -> new LongAdder())
+        .computeIfAbsent(route + "\u0000" + m + "\u0000" + code, k -> new LongAdder())
         .increment();
     latency.computeIfAbsent(route, k -> new Histogram()).observe(nanos / 1e9);
   }
