@@ -16,6 +16,12 @@ public enum BarRejection {
   NON_INTEGRAL_VOLUME("non_integral_volume"),
   /** {@code Volume} is below zero. */
   NEGATIVE_VOLUME("negative_volume"),
+  /**
+   * {@code Volume} is above {@link BarRowRules#MAX_VOLUME} (10^15 shares, five orders of magnitude
+   * above any real day): the rolling mean sums a window's volumes exactly in an int64, which such
+   * values would overflow.
+   */
+  VOLUME_OUT_OF_RANGE("volume_out_of_range"),
   /** A second complete row for a date the symbol already has; the first complete row is kept. */
   DUPLICATE_DATE("duplicate_date");
 

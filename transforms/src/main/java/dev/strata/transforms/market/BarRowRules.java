@@ -10,6 +10,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * its fields.
  */
 final class BarRowRules {
+  /**
+   * The largest volume accepted: {@link WindowSpec#MAX_LENGTH} of them still sum exactly in an
+   * int64 (9,000 × 10^15 = 9 × 10^18 &lt; 2^63), so {@code vol_moving_avg} never overflows.
+   */
+  public static final long MAX_VOLUME = 1_000_000_000_000_000L;
+
   /** A price was written in scientific notation. */
   static final byte SCI = 1;
 
@@ -118,6 +124,11 @@ final class BarRowRules {
     if (vol < 0) {
       return reject(
           BarRejection.NEGATIVE_VOLUME, "Volume " + FastDecimal.text(b, a, z) + " is negative");
+    }
+    if (vol > MAX_VOLUME) {
+      return reject(
+          BarRejection.VOLUME_OUT_OF_RANGE,
+          "Volume " + FastDecimal.text(b, a, z) + " is above " + MAX_VOLUME + " (10^15)");
     }
     volume = vol;
     flags = flag;

@@ -21,9 +21,17 @@ public final class WindowSpec implements Serializable {
   private final int length;
   private final boolean calendarDays;
 
+  /**
+   * The longest window, in rows or days: a window's volumes are summed exactly in an int64, which
+   * holds 9,000 of the largest accepted volume ({@link BarRowRules#MAX_VOLUME}); a longer one would
+   * also hold more history per symbol than the data has (about 58 years of trading days).
+   */
+  public static final int MAX_LENGTH = 9_000;
+
   private WindowSpec(int length, boolean calendarDays) {
-    if (length < 1) {
-      throw new IllegalArgumentException("window length must be >= 1, but was " + length);
+    if (length < 1 || length > MAX_LENGTH) {
+      throw new IllegalArgumentException(
+          "--window must be 1 to " + MAX_LENGTH + " (rows, or Nd for days), but was " + length);
     }
     this.length = length;
     this.calendarDays = calendarDays;
@@ -47,7 +55,9 @@ public final class WindowSpec implements Serializable {
       return rows(Integer.parseInt(t));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "window must be N (trading rows) or Nd (calendar days) with N >= 1, but was '"
+          "--window must be N (trading rows) or Nd (calendar days) with N from 1 to "
+              + MAX_LENGTH
+              + ", but was '"
               + text
               + "'",
           e);

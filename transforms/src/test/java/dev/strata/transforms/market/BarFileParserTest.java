@@ -90,6 +90,13 @@ public class BarFileParserTest {
     onlyFailure("2020-01-03,1,2,1,1,1,806400.5", "non_integral_volume");
     onlyFailure("2020-01-03,1,2,1,1,1,-5", "negative_volume");
     onlyFailure("2020-01-03,1,2,1,1,1,-5.0", "negative_volume");
+    // beyond 10^15 a 30-row sum would overflow int64 (a negative vol_moving_avg before)
+    onlyFailure("2020-01-03,1,2,1,1,1,9223372036854775806", "volume_out_of_range");
+    onlyFailure("2020-01-03,1,2,1,1,1,1000000000000001", "volume_out_of_range");
+    onlyFailure("2020-01-03,1,2,1,1,1,1e18", "volume_out_of_range");
+    BarFileParser.Result max = parse(HEADER + "2020-01-03,1,2,1,1,1,1000000000000000\n");
+    assertEquals(0, max.failures.size());
+    assertEquals(BarRowRules.MAX_VOLUME, max.series.volume(0));
   }
 
   @Test

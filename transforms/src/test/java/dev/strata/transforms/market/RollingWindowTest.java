@@ -3,6 +3,7 @@ package dev.strata.transforms.market;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -196,5 +197,13 @@ public class RollingWindowTest {
     assertEquals("30d", WindowSpec.parse(" 30D ").toString());
     assertThrows(IllegalArgumentException.class, () -> WindowSpec.parse("0"));
     assertThrows(IllegalArgumentException.class, () -> WindowSpec.parse("thirty"));
+    // bounded: an int64 sum holds 9,000 of the largest accepted volumes
+    assertEquals(WindowSpec.rows(9_000), WindowSpec.parse("9000"));
+    assertEquals(WindowSpec.days(9_000), WindowSpec.parse("9000d"));
+    for (String tooLong : new String[] {"9001", "9001d", "2000000000", "99999999999"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> WindowSpec.parse(tooLong));
+      assertTrue(e.getMessage(), e.getMessage().contains("1 to 9000"));
+    }
   }
 }
