@@ -208,13 +208,20 @@ public final class StageRunner {
     ResourceId tmpData = Store.sub(outputRoot, "." + folderOf(stage) + ".inprogress-" + run);
     ResourceId tmpRejected =
         Store.sub(Store.sub(outputRoot, "_rejected"), "." + stage + ".inprogress-" + run);
-    Store.createDirectory(tmpData);
-    Store.createDirectory(tmpRejected);
     Map<String, ResourceId> tmpExtra = new TreeMap<>();
-    for (String name : extraDirs) {
-      ResourceId t = Store.sub(outputRoot, "." + name + ".inprogress-" + run);
-      Store.createDirectory(t);
-      tmpExtra.put(name, t);
+    try {
+      Store.createDirectory(tmpData);
+      Store.createDirectory(tmpRejected);
+      for (String name : extraDirs) {
+        ResourceId t = Store.sub(outputRoot, "." + name + ".inprogress-" + run);
+        Store.createDirectory(t);
+        tmpExtra.put(name, t);
+      }
+    } catch (IOException | RuntimeException e) {
+      // an output that is a file, unwritable or not a folder at all: the stage failed before it
+      // began, and says so like any other failed stage
+      log.printf("[%s] FAILED: cannot create its folders under %s: %s%n", stage, outputRoot, e);
+      throw e;
     }
     Instant start = Instant.now();
     if (specs) {

@@ -12,6 +12,7 @@ import dev.strata.pipelines.launcher.Stages;
 import dev.strata.pipelines.launcher.Store;
 import dev.strata.pipelines.market.download.KaggleDownload;
 import dev.strata.transforms.market.WindowSpec;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,7 +116,15 @@ public final class MarketJob {
       failed = null;
     } finally {
       if (!specOnly) { // a spec is written without touching input or output
-        MarketDag.write(input, runner, outcomes, failed);
+        try {
+          MarketDag.write(input, runner, outcomes, failed);
+        } catch (IOException | RuntimeException e) {
+          if (failed == null) {
+            throw e;
+          }
+          // a stage failed: its error is the one to see, not the picture's that could not follow
+          log.printf("[dag] not written: %s%n", e);
+        }
       }
     }
     if (outcomes.containsKey(TRAIN)) {

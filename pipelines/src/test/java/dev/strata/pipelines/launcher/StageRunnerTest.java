@@ -12,7 +12,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.BeforeClass;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -25,6 +28,12 @@ import org.junit.rules.TemporaryFolder;
  */
 public class StageRunnerTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /** Registers Beam's file systems (mem:// among them) whatever ran before in this JVM. */
+  @BeforeClass
+  public static void registerFileSystems() {
+    FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
+  }
 
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
 

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.launcher.StageRunner;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -166,6 +167,22 @@ public class MarketStagesTest {
             IllegalStateException.class,
             () -> MarketJobTest.runMarket(in, tmp.newFolder("o4").toPath(), "--stages=train"));
     assertTrue(noFeatures.getMessage().contains("features"));
+    // an output that is a regular file: the stage's own error and FAILED line, not the picture's
+    Path aFileAsOutput = Files.writeString(tmp.getRoot().toPath().resolve("out-is-a-file"), "x");
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    Exception stageError =
+        assertThrows(
+            Exception.class,
+            () ->
+                MarketJob.run(
+                    org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
+                            "--input=" + in, "--output=" + aFileAsOutput)
+                        .as(MarketOptions.class),
+                    new java.io.PrintStream(log, true, StandardCharsets.UTF_8)));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertTrue(printed, printed.contains("[ingest] FAILED: cannot create its folders"));
+    assertTrue(printed, printed.contains("[dag] not written"));
+    assertFalse(stageError.toString(), stageError.toString().contains("_dag"));
     // an output inside the input is refused before anything is written
     Path inside = in.resolve("stocks/out");
     IllegalArgumentException nested =
