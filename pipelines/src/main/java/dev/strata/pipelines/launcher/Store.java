@@ -60,6 +60,24 @@ public final class Store {
     }
   }
 
+  /**
+   * Fails unless {@code dir}, given as {@code --option value}, is an existing local directory,
+   * saying whether it does not exist or is a file, then {@code hint}. An object-store prefix is not
+   * checked: it has no directories to look at.
+   */
+  public static void requireLocalDirectory(
+      String option, String value, ResourceId dir, String hint) {
+    if (isLocal(dir) && !Files.isDirectory(local(dir))) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + value
+              + (Files.exists(local(dir)) ? " is a file" : " does not exist")
+              + ": "
+              + hint);
+    }
+  }
+
   /** The fixed part of a glob: everything before the folder holding its first wildcard. */
   static String globRoot(String pattern) {
     int wildcard = -1;

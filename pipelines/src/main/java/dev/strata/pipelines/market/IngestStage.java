@@ -16,7 +16,6 @@ import dev.strata.transforms.market.SymbolMetadata;
 import dev.strata.transforms.market.WriteMarketParquet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,13 +47,11 @@ final class IngestStage {
       // A job spec is written offline: the job lists and reads --input when it runs.
       return runner.run(INGEST, List.of(), Map.of(), body(options, input, List.of(), runner));
     }
-    if (Store.isLocal(input) && !Files.isDirectory(Store.local(input))) {
-      throw new IllegalArgumentException(
-          "--input "
-              + options.getInput()
-              + (Files.exists(Store.local(input)) ? " is a file" : " does not exist")
-              + ": give the directory of the Kaggle layout (symbols_valid_meta.csv, etfs/, stocks/)");
-    }
+    Store.requireLocalDirectory(
+        "--input",
+        options.getInput(),
+        input,
+        "give the directory of the Kaggle layout (symbols_valid_meta.csv, etfs/, stocks/)");
     MatchResult.Metadata metadata = Store.stat(Store.file(input, METADATA_FILE));
     if (metadata == null) {
       throw new IllegalArgumentException(

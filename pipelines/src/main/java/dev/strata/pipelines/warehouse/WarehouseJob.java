@@ -11,7 +11,6 @@ import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.warehouse.FileLoader;
 import dev.strata.transforms.warehouse.LoadToPostgres;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
@@ -72,9 +71,8 @@ public final class WarehouseJob {
     if (JobSpecs.specOnly(o)) {
       return writeSpec(o, input, output, log);
     }
-    if (Store.isLocal(input) && !Files.isDirectory(Store.local(input))) {
-      throw new IllegalArgumentException("--input " + o.getInput() + " is not a directory");
-    }
+    Store.requireLocalDirectory(
+        "--input", o.getInput(), input, "give the directory of the Parquet files to load");
     Store.createDirectory(output);
     try (Database db = Database.open(o, log)) {
       LoadToPostgres.Target target = db.target();
