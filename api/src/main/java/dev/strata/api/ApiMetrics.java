@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code strata_api_request_duration_seconds{route}}: a latency histogram from the request's
  *       arrival to the end of the response.
  *   <li>{@code strata_api_predictions_total}: rows predicted (a batch of n counts n).
+ *   <li>{@code strata_api_shed_total{reason}}: requests refused (503, 408) or cut off to protect
+ *       the server, by reason ({@link #SHED_REASONS}).
  *   <li>{@code strata_api_model_generation}, {@code strata_api_model_loads_total}, {@code
  *       strata_api_model_load_failures_total}: hot reloads of {@code model.bin}.
  * </ul>
@@ -35,6 +37,12 @@ final class ApiMetrics {
   private final LongAdder loads = new LongAdder();
   private final LongAdder loadFailures = new LongAdder();
   private final AtomicLong generation = new AtomicLong();
+
+  /** Why a request was refused or cut off to protect the server, see {@link #shed}. */
+  static final java.util.List<String> SHED_REASONS =
+      java.util.List.of("body_budget", "body_timeout", "streams", "plots", "stalled_client");
+
+  private final Map<String, LongAdder> shed = new ConcurrentHashMap<>();
 
   private static final class Histogram {
     final LongAdder[] counts = new LongAdder[BUCKETS.length + 1];
@@ -89,6 +97,16 @@ final class ApiMetrics {
         .computeIfAbsent(route + "\u0000" + m + "\u0000" + code, k -> new LongAdder())
         .increment();
     latency.computeIfAbsent(route, k -> new Histogram()).observe(nanos / 1e9);
+  }
+
+  /**
+   * Counts a request shed to protect the server; {@code reason} is one of {@link #SHED_REASONS}.
+   */
+  void shed(String reason) {
+    if (!SHED_REASONS.contains(reason)) {
+      throw new IllegalArgumentException("not a shed reason: " + reason);
+    }
+    shed.computeIfAbsent(reason, k -> new LongAdder()).increment();
   }
 
   void predicted(int rows) {
@@ -149,6 +167,16 @@ final class ApiMetrics {
           .append(e.getKey())
           .append("\"} ")
           .append(cumulative)
+          .append('\n');
+    }
+    b.append("# HELP strata_api_shed_total Requests refused or cut off to protect the server.\n");
+    b.append("# TYPE strata_api_shed_total counter\n");
+    for (String reason : SHED_REASONS) {
+      LongAdder n = shed.get(reason);
+      b.append("strata_api_shed_total{reason=\"")
+          .append(reason)
+          .append("\"} ")
+          .append(n == null ? 0 : n.sum())
           .append('\n');
     }
     gauge(b, "strata_api_predictions_total", "counter", "Rows predicted.", predictions.sum());

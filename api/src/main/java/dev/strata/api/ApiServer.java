@@ -28,6 +28,8 @@ public final class ApiServer {
   private final ModelRegistry registry;
   private final Predictions predictions;
   private RunsService runs;
+  private RunsGates gates;
+  private final BodyBudget bodies;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final List<ApiVerticle> verticles = new CopyOnWriteArrayList<>();
   private String deployment;
@@ -37,6 +39,7 @@ public final class ApiServer {
     this.config = config;
     this.registry = new ModelRegistry(config.model(), metrics);
     this.predictions = new Predictions(registry);
+    this.bodies = new BodyBudget(config, metrics);
   }
 
   /** Loads the model (failing fast if it cannot be served) and starts listening. */
@@ -50,11 +53,12 @@ public final class ApiServer {
     registry.watch(vertx, config.reloadMillis());
     if (config.runs() != null) {
       try {
-        runs = new RunsService(config.runs());
+        runs = new RunsService(config.runs(), config.duckdbMemoryMb(), config.duckdbThreads());
       } catch (java.sql.SQLException e) {
         return Future.failedFuture(e);
       }
     }
+    gates = new RunsGates(vertx, config);
     String openApi = openApiText();
     // Port 0 would give every event loop's server a free port of its own; Vert.x lets servers
     // that listen on the same negative number share one free port instead.
@@ -64,7 +68,16 @@ public final class ApiServer {
             () -> {
               ApiVerticle v =
                   new ApiVerticle(
-                      config, listenPort, registry, predictions, metrics, stopping, openApi, runs);
+                      config,
+                      listenPort,
+                      registry,
+                      predictions,
+                      metrics,
+                      stopping,
+                      openApi,
+                      runs,
+                      bodies,
+                      gates);
               verticles.add(v);
               return v;
             },
@@ -77,17 +90,36 @@ public final class ApiServer {
   }
 
   /**
-   * Graceful stop: {@code /ready} turns 503 at once, the servers stop accepting and finish requests
-   * in flight (up to {@link ApiConfig#shutdownSeconds()}), then the model is closed.
+   * Graceful stop, as a load balancer needs it: {@code /ready} turns 503 at once while every
+   * request is still served for {@link ApiConfig#drainSeconds()} (so that health checks see it and
+   * traffic moves away), then {@link #stop()}.
+   */
+  Future<Void> drain() {
+    stopping.set(true);
+    if (config.drainSeconds() <= 0) {
+      return stop();
+    }
+    io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+    vertx.setTimer(config.drainSeconds() * 1000L, id -> drained.complete());
+    return drained.future().compose(v -> stop());
+  }
+
+  /**
+   * Stop: {@code /ready} turns 503, the servers stop accepting and finish requests in flight (up to
+   * {@link ApiConfig#shutdownSeconds()}), then the model is closed.
    */
   Future<Void> stop() {
     stopping.set(true);
     Future<Void> undeploy =
         deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+    deployment = null;
     return undeploy.andThen(
         ignored -> {
           predictions.closeAll();
           registry.close();
+          if (gates != null) {
+            gates.close();
+          }
           if (runs != null) {
             try {
               runs.close();
@@ -96,6 +128,14 @@ public final class ApiServer {
             }
           }
         });
+  }
+
+  BodyBudget bodies() {
+    return bodies;
+  }
+
+  RunsGates gates() {
+    return gates;
   }
 
   /**

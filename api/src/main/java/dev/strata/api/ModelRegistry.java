@@ -40,6 +40,8 @@ final class ModelRegistry implements AutoCloseable {
   private final AtomicLong generations = new AtomicLong();
   private final ApiMetrics metrics;
   private volatile String lastFailedStamp = "";
+  private final java.util.concurrent.atomic.AtomicBoolean checking =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private long timer = -1;
   private Vertx vertx;
 
@@ -84,7 +86,23 @@ final class ModelRegistry implements AutoCloseable {
     return file;
   }
 
-  private void checkForChange() {
+  /**
+   * Loads the file if it changed since the model in use was loaded. One check at a time: a check
+   * that starts while another is still loading (a slow disk, a reload period shorter than a load)
+   * returns at once instead of loading the same file a second time.
+   */
+  void checkForChange() {
+    if (!checking.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      check();
+    } finally {
+      checking.set(false);
+    }
+  }
+
+  private void check() {
     Loaded now = current.get();
     BasicFileAttributes a;
     try {

@@ -92,7 +92,7 @@ final class PredictHandler {
 
   Handler<RoutingContext> post() {
     return ctx -> {
-      io.vertx.core.buffer.Buffer body = ctx.body().buffer();
+      io.vertx.core.buffer.Buffer body = BodyBudget.body(ctx);
       if (body == null || body.length() == 0) {
         throw ApiError.badRequest("the body is empty; expected a JSON array of rows", "body");
       }

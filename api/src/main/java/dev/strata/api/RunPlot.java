@@ -29,8 +29,11 @@ final class RunPlot {
 
   private RunPlot() {}
 
-  /** Rows: seconds since the run's first row, x_1, y_1, x_2, y_2, f1, f2 (NaN = null). */
-  static byte[] png(String runUuid, List<double[]> rows) throws IOException {
+  /**
+   * Rows: seconds since the run's first row, x_1, y_1, x_2, y_2, f1, f2 (NaN = null); {@code
+   * gridRows} is the run's row count, of which {@code rows} may be a sample.
+   */
+  static byte[] png(String runUuid, List<double[]> rows, long gridRows) throws IOException {
     System.setProperty("java.awt.headless", "true");
     int step = Math.max(1, rows.size() / MAX_POINTS);
     XYSeries path1 = new XYSeries("robot 1", false);
@@ -69,7 +72,7 @@ final class RunPlot {
     g.fillRect(0, 0, w, h);
     g.setColor(Color.BLACK);
     g.setFont(g.getFont().deriveFont(18f));
-    g.drawString("run " + runUuid + " (" + rows.size() + " grid rows)", 20, 28);
+    g.drawString("run " + runUuid + " (" + gridRows + " grid rows)", 20, 28);
     paths.draw(g, new Rectangle2D.Double(0, 40, w, 560));
     forces.draw(g, new Rectangle2D.Double(0, 600, w, 400));
     g.dispose();

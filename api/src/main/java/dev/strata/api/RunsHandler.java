@@ -1,5 +1,6 @@
 package dev.strata.api;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +17,8 @@ import java.util.List;
  * {@code GET /runs}, {@code /runs/{run_uuid}}, {@code /runs/{run_uuid}/samples} and {@code
  * /runs/{run_uuid}/plot.png} over the sensors job's output ({@code --runs=DIR}). Queries run on
  * worker threads; samples are streamed in chunks as JSON lines ({@code application/x-ndjson}) or
- * CSV ({@code text/csv}) by {@code Accept}, pausing while the client is slow to read.
+ * CSV ({@code text/csv}) by {@code Accept}, reading on only as fast as the client reads (see {@link
+ * SampleStream}). Streams and plots are bounded by {@link RunsGates}.
  */
 final class RunsHandler {
   static final long MAX_LIMIT = 1_000_000;
@@ -24,10 +26,17 @@ final class RunsHandler {
 
   private final Vertx vertx;
   private final RunsService runs;
+  private final RunsGates gates;
+  private final ApiMetrics metrics;
+  private final long stallMillis;
 
-  RunsHandler(Vertx vertx, RunsService runs) {
+  RunsHandler(
+      Vertx vertx, RunsService runs, RunsGates gates, ApiMetrics metrics, ApiConfig config) {
     this.vertx = vertx;
     this.runs = runs;
+    this.gates = gates;
+    this.metrics = metrics;
+    this.stallMillis = config.stallSeconds() * 1000L;
   }
 
   Handler<RoutingContext> list() {
@@ -64,9 +73,13 @@ final class RunsHandler {
         throw ApiError.badRequest("'from' is after 'to'", "from");
       }
       long limit = limit(ctx);
-      String columnsParam = single(ctx, "columns");
+      List<String> wanted = columns(single(ctx, "columns"));
       boolean csv = "text/csv".equals(ctx.getAcceptableContentType());
-      HttpServerResponse response = ctx.response();
+      if (!gates.tryStream()) {
+        metrics.shed("streams");
+        busy(ctx, "too many sample streams are open; retry shortly");
+        return;
+      }
       vertx
           .executeBlocking(
               () -> {
@@ -77,117 +90,265 @@ final class RunsHandler {
                 List<String> available = runs.columns(dir);
                 available.remove("time");
                 List<String> columns = new ArrayList<>();
-                if (columnsParam == null || columnsParam.isBlank()) {
-                  columns.addAll(available);
-                } else {
-                  for (String c : columnsParam.split(",")) {
-                    String name = c.trim();
-                    if (!available.contains(name)) {
-                      throw ApiError.badRequest(
-                          "unknown column '"
-                              + FeatureParser.clip(name)
-                              + "'; available: "
-                              + available,
-                          "columns");
-                    }
-                    if (!columns.contains(name)) {
-                      columns.add(name);
-                    }
+                for (String name : wanted == null ? available : wanted) {
+                  if (!available.contains(name)) {
+                    throw ApiError.badRequest(
+                        "unknown column '"
+                            + FeatureParser.clip(name)
+                            + "'; available: "
+                            + available,
+                        "columns");
+                  }
+                  if (!columns.contains(name)) {
+                    columns.add(name);
                   }
                 }
-                Chunker out = new Chunker(response);
-                response.setChunked(true).setStatusCode(200);
-                response.putHeader("content-type", csv ? "text/csv" : "application/x-ndjson");
-                if (csv) {
-                  out.append("time,").append(String.join(",", columns)).append('\n');
-                }
-                runs.samples(
-                    dir,
-                    columns,
-                    from,
-                    to,
-                    limit,
-                    (time, values) -> {
-                      if (csv) {
-                        out.append(time);
-                        for (Double v : values) {
-                          out.append(',').append(v == null ? "" : v.toString());
-                        }
-                        out.append('\n');
-                      } else {
-                        out.append("{\"time\":\"").append(time).append('"');
-                        for (int i = 0; i < values.length; i++) {
-                          out.append(",\"").append(columns.get(i)).append("\":");
-                          out.append(values[i] == null ? "null" : values[i].toString());
-                        }
-                        out.append("}\n");
-                      }
-                      out.maybeFlush();
-                    });
-                out.flush();
-                return null;
+                return new SampleStream(
+                    ctx, runs.open(dir, columns, from, to, limit), columns, csv);
               },
               false)
-          .onSuccess(v -> response.end())
+          .onSuccess(SampleStream::start)
           .onFailure(
               e -> {
-                if (!response.headWritten()) {
-                  ctx.fail(e);
-                } else {
-                  response.reset(); // a failure mid-stream must not look like a complete answer
-                }
+                gates.streamEnded();
+                ctx.fail(e);
               });
     };
   }
 
+  /** The {@code columns} parameter as names, or null for all columns. */
+  private static List<String> columns(String param) {
+    if (param == null || param.isEmpty()) {
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (String c : param.split(",", -1)) {
+      String name = c.trim();
+      if (name.isEmpty()) {
+        throw ApiError.badRequest(
+            "'columns' must be column names separated by commas, with none empty", "columns");
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
+  /**
+   * One streamed answer of {@code /runs/{id}/samples}. Rows are read from the query's result about
+   * 64 KB at a time on a worker thread; each chunk is written on the event loop. While the client's
+   * write queue is full no thread waits: the next chunk is read when the queue drains, and a client
+   * that reads nothing for {@link ApiConfig#stallSeconds()} is disconnected. The result is closed
+   * and the stream slot given back however the answer ends.
+   */
+  private final class SampleStream {
+    private final RoutingContext ctx;
+    private final HttpServerResponse response;
+    private final RunsService.Cursor cursor;
+    private final List<String> columns;
+    private final boolean csv;
+    private final StringBuilder b = new StringBuilder(CHUNK + 1024);
+    private boolean producing;
+    private boolean finished;
+    private long stallTimer = -1;
+
+    SampleStream(RoutingContext ctx, RunsService.Cursor cursor, List<String> columns, boolean csv) {
+      this.ctx = ctx;
+      this.response = ctx.response();
+      this.cursor = cursor;
+      this.columns = columns;
+      this.csv = csv;
+    }
+
+    void start() {
+      if (response.closed()) {
+        finish();
+        return;
+      }
+      response.setChunked(true).setStatusCode(200);
+      response.putHeader("content-type", csv ? "text/csv" : "application/x-ndjson");
+      response.closeHandler(v -> finish());
+      if (csv) {
+        b.append("time,").append(String.join(",", columns)).append('\n');
+      }
+      pump();
+    }
+
+    /** Reads the next chunk on a worker thread and writes it here. */
+    private void pump() {
+      producing = true;
+      vertx
+          .executeBlocking(this::readChunk, false)
+          .onComplete(
+              r -> {
+                producing = false;
+                if (finished) {
+                  closeCursor(); // the client left while the chunk was read
+                } else if (r.failed()) {
+                  // A failure mid-stream must not look like a complete answer.
+                  Connections.abort(ctx.request().connection());
+                  finish();
+                } else {
+                  write(r.result());
+                }
+              });
+    }
+
+    /** Up to ~64 KB of rows as text; {@code last} after the final row. */
+    private Chunk readChunk() throws Exception {
+      boolean more = true;
+      while (b.length() < CHUNK && (more = cursor.next(this::append))) {
+        // append() formats the row
+      }
+      String text = b.toString();
+      b.setLength(0);
+      return new Chunk(text, !more);
+    }
+
+    private void append(String time, Double[] values) {
+      if (csv) {
+        b.append(time);
+        for (Double v : values) {
+          b.append(',').append(v == null ? "" : v.toString());
+        }
+        b.append('\n');
+      } else {
+        b.append("{\"time\":\"").append(time).append('"');
+        for (int i = 0; i < values.length; i++) {
+          b.append(",\"").append(columns.get(i)).append("\":");
+          b.append(values[i] == null ? "null" : values[i].toString());
+        }
+        b.append("}\n");
+      }
+    }
+
+    private void write(Chunk chunk) {
+      if (!chunk.text().isEmpty()) {
+        response.write(chunk.text());
+      }
+      if (chunk.last()) {
+        response.end();
+        finish();
+      } else if (response.writeQueueFull()) {
+        stallTimer =
+            vertx.setTimer(
+                stallMillis,
+                id -> {
+                  metrics.shed("stalled_client");
+                  Connections.abort(ctx.request().connection());
+                  finish();
+                });
+        response.drainHandler(
+            v -> {
+              vertx.cancelTimer(stallTimer);
+              if (!finished) {
+                pump();
+              }
+            });
+      } else {
+        pump();
+      }
+    }
+
+    private void finish() {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      if (stallTimer >= 0) {
+        vertx.cancelTimer(stallTimer);
+      }
+      gates.streamEnded();
+      if (!producing) {
+        closeCursor();
+      }
+    }
+
+    private void closeCursor() {
+      vertx.executeBlocking(
+          () -> {
+            cursor.close();
+            return null;
+          },
+          false);
+    }
+  }
+
+  private record Chunk(String text, boolean last) {}
+
+  private static final int CHUNK = 1 << 16;
+
   Handler<RoutingContext> plot() {
     return ctx -> {
       String id = ctx.pathParam("run_uuid");
-      vertx
-          .executeBlocking(
+      Future<byte[]> png =
+          gates.plot(
               () -> {
                 Path dir = runs.runDir(id);
                 if (dir == null) {
                   throw new ApiError(404, "no run " + FeatureParser.clip(id), "run_uuid");
                 }
-                List<String> available = runs.columns(dir);
-                String[] wanted = {"x_1", "y_1", "x_2", "y_2", "f1", "f2"};
-                List<String> present = new ArrayList<>();
-                int[] slot = new int[wanted.length];
-                for (int i = 0; i < wanted.length; i++) {
-                  slot[i] = available.contains(wanted[i]) ? present.size() : -1;
-                  if (slot[i] >= 0) {
-                    present.add(wanted[i]);
-                  }
-                }
-                List<double[]> rows = new ArrayList<>();
-                long[] first = {Long.MIN_VALUE};
-                runs.samples(
-                    dir,
-                    present,
-                    null,
-                    null,
-                    Long.MAX_VALUE / 2,
-                    (time, values) -> {
-                      long ns = toNanos(Instant.parse(time));
-                      if (first[0] == Long.MIN_VALUE) {
-                        first[0] = ns;
-                      }
-                      double[] r = new double[7];
-                      r[0] = (ns - first[0]) / 1e9;
-                      for (int i = 0; i < wanted.length; i++) {
-                        Double v = slot[i] < 0 ? null : values[slot[i]];
-                        r[i + 1] = v == null ? Double.NaN : v;
-                      }
-                      rows.add(r);
-                    });
-                return RunPlot.png(id, rows);
-              },
-              false)
-          .onSuccess(
-              png -> ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(png)))
+                return plot(id, dir);
+              });
+      if (png == null) {
+        metrics.shed("plots");
+        busy(ctx, "too many plots are being drawn; retry shortly");
+        return;
+      }
+      png.onSuccess(
+              bytes ->
+                  ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(bytes)))
           .onFailure(ctx::fail);
     };
+  }
+
+  /**
+   * Reads a run for its picture keeping only every k-th row, k chosen from the run's row count so
+   * that at most about {@link RunPlot#MAX_POINTS} rows are held, however long the run.
+   */
+  private byte[] plot(String id, Path dir) throws Exception {
+    List<String> available = runs.columns(dir);
+    String[] wanted = {"x_1", "y_1", "x_2", "y_2", "f1", "f2"};
+    List<String> present = new ArrayList<>();
+    int[] slot = new int[wanted.length];
+    for (int i = 0; i < wanted.length; i++) {
+      slot[i] = available.contains(wanted[i]) ? present.size() : -1;
+      if (slot[i] >= 0) {
+        present.add(wanted[i]);
+      }
+    }
+    long total = runs.count(dir);
+    long step = Math.max(1, (total + RunPlot.MAX_POINTS - 1) / RunPlot.MAX_POINTS);
+    List<double[]> rows = new ArrayList<>();
+    long[] first = {Long.MIN_VALUE};
+    long[] seen = {0};
+    runs.samples(
+        dir,
+        present,
+        null,
+        null,
+        Long.MAX_VALUE / 2,
+        (time, values) -> {
+          if (seen[0]++ % step != 0) {
+            return;
+          }
+          long ns = toNanos(Instant.parse(time));
+          if (first[0] == Long.MIN_VALUE) {
+            first[0] = ns;
+          }
+          double[] r = new double[7];
+          r[0] = (ns - first[0]) / 1e9;
+          for (int i = 0; i < wanted.length; i++) {
+            Double v = slot[i] < 0 ? null : values[slot[i]];
+            r[i + 1] = v == null ? Double.NaN : v;
+          }
+          rows.add(r);
+        });
+    return RunPlot.png(id, rows, total);
+  }
+
+  private static void busy(RoutingContext ctx, String message) {
+    ctx.response().putHeader("retry-after", "1");
+    Responses.error(ctx, 503, message, null);
   }
 
   private static long toNanos(Instant i) {
@@ -261,59 +422,13 @@ final class RunsHandler {
     if (v == null) {
       return DEFAULT_LIMIT;
     }
-    try {
+    // ASCII digits only: Long.parseLong would also take other scripts' digits ("٣").
+    if (v.matches("[0-9]{1,7}")) {
       long n = Long.parseLong(v);
       if (n >= 1 && n <= MAX_LIMIT) {
         return n;
       }
-    } catch (NumberFormatException e) {
-      // fall through
     }
     throw ApiError.badRequest("'limit' must be a whole number in 1.." + MAX_LIMIT, "limit");
-  }
-
-  /** Collects text and writes it in ~64 KB chunks, waiting while the response's queue is full. */
-  private static final class Chunker {
-    private final HttpServerResponse response;
-    private final StringBuilder b = new StringBuilder(1 << 16);
-
-    Chunker(HttpServerResponse response) {
-      this.response = response;
-    }
-
-    StringBuilder append(String s) {
-      return b.append(s);
-    }
-
-    StringBuilder append(char c) {
-      return b.append(c);
-    }
-
-    void maybeFlush() {
-      if (b.length() >= 1 << 16) {
-        flush();
-      }
-    }
-
-    void flush() {
-      if (b.length() == 0) {
-        return;
-      }
-      response.write(b.toString());
-      b.setLength(0);
-      // Back-pressure: a slow client makes this worker wait instead of buffering the whole run.
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (response.writeQueueFull()) {
-        if (System.currentTimeMillis() > deadline || response.closed()) {
-          throw new IllegalStateException("the client stopped reading");
-        }
-        try {
-          Thread.sleep(2);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
-      }
-    }
   }
 }

@@ -31,9 +31,43 @@ final class RunsService implements AutoCloseable {
   private final Path root;
   private final DuckDBConnection db;
 
-  RunsService(Path root) throws SQLException {
+  /**
+   * @param memoryMb DuckDB's {@code memory_limit}: without it DuckDB may take 80 % of the machine's
+   *     memory, outside the JVM's heap and its {@code -Xmx}
+   * @param threads DuckDB's {@code threads} (default: one per core)
+   */
+  RunsService(Path root, int memoryMb, int threads) throws SQLException {
     this.root = root.toAbsolutePath();
-    this.db = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
+    java.util.Properties props = new java.util.Properties();
+    // Results complete inside executeQuery; a result read later (a slow client's) never waits on
+    // DuckDB's executor, and its memory counts against memory_limit like any other.
+    props.setProperty("jdbc_stream_results", "false");
+    this.db = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", props);
+    try (Statement s = db.createStatement()) {
+      s.execute("SET memory_limit = '" + memoryMb + "MiB'");
+      s.execute("SET threads = " + threads);
+      // Sorting a long run beyond the limit spills here instead of failing the query.
+      Path spill =
+          Path.of(
+              System.getProperty("java.io.tmpdir"),
+              "strata-api-duckdb-" + ProcessHandle.current().pid());
+      s.execute("SET temp_directory = '" + sql(spill.toString()) + "'");
+    } catch (SQLException e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** A DuckDB setting's current value, e.g. {@code memory_limit}. */
+  String setting(String name) throws SQLException {
+    try (Connection c = db.duplicate();
+        PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
+      ps.setString(1, name);
+      try (ResultSet r = ps.executeQuery()) {
+        r.next();
+        return r.getString(1);
+      }
+    }
   }
 
   Path root() {
@@ -167,6 +201,37 @@ final class RunsService implements AutoCloseable {
   /** Streams a run's rows in time order to {@code sink}; returns the number of rows. */
   long samples(Path runDir, List<String> columns, String from, String to, long limit, RowSink sink)
       throws SQLException, IOException {
+    long n = 0;
+    try (Cursor c = open(runDir, columns, from, to, limit)) {
+      while (c.next(sink)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The number of rows of a run. */
+  long count(Path runDir) throws SQLException {
+    try (Connection c = db.duplicate();
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT count(*) FROM read_parquet('"
+                    + sql(runDir.toString())
+                    + "/*.parquet', hive_partitioning = false)")) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  /**
+   * An open query over a run's rows in time order, read a row at a time: the caller decides when to
+   * read on, so a slow client holds a result, not a thread. The result is complete when this
+   * returns (results are not streamed, see the constructor), so reading it never waits for DuckDB.
+   * Not thread-safe; use from one thread at a time.
+   */
+  Cursor open(Path runDir, List<String> columns, String from, String to, long limit)
+      throws SQLException {
     StringBuilder q = new StringBuilder("SELECT epoch_ns(time)");
     for (String c : columns) {
       q.append(", \"").append(c).append('"');
@@ -181,9 +246,9 @@ final class RunsService implements AutoCloseable {
       q.append(" AND time <= CAST(? AS TIMESTAMPTZ)");
     }
     q.append(" ORDER BY time LIMIT ").append(limit);
-    long n = 0;
-    try (Connection c = db.duplicate();
-        PreparedStatement ps = c.prepareStatement(q.toString())) {
+    Connection c = db.duplicate();
+    try {
+      PreparedStatement ps = c.prepareStatement(q.toString());
       int p = 1;
       if (from != null) {
         ps.setString(p++, from);
@@ -191,20 +256,62 @@ final class RunsService implements AutoCloseable {
       if (to != null) {
         ps.setString(p, to);
       }
-      try (ResultSet r = ps.executeQuery()) {
-        Double[] values = new Double[columns.size()];
-        while (r.next()) {
-          long ns = r.getLong(1);
-          for (int i = 0; i < values.length; i++) {
-            double v = r.getDouble(i + 2);
-            values[i] = r.wasNull() ? null : v;
-          }
-          sink.row(java.time.Instant.ofEpochSecond(0, ns).toString(), values);
-          n++;
-        }
+      return new Cursor(c, ps, ps.executeQuery(), columns.size());
+    } catch (SQLException e) {
+      c.close();
+      throw busyIfOutOfMemory(e);
+    }
+  }
+
+  /**
+   * A query that did not fit DuckDB's {@code memory_limit} (with the other queries running) is a
+   * 503 for the client to retry, not a server error: the limit is doing its job.
+   */
+  static SQLException busyIfOutOfMemory(SQLException e) {
+    String m = e.getMessage();
+    if (m != null && m.contains("Out of Memory")) {
+      throw new ApiError(
+          503, "the server is short of query memory now; retry shortly", null, e.getMessage());
+    }
+    return e;
+  }
+
+  /** See {@link #open}. */
+  static final class Cursor implements AutoCloseable {
+    private final Connection connection;
+    private final PreparedStatement statement;
+    private final ResultSet rows;
+    private final Double[] values;
+
+    private Cursor(Connection connection, PreparedStatement statement, ResultSet rows, int n) {
+      this.connection = connection;
+      this.statement = statement;
+      this.rows = rows;
+      this.values = new Double[n];
+    }
+
+    /** Hands the next row to {@code sink}; false when there are no more rows. */
+    boolean next(RowSink sink) throws SQLException, IOException {
+      if (!rows.next()) {
+        return false;
+      }
+      long ns = rows.getLong(1);
+      for (int i = 0; i < values.length; i++) {
+        double v = rows.getDouble(i + 2);
+        values[i] = rows.wasNull() ? null : v;
+      }
+      sink.row(java.time.Instant.ofEpochSecond(0, ns).toString(), values);
+      return true;
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try (connection;
+          statement;
+          rows) {
+        // closes all three
       }
     }
-    return n;
   }
 
   @Override

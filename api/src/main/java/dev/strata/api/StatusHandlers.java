@@ -9,6 +9,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class StatusHandlers {
   private StatusHandlers() {}
 
+  /**
+   * Lets through only requests whose {@code Content-Type} is {@code application/json}, compared as
+   * media types are (case-insensitively, parameters such as {@code charset} aside); else 415.
+   */
+  static Handler<RoutingContext> requireJsonBody() {
+    return ctx -> {
+      String type = ctx.request().getHeader("content-type");
+      String mime = type == null ? "" : type.split(";", 2)[0].trim();
+      if (!mime.equalsIgnoreCase(Responses.JSON)) {
+        throw new ApiError(415, "the body must be sent as application/json", "content-type");
+      }
+      ctx.next();
+    };
+  }
+
   /** {@code GET /health}: the process is up and answering. */
   static Handler<RoutingContext> health() {
     return ctx -> Responses.json(ctx, 200, "{\"status\":\"UP\"}");

@@ -102,6 +102,38 @@ final class ApiFixture {
     return runs;
   }
 
+  private static Path bigRuns;
+
+  /**
+   * A sensors-job output with one long run, {@value #BIG_RUN}: 1,000,000 rows at 10 ms (about 70 MB
+   * as JSON lines), for tests of slow clients and bounded memory. Written by DuckDB.
+   */
+  static synchronized Path bigRuns() {
+    if (bigRuns == null) {
+      try {
+        bigRuns = Files.createTempDirectory("strata-api-bigruns");
+        Path run = bigRuns.resolve("runs/run_uuid=" + BIG_RUN);
+        Files.createDirectories(run);
+        Files.createDirectories(bigRuns.resolve("run_stats"));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+            java.sql.Statement s = c.createStatement()) {
+          s.execute("SET TimeZone = 'UTC'");
+          s.execute(
+              "COPY (SELECT TIMESTAMPTZ '2022-11-23 20:40:00+00' + to_milliseconds(i * 10) AS time,"
+                  + " 1000.0 + i AS x_1, 500.0 + i AS y_1, 1.0 * i AS x_2, 2.0 * i AS y_2,"
+                  + " 50.0 AS f1, 60.0 AS f2 FROM range(1000000) t(i)) TO '"
+                  + run.resolve("part-00000-of-00001.parquet")
+                  + "'");
+        }
+      } catch (IOException | java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return bigRuns;
+  }
+
+  static final String BIG_RUN = "424242";
+
   /** A started API server and a client whose requests go to it. */
   record RunningApi(ApiServer server, WebClient client) {}
 

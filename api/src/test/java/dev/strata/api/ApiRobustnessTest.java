@@ -13,10 +13,15 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -289,7 +294,8 @@ class ApiRobustnessTest {
                 ApiMain.class.getName(),
                 "--model=" + model,
                 "--host=127.0.0.1",
-                "--port=0")
+                "--port=0",
+                "--drain-seconds=3")
             .redirectErrorStream(true)
             .start();
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
@@ -317,12 +323,40 @@ class ApiRobustnessTest {
     // --port=0: the port printed is the one the system chose, not 0.
     assertThat(lines)
         .anyMatch(l -> l.matches(".*listening on http://127\\.0\\.0\\.1:[1-9][0-9]*/ .*"));
+    int port =
+        Integer.parseInt(
+            lines.stream()
+                .filter(l -> l.contains("listening on"))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll(".*127\\.0\\.0\\.1:([0-9]+)/.*", "$1"));
+    HttpClient http = HttpClient.newHttpClient();
+    assertThat(status(http, port, "/ready")).isEqualTo(200);
     // SIGTERM as a supervisor sends it (Process.destroy() would also close our end of the pipes).
     new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+    Thread.sleep(500);
+    // Draining: new connections are still answered; /ready says 503 so that traffic moves away.
+    assertThat(status(HttpClient.newHttpClient(), port, "/ready")).isEqualTo(503);
+    assertThat(
+            status(
+                HttpClient.newHttpClient(),
+                port,
+                "/predict?vol_moving_avg=1000&adj_close_rolling_med=20"))
+        .isEqualTo(200);
+    assertThat(p.isAlive()).isTrue();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     reader.join(5_000);
-    assertThat(lines).anyMatch(l -> l.contains("stopping (finishing requests in flight)"));
+    assertThat(lines).anyMatch(l -> l.contains("stopping (/ready says 503 for 3 s"));
     assertThat(lines).anyMatch(l -> l.contains("strata-api: stopped"));
-    assertThat(p.exitValue()).isEqualTo(143); // 128 + SIGTERM, after the shutdown hook ran
+    assertThat(p.exitValue()).as(String.join("\n", lines)).isZero(); // a stop asked for succeeds
+  }
+
+  private static int status(HttpClient http, int port, String path) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            BodyHandlers.discarding())
+        .statusCode();
   }
 }
