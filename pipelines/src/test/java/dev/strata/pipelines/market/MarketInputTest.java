@@ -168,4 +168,40 @@ public class MarketInputTest {
       assertFalse(out.toString(), Files.exists(out.resolve("raw")));
     }
   }
+
+  @Test
+  public void numericOptionsOutOfRangeAreOneLineNamingTheOptionBeforeAnyStage() throws Exception {
+    Path in = input("options", Map.of());
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("--epochs=0", "--epochs must be in 1..1000, not 0; see --help");
+    expected.put("--patience=0", "--patience must be in 1..1000, not 0; see --help");
+    expected.put("--batchSize=0", "--batchSize must be in 1..1048576, not 0; see --help");
+    expected.put("--forestTrees=-1", "--forestTrees must be in 0..1000, not -1; see --help");
+    expected.put("--sampleRows=1", "--sampleRows must be in 10..10000000, not 1; see --help");
+    expected.put(
+        "--forestTestRows=-1", "--forestTestRows must be in 0..10000000, not -1; see --help");
+    expected.put(
+        "--learningRate=-1", "--learningRate must be above 0 and at most 1, not -1.0; see --help");
+    expected.put(
+        "--hidden=0", "--hidden must be 1 to 8 layer sizes, each in 1..4096, not '0'; see --help");
+    expected.put("--downloadRetries=-1", "--downloadRetries must be in 0..100, not -1; see --help");
+    expected.put(
+        "--window=2000000000",
+        "--window must be N (trading rows) or Nd (calendar days) with N in 1..9000, not"
+            + " '2000000000'; see --help");
+    expected.put(
+        "--window=99999999999",
+        "--window must be N (trading rows) or Nd (calendar days) with N in 1..9000, not"
+            + " '99999999999'; see --help");
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      Path out = tmp.getRoot().toPath().resolve("out" + e.getKey().replaceAll("[^a-zA-Z0-9]", "_"));
+      IllegalArgumentException thrown =
+          assertThrows(
+              e.getKey(),
+              IllegalArgumentException.class,
+              () -> MarketJobTest.runMarket(in, out, e.getKey()));
+      assertEquals(e.getKey(), e.getValue(), thrown.getMessage());
+      assertFalse(e.getKey(), Files.exists(out)); // refused before any stage
+    }
+  }
 }
