@@ -40,6 +40,9 @@ final class KeyedSample {
 
   /** Would a row with this key enter the sample now? Lets callers skip building the row. */
   boolean wouldTake(long key) {
+    if (rank.length == 0) {
+      return false; // an empty sample (e.g. no forest) takes nothing
+    }
     return size < rank.length || Examples.mix(key ^ salt) < rank[0];
   }
 

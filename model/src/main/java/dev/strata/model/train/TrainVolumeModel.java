@@ -70,6 +70,13 @@ public final class TrainVolumeModel {
       int bestEpoch,
       Map<String, Object> metrics) {}
 
+  /**
+   * The fewest examples training accepts: fewer cannot be split by date into three sets that each
+   * say something (with 10 % for validation, 100 examples leave 10 validation rows), nor fit a
+   * scaling and a forest; DJL then fails deep inside with "Gradient values are all zeros".
+   */
+  public static final int MIN_EXAMPLES = 100;
+
   private TrainVolumeModel() {}
 
   /**
@@ -77,7 +84,8 @@ public final class TrainVolumeModel {
    * goes to {@value #LOG_FILE} there and to {@code console}. The spill files under {@link
    * TrainConfig#workDir()} are deleted afterwards, also on failure.
    *
-   * @throws IllegalArgumentException if the examples fall on fewer than three distinct dates
+   * @throws IllegalArgumentException if there are fewer than {@link #MIN_EXAMPLES} examples, or
+   *     they fall on fewer than three distinct dates
    */
   public static Result run(TrainConfig config, FeatureSource source, PrintStream console)
       throws IOException {
@@ -101,6 +109,20 @@ public final class TrainVolumeModel {
     TimeSplit.DayHistogram histogram = new TimeSplit.DayHistogram();
     Examples.Counts counts =
         Examples.scan(source, (key, day, vma, med, volume) -> histogram.add(day));
+    if (counts.examples < MIN_EXAMPLES) {
+      throw new IllegalArgumentException(
+          String.format(
+              "training needs at least %d examples, but the features give %,d (from %,d rows:"
+                  + " %,d first rows of a symbol, %,d in the window warm-up, %,d non-finite);"
+                  + " a symbol gives one example per row after its window is full: give more"
+                  + " rows per symbol, more symbols, or a shorter --window",
+              MIN_EXAMPLES,
+              counts.examples,
+              counts.rows,
+              counts.firstRow,
+              counts.warmup,
+              counts.nonFinite));
+    }
     TimeSplit split = histogram.split(config.validationFraction(), config.testFraction());
     log.printf(
         "examples: %,d from %,d feature rows (%,d first rows, %,d in the window warm-up,"

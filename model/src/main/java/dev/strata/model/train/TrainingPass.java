@@ -55,7 +55,17 @@ final class TrainingPass {
             lossSum += loss.getFloat() * (double) m;
             n += m;
           }
-          trainer.step();
+          try {
+            trainer.step();
+          } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).contains("Gradient values are all zeros")) {
+              throw new IllegalArgumentException(
+                  "training cannot fit: every gradient is zero (the training rows are all alike"
+                      + " after scaling); give more varied data",
+                  e);
+            }
+            throw e;
+          }
         }
       }
     }

@@ -53,4 +53,12 @@ class KeyedSampleTest {
     assertThat(s.size()).isEqualTo(4);
     assertThat(s.rows()).hasNumberOfRows(4);
   }
+
+  @Test
+  void anEmptySampleTakesNothing() {
+    KeyedSample s = new KeyedSample(0, 1);
+    org.assertj.core.api.Assertions.assertThat(s.wouldTake(42)).isFalse();
+    s.offer(42, new double[] {1});
+    org.assertj.core.api.Assertions.assertThat(s.rows()).isEmpty();
+  }
 }

@@ -159,6 +159,40 @@ class TrainVolumeModelTest {
     assertThatThrownBy(
             () -> TrainVolumeModel.run(config(dir.resolve("empty")), visitor -> {}, System.out))
         .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least " + TrainVolumeModel.MIN_EXAMPLES + " examples");
+    // enough examples, but on two dates only: no split by date
+    assertThatThrownBy(
+            () ->
+                TrainVolumeModel.run(
+                    config(dir.resolve("two-dates")), new Synthetic(60, 6, 7), System.out))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 3 distinct dates");
+  }
+
+  @Test
+  void tooFewExamplesIsAClearErrorNamingTheMinimum() {
+    // one symbol of 83 days: 79 examples (the crash: DJL's "Gradient values are all zeros")
+    assertThatThrownBy(
+            () ->
+                TrainVolumeModel.run(
+                    config(dir.resolve("small")), new Synthetic(1, 83, 7), System.out))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least " + TrainVolumeModel.MIN_EXAMPLES + " examples")
+        .hasMessageContaining("give 79");
+    assertThat(dir.resolve("small").resolve(VolumeModel.FILE_NAME)).doesNotExist();
+  }
+
+  @Test
+  void theMinimumTrainsAndNoForestIsNoCrash() throws IOException {
+    // exactly the minimum, with --forestTrees=0 (which crashed in the test-set sample)
+    Path small = dir.resolve("minimum");
+    TrainVolumeModel.Result r =
+        TrainVolumeModel.run(
+            config(small).withForest(0, 2_000, 0),
+            new Synthetic(1, TrainVolumeModel.MIN_EXAMPLES + 4, 7),
+            System.out);
+    assertThat(r.counts().examples).isEqualTo(TrainVolumeModel.MIN_EXAMPLES);
+    assertThat(r.metrics()).doesNotContainKey("random_forest");
+    assertThat(small.resolve(VolumeModel.FILE_NAME)).exists();
   }
 }

@@ -9,6 +9,7 @@ import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.pipelines.launcher.Store;
 import dev.strata.transforms.common.WriteFailures;
+import dev.strata.transforms.market.BarFileParser;
 import dev.strata.transforms.market.JoinSecurityNames;
 import dev.strata.transforms.market.ParseBarFiles;
 import dev.strata.transforms.market.ReadSymbolMetadata;
@@ -45,7 +46,8 @@ final class IngestStage {
       throws Exception {
     if (JobSpecs.specOnly(options)) {
       // A job spec is written offline: the job lists and reads --input when it runs.
-      return runner.run(INGEST, List.of(), Map.of(), body(options, input, List.of(), runner));
+      return runner.run(
+          INGEST, List.of(), Map.of(), body(options, input, List.of(), Set.of(), runner));
     }
     Store.requireLocalDirectory(
         "--input",
@@ -57,6 +59,7 @@ final class IngestStage {
       throw new IllegalArgumentException(
           "--input " + input + " is not in the Kaggle layout: " + METADATA_FILE + " is missing");
     }
+    Set<String> known = knownFileNames(metadata.resourceId());
     List<MatchResult.Metadata> barFiles = new ArrayList<>();
     for (String dir : BAR_FOLDERS) {
       barFiles.addAll(Store.list(Store.sub(input, dir), ".csv"));
@@ -68,13 +71,34 @@ final class IngestStage {
     List<MatchResult.Metadata> inputs = new ArrayList<>(barFiles);
     inputs.add(metadata);
     Map<String, String> stageOptions = Map.of("input", Store.str(input));
-    return runner.run(INGEST, inputs, stageOptions, body(options, input, barFiles, runner));
+    return runner.run(INGEST, inputs, stageOptions, body(options, input, barFiles, known, runner));
+  }
+
+  /**
+   * The {@code NASDAQ Symbol}s of the metadata file, which name the bar files.
+   *
+   * @throws IllegalArgumentException if the file is empty or lacks a needed column
+   */
+  static Set<String> knownFileNames(ResourceId metadata) throws IOException {
+    List<SymbolMetadata> rows;
+    try {
+      rows = SymbolMetadata.parseCsv(new String(Store.read(metadata), StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--input: " + Store.str(metadata) + " is not usable: " + e.getMessage(), e);
+    }
+    Set<String> known = new HashSet<>();
+    for (SymbolMetadata m : rows) {
+      known.add(m.nasdaqSymbol());
+    }
+    return known;
   }
 
   private static StageRunner.Body body(
       MarketOptions options,
       ResourceId input,
       List<MatchResult.Metadata> barFiles,
+      Set<String> known,
       StageRunner runner) {
     return (dataDir, rejectedDir) -> {
       Pipeline p = Pipeline.create(options);
@@ -95,15 +119,34 @@ final class IngestStage {
           ParseBarFiles.HIGH_BELOW_LOW,
           ParseBarFiles.ZERO_VOLUME,
           ParseBarFiles.SCIENTIFIC_NOTATION,
-          ParseBarFiles.FLOAT_VOLUME);
+          ParseBarFiles.FLOAT_VOLUME,
+          ParseBarFiles.NEGATIVE_PRICE,
+          ParseBarFiles.EMPTY_FILES,
+          ParseBarFiles.BAD_HEADER_FILES);
       stage.record(
           c,
           JoinSecurityNames.class,
           JoinSecurityNames.UNMATCHED_FILES,
           JoinSecurityNames.UNMATCHED_ROWS);
-      List<String> unmatched = unmatchedFiles(Store.file(input, METADATA_FILE), barFiles);
+      List<String> unmatched = unmatchedFiles(known, barFiles);
+      List<String> empty =
+          c.counter(ParseBarFiles.EMPTY_FILES) == 0 ? List.of() : filesWithoutData(barFiles);
       c.extra("unmatched_files", unmatched)
+          .extra("empty_files", empty)
           .extra("outputs", Outputs.fileNames(dataDir, ".parquet"));
+      if (c.counter(ParseBarFiles.EMPTY_FILES) > 0
+          || c.counter(ParseBarFiles.BAD_HEADER_FILES) > 0) {
+        runner
+            .log()
+            .printf(
+                "[%s] warning: %d bar files have no data row (zero bytes, blank or a header only)"
+                    + " and %d a header without the needed columns (their rows are rejected as"
+                    + " missing_column); counted as emptyFiles, badHeaderFiles: %s%n",
+                INGEST,
+                c.counter(ParseBarFiles.EMPTY_FILES),
+                c.counter(ParseBarFiles.BAD_HEADER_FILES),
+                empty.size() > 10 ? empty.subList(0, 10) + "..." : empty);
+      }
       if (!unmatched.isEmpty()) {
         runner
             .log()
@@ -143,14 +186,44 @@ final class IngestStage {
     parsed.get(ParseBarFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 
-  /** The bar files whose symbol has no row in the metadata file, as {@code folder/name}. */
-  static List<String> unmatchedFiles(ResourceId metadata, List<MatchResult.Metadata> barFiles)
-      throws IOException {
-    Set<String> known = new HashSet<>();
-    for (SymbolMetadata m :
-        SymbolMetadata.parseCsv(new String(Store.read(metadata), StandardCharsets.UTF_8))) {
-      known.add(m.nasdaqSymbol());
+  /** The largest bar file {@link #filesWithoutData} reads to name it: no-data files are tiny. */
+  static final long NO_DATA_NAMING_LIMIT = 64 * 1024;
+
+  /**
+   * The bar files without a data row, as {@code folder/name (why)}: read again only when the parse
+   * counted some, and only those up to {@link #NO_DATA_NAMING_LIMIT} bytes.
+   */
+  static List<String> filesWithoutData(List<MatchResult.Metadata> barFiles) throws IOException {
+    List<String> empty = new ArrayList<>();
+    for (MatchResult.Metadata md : barFiles) {
+      if (md.sizeBytes() > NO_DATA_NAMING_LIMIT) {
+        continue;
+      }
+      ResourceId f = md.resourceId();
+      BarFileParser.Result r =
+          BarFileParser.parse(f.toString(), Store.read(f), f.getFilename(), null);
+      if (r.rowsRead == 0) {
+        String why =
+            md.sizeBytes() == 0
+                ? "zero bytes"
+                : !r.hasHeader
+                    ? "blank"
+                    : r.headerProblem != null ? r.headerProblem : "a header only";
+        empty.add(
+            f.getCurrentDirectory().getFilename()
+                + "/"
+                + f.getFilename()
+                + " ("
+                + (why.length() > 120 ? why.substring(0, 120) + "..." : why)
+                    .replaceAll("\\p{Cntrl}", "?")
+                + ")");
+      }
     }
+    return empty;
+  }
+
+  /** The bar files whose symbol has no row in the metadata file, as {@code folder/name}. */
+  static List<String> unmatchedFiles(Set<String> known, List<MatchResult.Metadata> barFiles) {
     List<String> unmatched = new ArrayList<>();
     for (MatchResult.Metadata md : barFiles) {
       ResourceId f = md.resourceId();

@@ -92,6 +92,9 @@ public final class MarketJob {
     StageRunner runner =
         new StageRunner(output, options.getForce(), log).withFolders(FOLDERS).forSpecs(specOnly);
     TrainConfig training = TrainStage.config(options);
+    requireRange("--downloadRetries", options.getDownloadRetries(), 0, 100);
+    requireRange("--downloadBackoffMs", options.getDownloadBackoffMs(), 0, 3_600_000);
+    requireRange("--downloadStallSeconds", options.getDownloadStallSeconds(), 1, 86_400);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
     String failed = null;
     try {
@@ -141,6 +144,18 @@ public final class MarketJob {
       log.printf("dag:     %s%n", Store.file(output, DagReport.SVG));
     }
     return outcomes;
+  }
+
+  /**
+   * Refuses an option outside {@code min..max} in one line that names it as the user types it.
+   *
+   * @throws IllegalArgumentException {@code --epochs must be in 1..1000, not 0; see --help}
+   */
+  static void requireRange(String option, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          String.format("%s must be in %d..%d, not %d; see --help", option, min, max, value));
+    }
   }
 
   /** Stage 0: the Kaggle archive of {@code --download} into the local {@code --input}. */

@@ -25,8 +25,31 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 final class TrainStage {
   private TrainStage() {}
 
-  /** The training settings from the options; paths are set per run by the stage. */
+  /** Largest accepted values of the training options (each far above a useful setting). */
+  static final int MAX_EPOCHS = 1_000;
+
+  static final int MAX_LAYERS = 8;
+  static final int MAX_LAYER_SIZE = 4_096;
+  static final int MAX_BATCH = 1 << 20; // a shuffle bucket holds at least one batch
+  static final int MAX_FOREST_TREES = 1_000;
+  static final int MAX_SAMPLE_ROWS = 10_000_000;
+
+  /**
+   * The training settings from the options, each checked against its range first, so that a bad one
+   * is one line naming the option ({@code --epochs must be in 1..1000, not 0; see --help}).
+   */
   static TrainConfig config(MarketOptions o) {
+    MarketJob.requireRange("--epochs", o.getEpochs(), 1, MAX_EPOCHS);
+    MarketJob.requireRange("--patience", o.getPatience(), 1, MAX_EPOCHS);
+    MarketJob.requireRange("--batchSize", o.getBatchSize(), 1, MAX_BATCH);
+    MarketJob.requireRange("--forestTrees", o.getForestTrees(), 0, MAX_FOREST_TREES);
+    MarketJob.requireRange("--sampleRows", o.getSampleRows(), 10, MAX_SAMPLE_ROWS);
+    MarketJob.requireRange("--forestTestRows", o.getForestTestRows(), 0, MAX_SAMPLE_ROWS);
+    double rate = o.getLearningRate();
+    if (!(rate > 0 && rate <= 1)) {
+      throw new IllegalArgumentException(
+          "--learningRate must be above 0 and at most 1, not " + rate + "; see --help");
+    }
     int[] hidden;
     try {
       hidden =
@@ -38,7 +61,18 @@ final class TrainStage {
       throw new IllegalArgumentException(
           "--hidden must be comma-separated layer sizes like 64,64, but was '"
               + o.getHidden()
-              + "'");
+              + "'; see --help");
+    }
+    if (hidden.length > MAX_LAYERS
+        || Arrays.stream(hidden).anyMatch(h -> h < 1 || h > MAX_LAYER_SIZE)) {
+      throw new IllegalArgumentException(
+          "--hidden must be 1 to "
+              + MAX_LAYERS
+              + " layer sizes, each in 1.."
+              + MAX_LAYER_SIZE
+              + ", not '"
+              + o.getHidden()
+              + "'; see --help");
     }
     Path unset = Path.of(System.getProperty("java.io.tmpdir"));
     TrainConfig d = TrainConfig.defaults(unset, unset);

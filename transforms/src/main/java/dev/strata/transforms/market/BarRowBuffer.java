@@ -68,6 +68,9 @@ final class BarRowBuffer {
       if (h < l) {
         odd.highBelowLow++;
       }
+      if (o < 0f || h < 0f || l < 0f || prices[3][i] < 0f || prices[4][i] < 0f) {
+        odd.negativePrice++;
+      }
       if (volume[i] == 0) {
         odd.zeroVolume++;
       }

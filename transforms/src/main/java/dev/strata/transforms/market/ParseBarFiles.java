@@ -4,18 +4,29 @@ import dev.strata.transforms.common.Failure;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.ReadableFileCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Reads price files of the Kaggle layout, one file per symbol, and validates every row.
@@ -27,12 +38,19 @@ import org.apache.beam.sdk.values.TupleTagList;
  * with file, line, reason and the original text (see {@link BarFileParser} and {@link
  * BarRejection}). Every data row goes to exactly one of the two.
  *
+ * <p>The files of one symbol ({@code etfs/X.csv} and {@code stocks/X.csv}) are grouped by file name
+ * and read together in path order: a date the symbol already has from an earlier file is rejected
+ * as {@code duplicate_date} at its own file and line, so {@code etfs/} has precedence over {@code
+ * stocks/}, whatever order the runner delivers files in, and the series of one symbol never share a
+ * date.
+ *
  * <p>Counters (namespace: this class; read them with {@code MetricNameFilter.named(
  * ParseBarFiles.class, name)}): {@link #FILES}, {@link #ROWS_READ}, {@link #ROWS_KEPT}, {@link
  * #ROWS_REJECTED}, {@link #rejectedCounter} per {@link BarRejection} ({@code rejected_<code>}), and
  * the kept oddities {@link #OPEN_ZERO}, {@link #HIGH_BELOW_LOW}, {@link #ZERO_VOLUME}, {@link
- * #SCIENTIFIC_NOTATION}, {@link #FLOAT_VOLUME}. A file that cannot be read fails the bundle (the
- * runner retries it).
+ * #SCIENTIFIC_NOTATION}, {@link #FLOAT_VOLUME}, {@link #NEGATIVE_PRICE}, and the odd files {@link
+ * #EMPTY_FILES}, {@link #BAD_HEADER_FILES}. A file that cannot be read fails the bundle (the runner
+ * retries it).
  */
 public final class ParseBarFiles
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
@@ -66,6 +84,15 @@ public final class ParseBarFiles
   /** Counter: kept rows whose volume is written as a float ({@code 806400.0}). */
   public static final String FLOAT_VOLUME = "floatVolume";
 
+  /** Counter: kept rows with a negative price (any of Open, High, Low, Close, Adj Close). */
+  public static final String NEGATIVE_PRICE = "negativePrice";
+
+  /** Counter: files without a data row (zero bytes, only blank lines, or a header only). */
+  public static final String EMPTY_FILES = "emptyFiles";
+
+  /** Counter: files whose header lacks a required column (their rows are all rejected). */
+  public static final String BAD_HEADER_FILES = "badHeaderFiles";
+
   /** Counter name prefix of the rows rejected for one reason: {@code rejected_<code>}. */
   public static final String REJECTED_PREFIX = "rejected_";
 
@@ -83,8 +110,17 @@ public final class ParseBarFiles
   @Override
   public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
     PCollectionTuple out =
-        files.apply(
-            "ParseFiles", ParDo.of(new ParseFn()).withOutputTags(BARS, TupleTagList.of(FAILURES)));
+        files
+            .apply(
+                "KeyBySymbol",
+                WithKeys.<String, FileIO.ReadableFile>of(
+                        f -> symbolOfFile(f.getMetadata().resourceId().getFilename()))
+                    .withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), ReadableFileCoder.of()))
+            .apply("GroupBySymbol", GroupByKey.create())
+            .apply(
+                "ParseFiles",
+                ParDo.of(new ParseFn()).withOutputTags(BARS, TupleTagList.of(FAILURES)));
     out.get(BARS).setCoder(BarSeriesCoder.of());
     return out;
   }
@@ -121,7 +157,7 @@ public final class ParseBarFiles
     return file.readFullyAsBytes(); // size changed under us: take the slow, exact path
   }
 
-  static final class ParseFn extends DoFn<FileIO.ReadableFile, BarSeries> {
+  static final class ParseFn extends DoFn<KV<String, Iterable<FileIO.ReadableFile>>, BarSeries> {
     private final Counter files = Metrics.counter(ParseBarFiles.class, FILES);
     private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, ROWS_READ);
     private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, ROWS_KEPT);
@@ -131,14 +167,45 @@ public final class ParseBarFiles
     private final Counter zeroVolume = Metrics.counter(ParseBarFiles.class, ZERO_VOLUME);
     private final Counter scientific = Metrics.counter(ParseBarFiles.class, SCIENTIFIC_NOTATION);
     private final Counter floatVolume = Metrics.counter(ParseBarFiles.class, FLOAT_VOLUME);
+    private final Counter negativePrice = Metrics.counter(ParseBarFiles.class, NEGATIVE_PRICE);
+    private final Counter emptyFiles = Metrics.counter(ParseBarFiles.class, EMPTY_FILES);
+    private final Counter badHeaderFiles = Metrics.counter(ParseBarFiles.class, BAD_HEADER_FILES);
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+    public void process(
+        @Element KV<String, Iterable<FileIO.ReadableFile>> symbol, MultiOutputReceiver out)
         throws IOException {
-      String path = file.getMetadata().resourceId().toString();
-      byte[] content = readAll(file);
-      BarFileParser.Result r = BarFileParser.parse(path, content, symbolOfFile(path), null);
+      List<FileIO.ReadableFile> inPathOrder = new ArrayList<>();
+      symbol.getValue().forEach(inPathOrder::add);
+      inPathOrder.sort(Comparator.comparing(f -> f.getMetadata().resourceId().toString()));
+      // date -> where it was kept, filled only when another file of the symbol follows
+      Map<Integer, String> kept = new HashMap<>();
+      for (int k = 0; k < inPathOrder.size(); k++) {
+        String path = inPathOrder.get(k).getMetadata().resourceId().toString();
+        BarFileParser.Result r =
+            BarFileParser.parse(
+                path,
+                readAll(inPathOrder.get(k)),
+                symbol.getKey(),
+                null,
+                kept.isEmpty() ? null : kept::get);
+        count(r, out);
+        if (k + 1 < inPathOrder.size()) {
+          for (int i = 0; i < r.series.size(); i++) {
+            kept.putIfAbsent(r.series.epochDay(i), path + " line " + r.lines[i]);
+          }
+        }
+      }
+    }
+
+    private void count(BarFileParser.Result r, MultiOutputReceiver out) {
       files.inc();
+      if (r.rowsRead == 0) {
+        emptyFiles.inc();
+      }
+      if (r.headerProblem != null) {
+        badHeaderFiles.inc();
+      }
       rowsRead.inc(r.rowsRead);
       rowsKept.inc(r.series.size());
       rowsRejected.inc(r.failures.size());
@@ -150,6 +217,7 @@ public final class ParseBarFiles
       zeroVolume.inc(r.oddities.zeroVolume);
       scientific.inc(r.oddities.scientificNotation);
       floatVolume.inc(r.oddities.floatVolume);
+      negativePrice.inc(r.oddities.negativePrice);
       if (r.series.size() > 0) {
         out.get(BARS).output(r.series);
       }

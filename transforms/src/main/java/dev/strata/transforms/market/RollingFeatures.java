@@ -2,6 +2,7 @@ package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -30,10 +31,15 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * null (NaN inside the series) until the window is full. Not {@code SlidingWindows}: no row is
  * copied per window.
  *
- * <p>Two pieces of one symbol carrying the same date (the symbol was in two input files) cannot
- * both be kept: the row from the source that sorts first is kept, the other goes to {@link
- * #FAILURES} with reason {@code duplicate_date}. Rows in = rows on {@code FEATURES} + rows on
- * {@code FAILURES}.
+ * <p>Two pieces of one symbol carrying the same date cannot both be kept. {@link ParseBarFiles}
+ * already resolves a symbol's files against each other (at the CSV file and line), so here this
+ * only happens when two different file names end up as one {@code Symbol} (the metadata maps two
+ * NASDAQ symbols to it, or a file without a metadata row is named like another's {@code Symbol}).
+ * Pieces are then ordered by their content (first date, size, then the values), not by where they
+ * were read from (a Parquet part whose name depends on the run): the row of the piece that starts
+ * earlier is kept, the same on every run and runner, and the other goes to {@link #FAILURES} with
+ * reason {@code duplicate_date} and no line. Rows in = rows on {@code FEATURES} + rows on {@code
+ * FAILURES}.
  *
  * <p>Counters (namespace: this class): {@link #SYMBOLS}, {@link #ROWS}, {@link #WARMUP_ROWS} (rows
  * left null), {@link #DUPLICATE_DATES}.
@@ -94,6 +100,19 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     return out;
   }
 
+  /** First date, then size, then the values column by column; the source breaks a full tie. */
+  static final Comparator<BarSeries> PIECE_ORDER =
+      Comparator.<BarSeries>comparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0))
+          .thenComparingInt(BarSeries::size)
+          .thenComparing((a, b) -> Arrays.compare(a.days, b.days))
+          .thenComparing((a, b) -> Arrays.compare(a.volume, b.volume))
+          .thenComparing((a, b) -> Arrays.compare(a.adjClose, b.adjClose))
+          .thenComparing((a, b) -> Arrays.compare(a.close, b.close))
+          .thenComparing((a, b) -> Arrays.compare(a.open, b.open))
+          .thenComparing((a, b) -> Arrays.compare(a.high, b.high))
+          .thenComparing((a, b) -> Arrays.compare(a.low, b.low))
+          .thenComparing(BarSeries::source);
+
   static final class RollFn extends DoFn<KV<String, Iterable<BarSeries>>, BarSeries> {
     private final WindowSpec window;
     private final Counter symbols = Metrics.counter(RollingFeatures.class, SYMBOLS);
@@ -109,11 +128,9 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     public void process(@Element KV<String, Iterable<BarSeries>> symbol, MultiOutputReceiver out) {
       List<BarSeries> pieces = new ArrayList<>();
       symbol.getValue().forEach(pieces::add);
-      // Delivery order is not promised: order pieces by source, then by first date, so the result
-      // (which duplicate wins) is the same on every runner.
-      pieces.sort(
-          Comparator.comparing(BarSeries::source)
-              .thenComparingInt(p -> p.size() == 0 ? Integer.MIN_VALUE : p.epochDay(0)));
+      // Delivery order is not promised, and a piece's source (a Parquet part) is named by the
+      // run: order pieces by content, so which duplicate wins is the same on every run and runner.
+      pieces.sort(PIECE_ORDER);
       BarSeries all = BarSeries.concat(pieces);
       int[] order = sortedUniqueDays(all, pieces, out);
       // the usual case (one piece, already in date order) needs no copy of its columns

@@ -49,22 +49,35 @@ public final class SymbolMetadata implements Serializable {
 
   /**
    * Parses the whole metadata file (RFC 4180: quoted fields with commas and doubled quotes, CRLF or
-   * LF). Columns are found by header name: {@code Symbol}, {@code Security Name} and {@code NASDAQ
-   * Symbol} (when absent, {@code Symbol} names the files). Rows without a symbol are skipped.
+   * LF). Columns are found by header name: {@code Symbol}, {@code NASDAQ Symbol} (which names the
+   * price files; a row where it is empty uses {@code Symbol}) and {@code Security Name}. Rows
+   * without a symbol are skipped.
    *
-   * @throws IllegalArgumentException if the header has no {@code Symbol} column
+   * @throws IllegalArgumentException if the file is empty, has no data row, or its header lacks
+   *     {@code Symbol} or {@code NASDAQ Symbol}: no price file could be matched
    */
   public static List<SymbolMetadata> parseCsv(String content) {
     List<List<String>> rows = Csv.parse(content);
-    if (rows.isEmpty()) {
-      return List.of();
+    if (rows.isEmpty() || rows.stream().allMatch(SymbolMetadata::isBlank)) {
+      throw new IllegalArgumentException(
+          "metadata is empty: it needs a header with 'Symbol', 'NASDAQ Symbol' and 'Security Name'"
+              + " and a row per symbol");
     }
     List<String> header = rows.get(0);
     int symbolCol = indexOf(header, "Symbol");
     int nameCol = indexOf(header, "Security Name");
     int nasdaqCol = indexOf(header, "NASDAQ Symbol");
-    if (symbolCol < 0) {
-      throw new IllegalArgumentException("metadata header has no 'Symbol' column: " + header);
+    for (String required : List.of("Symbol", "NASDAQ Symbol")) {
+      if (indexOf(header, required) < 0) {
+        throw new IllegalArgumentException(
+            "metadata header has no '"
+                + required
+                + "' column (it names the price files and their symbols): "
+                + abbreviate(String.join(",", header)));
+      }
+    }
+    if (rows.size() < 2) {
+      throw new IllegalArgumentException("metadata has a header but no rows");
     }
     List<SymbolMetadata> out = new ArrayList<>(rows.size());
     for (int r = 1; r < rows.size(); r++) {
@@ -82,6 +95,14 @@ public final class SymbolMetadata implements Serializable {
               name == null || name.isEmpty() ? null : name));
     }
     return out;
+  }
+
+  private static boolean isBlank(List<String> row) {
+    return row.stream().allMatch(String::isBlank);
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
   private static int indexOf(List<String> header, String name) {

@@ -30,8 +30,7 @@ public final class WindowSpec implements Serializable {
 
   private WindowSpec(int length, boolean calendarDays) {
     if (length < 1 || length > MAX_LENGTH) {
-      throw new IllegalArgumentException(
-          "--window must be 1 to " + MAX_LENGTH + " (rows, or Nd for days), but was " + length);
+      throw outOfRange(Integer.toString(length));
     }
     this.length = length;
     this.calendarDays = calendarDays;
@@ -54,14 +53,19 @@ public final class WindowSpec implements Serializable {
       }
       return rows(Integer.parseInt(t));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "--window must be N (trading rows) or Nd (calendar days) with N from 1 to "
-              + MAX_LENGTH
-              + ", but was '"
-              + text
-              + "'",
-          e);
+      throw outOfRange(text); // also a number too long for an int: 99999999999
+    } catch (IllegalArgumentException e) {
+      throw outOfRange(text);
     }
+  }
+
+  private static IllegalArgumentException outOfRange(String given) {
+    return new IllegalArgumentException(
+        "--window must be N (trading rows) or Nd (calendar days) with N in 1.."
+            + MAX_LENGTH
+            + ", not '"
+            + given
+            + "'; see --help");
   }
 
   public int length() {

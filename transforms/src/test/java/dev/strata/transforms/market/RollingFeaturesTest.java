@@ -29,14 +29,9 @@ public class RollingFeaturesTest {
     BarSeries b = piece("b.csv", 1005, 5, 100); // days 1005..1009 (1005 duplicate)
     BarSeries c = piece("c.csv", 990, 10, 200); // days 990..999
     PCollectionTuple out = p.apply(Create.of(b, c, a)).apply(RollingFeatures.ofRows(3));
-    // the merged series carries the first source in sort order ("a.csv"): an empty piece sets it
-    BarSeries merged =
-        BarSeries.concat(
-            List.of(
-                BarSeries.builder("S", "S Corp", "a.csv").build(),
-                c,
-                a,
-                b.select(new int[] {1, 2, 3, 4})));
+    // pieces are ordered by content (first date), not by source: the merged series carries the
+    // earliest piece's source ("c.csv"), and of day 1005 the row of "a.csv" (starting on 1000)
+    BarSeries merged = BarSeries.concat(List.of(c, a, b.select(new int[] {1, 2, 3, 4})));
     PAssert.that(out.get(RollingFeatures.FEATURES))
         .containsInAnyOrder(
             RollingFeatures.compute(merged, WindowSpec.rows(3)).withIdentity("S", "S Corp"));

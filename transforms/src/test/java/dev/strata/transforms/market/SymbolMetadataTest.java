@@ -32,4 +32,20 @@ public class SymbolMetadataTest {
   public void headerWithoutSymbolIsAnError() {
     assertThrows(IllegalArgumentException.class, () -> SymbolMetadata.parseCsv("a,b\n1,2\n"));
   }
+
+  @Test
+  public void emptyMetadataOrOneWithoutNasdaqSymbolIsAnError() {
+    for (String csv :
+        new String[] {
+          "", "\n\r\n", "Symbol,Security Name,NASDAQ Symbol\n", "Symbol,Security Name\nA,Agilent\n"
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> SymbolMetadata.parseCsv(csv));
+      org.junit.Assert.assertTrue(
+          e.getMessage(),
+          e.getMessage().contains("empty")
+              || e.getMessage().contains("no rows")
+              || e.getMessage().contains("'NASDAQ Symbol'"));
+    }
+  }
 }
