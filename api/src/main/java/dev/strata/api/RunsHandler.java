@@ -41,8 +41,8 @@ final class RunsHandler {
 
   Handler<RoutingContext> list() {
     return ctx ->
-        vertx
-            .executeBlocking(() -> runs.allStats().encode(), false)
+        gates
+            .query(() -> runs.allStats().encode())
             .onSuccess(body -> Responses.json(ctx, 200, body))
             .onFailure(ctx::fail);
   }
@@ -50,8 +50,8 @@ final class RunsHandler {
   Handler<RoutingContext> one() {
     return ctx -> {
       String id = ctx.pathParam("run_uuid");
-      vertx
-          .executeBlocking(() -> runs.stats(id), false)
+      gates
+          .query(() -> runs.stats(id))
           .onSuccess(
               stats -> {
                 if (stats == null) {
@@ -80,8 +80,8 @@ final class RunsHandler {
         busy(ctx, "too many sample streams are open; retry shortly");
         return;
       }
-      vertx
-          .executeBlocking(
+      gates
+          .query(
               () -> {
                 Path dir = runs.runDir(id);
                 if (dir == null) {
@@ -105,8 +105,7 @@ final class RunsHandler {
                 }
                 return new SampleStream(
                     ctx, runs.open(dir, columns, from, to, limit), columns, csv);
-              },
-              false)
+              })
           .onSuccess(SampleStream::start)
           .onFailure(
               e -> {
