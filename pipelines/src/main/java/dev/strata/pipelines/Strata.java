@@ -45,7 +45,8 @@ public final class Strata {
       code = 1;
     } catch (IllegalArgumentException e) {
       // A mistake of the user's (an unknown option, a missing folder): what is wrong, in one line.
-      System.err.println("error: " + e.getMessage());
+      String m = String.valueOf(e.getMessage()).strip();
+      System.err.println("error: " + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m));
       code = 2;
     }
     if (code != 0) {
