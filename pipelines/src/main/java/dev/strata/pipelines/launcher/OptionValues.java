@@ -29,6 +29,7 @@ final class OptionValues {
    */
   static void check(String job, String[] args, Class<? extends PipelineOptions> type) {
     Map<String, Class<?>> types = propertyTypes(type);
+    Map<String, String> seen = new HashMap<>();
     for (String arg : args) {
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new IllegalArgumentException(
@@ -40,6 +41,11 @@ final class OptionValues {
       Class<?> t = types.get(name);
       if (t == null) {
         throw new IllegalArgumentException("--" + name + " is not an option of " + job + help(job));
+      }
+      String before = seen.put(name, value);
+      if (before != null && !t.isArray() && !Iterable.class.isAssignableFrom(t)) {
+        throw new IllegalArgumentException(
+            "--" + name + " is given twice ('" + before + "' and '" + value + "')" + help(job));
       }
       if (value == null && t != boolean.class && t != Boolean.class) {
         throw new IllegalArgumentException(

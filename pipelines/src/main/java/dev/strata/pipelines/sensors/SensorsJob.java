@@ -75,9 +75,13 @@ public final class SensorsJob {
   public static Map<String, StageRunner.Outcome> run(SensorsOptions options, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
+    // every option is checked before any stage runs: a bad --gridStep must not fail after clean
+    List<String> stages = Stages.parse(options.getStages(), STAGES);
+    rules(options);
+    spikeDetector(options);
+    alignSpec(options);
     Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
     ResourceId output = Store.dir(options.getOutput());
-    List<String> stages = Stages.parse(options.getStages(), STAGES);
     StageRunner runner =
         new StageRunner(output, options.getForce(), log).forSpecs(JobSpecs.specOnly(options));
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
@@ -99,8 +103,37 @@ public final class SensorsJob {
     return new ReadingRules(p[0], p[1], f[0], f[1]);
   }
 
+  /** The most readings either side the spike detector looks at (it sorts 2n+1 per reading). */
+  static final int MAX_SPIKE_WINDOW = 1_000;
+
+  /**
+   * The finest grid: 1 ms, ten times finer than the fastest signal (the load cells, every 10 ms).
+   * Grid rows per run are runtime / step and each is held in memory while the run is aligned: a 1
+   * µs grid would make a 15-minute run 900 M rows.
+   */
+  static final long MIN_GRID_STEP_NANOS = 1_000_000L;
+
+  static SpikeDetector spikeDetector(SensorsOptions o) {
+    if (o.getSpikeWindow() < 2 || o.getSpikeWindow() > MAX_SPIKE_WINDOW) {
+      throw new IllegalArgumentException(
+          "--spikeWindow must be from 2 to " + MAX_SPIKE_WINDOW + ", not " + o.getSpikeWindow());
+    }
+    if (!(o.getSpikeThreshold() > 0) || Double.isInfinite(o.getSpikeThreshold())) {
+      throw new IllegalArgumentException(
+          "--spikeThreshold must be a positive number, not " + o.getSpikeThreshold());
+    }
+    return new SpikeDetector(o.getSpikeWindow(), o.getSpikeThreshold());
+  }
+
   static AlignSpec alignSpec(SensorsOptions o) {
     long step = AlignSpec.parseDuration(o.getGridStep(), "--gridStep");
+    if (step < MIN_GRID_STEP_NANOS) {
+      throw new IllegalArgumentException(
+          "--gridStep must be at least 1ms (grid rows per run = runtime / step, all in memory),"
+              + " not '"
+              + o.getGridStep()
+              + "'");
+    }
     long gap =
         "auto".equalsIgnoreCase(o.getMaxGap().trim())
             ? 0
@@ -121,7 +154,7 @@ public final class SensorsJob {
       }
     }
     ReadingRules rules = rules(options);
-    SpikeDetector spikes = new SpikeDetector(options.getSpikeWindow(), options.getSpikeThreshold());
+    SpikeDetector spikes = spikeDetector(options);
     Map<String, String> stageOptions = new TreeMap<>();
     stageOptions.put("input", input);
     stageOptions.put("positionBounds", options.getPositionBounds());

@@ -64,6 +64,9 @@ public class JobTest {
         usageError("--input=in", "--bogusOption=1")
             .startsWith("--bogusOption is not an option of example"));
     assertTrue(usageError("--input=in", "--window").startsWith("--window needs a value"));
+    assertTrue(
+        usageError("--input=in", "--window=1", "--window=2")
+            .startsWith("--window is given twice ('1' and '2')"));
     assertTrue(usageError("input=in").startsWith("unexpected argument 'input=in'"));
     assertTrue(usageError().contains("--input"));
     TypedOptions o =

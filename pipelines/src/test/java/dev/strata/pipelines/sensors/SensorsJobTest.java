@@ -304,6 +304,38 @@ public class SensorsJobTest {
     }
   }
 
+  /**
+   * Every option is checked before any stage runs (a bad --gridStep failed only after clean), and
+   * the sizes that decide memory are bounded: a 1 µs grid would make each run's table a thousand
+   * times longer than a 1 ms one.
+   */
+  @Test
+  public void optionsAreCheckedBeforeAnyStageAndSizesAreBounded() throws Exception {
+    Path out = TMP.newFolder("bad-options").toPath();
+    String[][] cases = {
+      {"--gridStep=1us", "--gridStep must be at least 1ms"},
+      {"--gridStep=0ms", "--gridStep must be at least 1ms"},
+      {"--gridStep=soon", "--gridStep must be a duration"},
+      {"--maxGap=soon", "--maxGap must be a duration"},
+      {"--spikeWindow=2000000000", "--spikeWindow must be from 2 to 1000"},
+      {"--spikeThreshold=0", "--spikeThreshold must be a positive number"},
+      {"--positionBounds=1", "--positionBounds"},
+      {"--stages=clean,align", "--stages"},
+    };
+    for (String[] c : cases) {
+      IllegalArgumentException e =
+          org.junit.Assert.assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JobRun.cli(
+                      "sensors", "--input=" + SAMPLE, "--output=" + out, JobRun.DIRECT, c[0]));
+      assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().startsWith(c[1]));
+      try (var made = Files.list(out)) {
+        assertEquals(c[0], List.of(), made.toList());
+      }
+    }
+  }
+
   @Test
   public void rerunSkipsAndAGridOptionRerunsOnlyRuns() throws Exception {
     Path out = TMP.newFolder("rerun").toPath();

@@ -73,6 +73,34 @@ public class WarehouseJobTest {
     assertTrue(rejects, rejects.contains("2023-01-01 09:99:99.parquet"));
   }
 
+  /** Options are checked before the embedded PostgreSQL starts (--table was checked after). */
+  @Test
+  public void optionsAreCheckedBeforePostgresStarts() throws Exception {
+    Path in = tmp.newFolder("in").toPath();
+    new WarehouseGenerator(5).write(in, 0, 10);
+    Path out = tmp.getRoot().toPath().resolve("never");
+    String[][] cases = {
+      {"--table=Public.Bad-Name", "--table must be schema.table"},
+      {"--replaceFrom=yesterday", "--replaceFrom and --replaceTo go together"},
+      {"--replaceFrom=yesterday --replaceTo=2023-01-02T00:00:00", "--replaceFrom must be a time"},
+      {
+        "--replaceFrom=2023-01-02T00:00:00 --replaceTo=2023-01-01T00:00:00",
+        "--replaceFrom must be before --replaceTo"
+      },
+      {"--role=Robert');DROP", "a role name is"},
+    };
+    for (String[] c : cases) {
+      List<String> args =
+          new ArrayList<>(List.of("warehouse", "--input=" + in, "--output=" + out, JobRun.DIRECT));
+      args.addAll(List.of(c[0].split(" ")));
+      IllegalArgumentException e =
+          org.junit.Assert.assertThrows(
+              IllegalArgumentException.class, () -> JobRun.cli(args.toArray(new String[0])));
+      assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().startsWith(c[1]));
+      assertTrue(c[0] + " started PostgreSQL or wrote output", !Files.exists(out));
+    }
+  }
+
   static long count(Connection c, String sql) throws Exception {
     try (Statement s = c.createStatement();
         ResultSet r = s.executeQuery(sql)) {
