@@ -91,9 +91,15 @@ public final class SensorsJob {
     if (stages.contains(RUNS)) {
       outcomes.put(RUNS, runs(options, runner));
     }
-    log.printf(
-        "runs:    %s%nstats:   %s%n",
-        Store.str(Store.sub(output, RUNS)) + "/run_uuid=*", Store.sub(output, RUN_STATS));
+    // only what this command produced (or found up to date): --stages=clean makes no runs/
+    if (outcomes.containsKey(CLEAN)) {
+      log.printf("clean:   %s%n", Store.str(runner.dataDir(CLEAN)));
+    }
+    if (outcomes.containsKey(RUNS)) {
+      log.printf(
+          "runs:    %s%nstats:   %s%n",
+          Store.str(Store.sub(output, RUNS)) + "/run_uuid=*", Store.sub(output, RUN_STATS));
+    }
     return outcomes;
   }
 

@@ -336,6 +336,19 @@ public class SensorsJobTest {
     }
   }
 
+  /** --stages=clean prints where the clean readings are, not runs/ and stats/ it did not make. */
+  @Test
+  public void aCleanOnlyRunPrintsOnlyWhatItProduced() throws Exception {
+    Path out = TMP.newFolder("clean-only").toPath();
+    String log =
+        JobRun.ok(
+            "sensors", "--input=" + SAMPLE, "--output=" + out, JobRun.DIRECT, "--stages=clean");
+    assertTrue(log, log.contains("clean:   " + out.resolve("clean")));
+    assertFalse(log, log.contains("runs:"));
+    assertFalse(log, log.contains("stats:"));
+    assertFalse(Files.exists(out.resolve("runs")));
+  }
+
   @Test
   public void rerunSkipsAndAGridOptionRerunsOnlyRuns() throws Exception {
     Path out = TMP.newFolder("rerun").toPath();
