@@ -249,6 +249,28 @@ public class SensorsJobTest {
     assertTrue(rejects.contains("\"line\":205"));
   }
 
+  /** A truncated Parquet file among good files is one reject; the job goes on and balances. */
+  @Test
+  public void aTruncatedParquetFileIsARejectAndTheRestIsProcessed() throws Exception {
+    Path in = TMP.newFolder("truncated-in").toPath();
+    Files.copy(SAMPLE, in.resolve("sample_v0.csv"));
+    byte[] exact = Files.readAllBytes(EXACT);
+    Path cut = in.resolve("cut.parquet");
+    Files.write(cut, java.util.Arrays.copyOf(exact, exact.length / 2));
+    Path out = TMP.newFolder("truncated-out").toPath();
+    Map<String, StageRunner.Outcome> r = runSensors(in.resolve("*"), out);
+    JsonNode clean = r.get("clean").manifest;
+    JsonNode alone = sampleRun.get("clean").manifest;
+    assertEquals(alone.at("/rows/in").asLong() + 1, clean.at("/rows/in").asLong());
+    assertEquals(alone.at("/rows/out").asLong(), clean.at("/rows/out").asLong());
+    assertEquals(1, clean.at("/rows/rejected_by_reason/unreadable_file").asLong());
+    String rejects = Files.readString(out.resolve("_rejected/clean/rejected-00000-of-00001.jsonl"));
+    String line =
+        rejects.lines().filter(l -> l.contains("unreadable_file")).findFirst().orElseThrow();
+    assertTrue(line, line.contains("\"source\":\"" + cut + "\""));
+    assertTrue(line, line.contains(cut + " is not a Parquet file"));
+  }
+
   /**
    * A run id becomes a folder name, runs/run_uuid=&lt;id&gt;/: hostile ids are rejected with their
    * line, and no file appears outside --output (before, {@code ../../../../../escaped} wrote {@code

@@ -74,9 +74,17 @@ public final class ParquetChannels {
     };
   }
 
-  /** An input file over a seekable channel, which the caller closes. */
-  public static InputFile input(SeekableByteChannel channel) {
+  /**
+   * An input file over a seekable channel, which the caller closes; {@code name} (the file's path)
+   * is what Parquet's messages call it, e.g. {@code <name> is not a Parquet file}.
+   */
+  public static InputFile input(SeekableByteChannel channel, String name) {
     return new InputFile() {
+      @Override
+      public String toString() {
+        return name;
+      }
+
       @Override
       public long getLength() throws IOException {
         return channel.size();
@@ -107,6 +115,14 @@ public final class ParquetChannels {
         };
       }
     };
+  }
+
+  /**
+   * {@link #input(SeekableByteChannel, String)} for a caller that cannot name the file: messages
+   * then say {@code a Parquet channel}, never an object's identity.
+   */
+  public static InputFile input(SeekableByteChannel channel) {
+    return input(channel, "a Parquet channel");
   }
 
   /** An input file over bytes in memory; {@code name} is what Parquet's messages call it. */

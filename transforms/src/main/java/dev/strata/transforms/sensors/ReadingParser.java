@@ -263,6 +263,11 @@ public final class ReadingParser {
     sink.reading(runUuid, s, timeNanos, value, line, spike);
   }
 
+  /** The file this parser reads, as failures name it. */
+  String source() {
+    return source;
+  }
+
   void reject(long line, Rejected r, String row) {
     sink.failure(failure(line, r.reason, r.getMessage(), row));
   }

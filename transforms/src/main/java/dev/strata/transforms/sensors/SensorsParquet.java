@@ -98,7 +98,7 @@ public final class SensorsParquet {
    */
   public static long readReadings(SeekableByteChannel channel, ReadingParser parser)
       throws IOException {
-    InputFile in = ParquetChannels.input(channel);
+    InputFile in = ParquetChannels.input(channel, parser.source());
     MessageType schema;
     long rowCount;
     try (ParquetFileReader f = ParquetFileReader.open(in)) {
