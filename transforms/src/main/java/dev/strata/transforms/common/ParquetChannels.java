@@ -251,11 +251,32 @@ public final class ParquetChannels {
         .build();
   }
 
-  /** Reads a file's records as parquet-column's example {@code Group}s (any schema). */
+  /**
+   * Reads a file's records as parquet-column's example {@code Group}s (any schema), verifying the
+   * CRC of every page that has one.
+   */
   public static org.apache.parquet.hadoop.ParquetReader<org.apache.parquet.example.data.Group>
       groups(InputFile file) throws java.io.IOException {
-    return new GroupReaderBuilder(file).build();
+    return new GroupReaderBuilder(file).withConf(NO_XML).usePageChecksumVerification(true).build();
   }
+
+  /**
+   * Read options for {@code ParquetFileReader.open}: the CRC of every page that has one is verified
+   * (a page whose bytes do not match fails the read instead of giving wrong values; pages written
+   * without a CRC cannot be checked), and Hadoop's XML defaults are not parsed.
+   */
+  public static org.apache.parquet.ParquetReadOptions verifiedReadOptions() {
+    return org.apache.parquet.HadoopReadOptions.builder(NO_XML)
+        .usePageChecksumVerification(true)
+        .build();
+  }
+
+  /**
+   * Hadoop settings without the XML defaults, which would otherwise be parsed for every file (that
+   * costs more than decoding a small file); only read, never changed.
+   */
+  private static final org.apache.hadoop.conf.Configuration NO_XML =
+      new org.apache.hadoop.conf.Configuration(false);
 
   private static final class GroupReaderBuilder
       extends org.apache.parquet.hadoop.ParquetReader.Builder<

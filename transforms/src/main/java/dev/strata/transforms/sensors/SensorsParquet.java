@@ -101,7 +101,7 @@ public final class SensorsParquet {
     InputFile in = ParquetChannels.input(channel, parser.source());
     MessageType schema;
     long rowCount;
-    try (ParquetFileReader f = ParquetFileReader.open(in)) {
+    try (ParquetFileReader f = ParquetFileReader.open(in, ParquetChannels.verifiedReadOptions())) {
       schema = f.getFooter().getFileMetaData().getSchema();
       rowCount = f.getRecordCount();
     }

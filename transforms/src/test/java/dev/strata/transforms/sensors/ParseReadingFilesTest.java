@@ -145,8 +145,9 @@ public class ParseReadingFilesTest {
 
   /**
    * A truncated Parquet file failed the whole job with {@code ParquetChannels$3@18967e99 is not a
-   * Parquet file}; now it is one reject naming the file and why, counted as one row read, and the
-   * good file in the same glob is read.
+   * Parquet file}, and a flipped byte in a page gave a wrong value; now each is one reject naming
+   * the file and why (the page CRC, for the flipped byte), counted as one row read, and the good
+   * file in the same glob is read.
    */
   @Test
   @Category(NeedsRunner.class)
@@ -157,7 +158,11 @@ public class ParseReadingFilesTest {
     Path truncated = dir.resolve("truncated.parquet");
     java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
     java.nio.file.Files.delete(dir.resolve("whole.parquet"));
+    Path flipped = tenReadings(dir.resolve("flipped.parquet"));
+    dev.strata.transforms.common.CorruptParquet.flipValue(
+        flipped, "value", Double.doubleToLongBits(100 + 5 * 0.123456789));
     String truncatedName = truncated.toString();
+    String flippedName = flipped.toString();
     PCollectionTuple out = parse("Parse", dir + "/*", ReadingRules.defaults());
     PAssert.that(
             out.get(ParseReadingFiles.FAILURES)
@@ -169,23 +174,26 @@ public class ParseReadingFilesTest {
             failures -> {
               java.util.Map<String, Failure> bySource = new java.util.TreeMap<>();
               failures.forEach(f -> bySource.put(f.source(), f));
-              assertEquals(java.util.Set.of(truncatedName), bySource.keySet());
+              assertEquals(java.util.Set.of(truncatedName, flippedName), bySource.keySet());
               Failure t = bySource.get(truncatedName);
               org.junit.Assert.assertTrue(t.message(), t.message().contains(truncatedName));
               org.junit.Assert.assertFalse(t.message(), t.message().contains("ParquetChannels"));
               assertEquals(Long.valueOf(1), t.line());
+              Failure c = bySource.get(flippedName);
+              org.junit.Assert.assertTrue(
+                  c.message(), c.message().contains("CRC checksum verification failed"));
               return null;
             });
     PipelineResult r = p.run();
     r.waitUntilFinish();
-    assertEquals(2, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.FILES));
+    assertEquals(3, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.FILES));
     // good.csv: 10 rows (4 accepted, 6 rejected); each broken file: one row, rejected
     assertEquals(
-        11, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_READ));
+        12, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_READ));
     assertEquals(
         4, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_ACCEPTED));
     assertEquals(
-        7, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_REJECTED));
+        8, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_REJECTED));
   }
 
   @Test
