@@ -192,7 +192,7 @@ public final class SensorsParquet {
       case INT64 -> g.getLong(i, 0);
       case BINARY -> {
         try {
-          yield Double.parseDouble(g.getString(i, 0));
+          yield ReadingParser.parseDecimal(g.getString(i, 0));
         } catch (NumberFormatException e) {
           throw new ReadingParser.Rejected(
               "unparseable_value", name + " '" + g.getString(i, 0) + "' is not a number");
