@@ -118,7 +118,10 @@ public final class WarehouseJob {
                   // Accounting is per file: every file is loaded, unchanged or rejected.
                   long processed = stage.counter(LoadToPostgres.class, LoadToPostgres.FILES);
                   long rejected = Outputs.countRejected(rejectedDir, c.rejectedByReason());
-                  c.rowsIn(processed).rowsRejected(rejected).rowsOut(processed - rejected);
+                  c.unit("files")
+                      .rowsIn(processed)
+                      .rowsRejected(rejected)
+                      .rowsOut(processed - rejected);
                   stage.record(
                       c,
                       LoadToPostgres.class,

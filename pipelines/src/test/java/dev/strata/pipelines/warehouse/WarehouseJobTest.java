@@ -29,12 +29,14 @@ import org.junit.rules.TemporaryFolder;
 public class WarehouseJobTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
+  static String lastLog;
+
   static JsonNode run(Path in, Path out, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("--input=" + in, "--output=" + out));
     if (Stream.of(extra).noneMatch(a -> a.startsWith("--runner") || a.startsWith("@"))) {
       args.add(JobRun.DIRECT);
     }
-    JobRun.ok(JobRun.args("warehouse", args, extra));
+    lastLog = JobRun.ok(JobRun.args("warehouse", args, extra));
     return Json.MAPPER.readTree(out.resolve("load/_manifest.json").toFile());
   }
 
@@ -71,6 +73,8 @@ public class WarehouseJobTest {
     assertEquals(2 * 50 + 70, third.at("/counters/rows").asLong());
     String rejects = Files.readString(out.resolve("_rejected/load/rejected-00000-of-00001.jsonl"));
     assertTrue(rejects, rejects.contains("2023-01-01 09:99:99.parquet"));
+    // the load accounts per file, and its line says so (it said "16 rows in")
+    assertTrue(lastLog, lastLog.contains("[load] 16 files in -> 15 out + 1 rejected"));
   }
 
   /** Options are checked before the embedded PostgreSQL starts (--table was checked after). */
