@@ -255,9 +255,11 @@ public final class SensorsJob {
               Store.str(rejectedDir));
           BeamStage stage = BeamStage.run(p, RUNS, dataDir);
           StageCounts c = stage.counts();
-          // Every clean reading is consumed by its run's alignment.
+          // Every clean reading is consumed by its run's alignment, or rejected with its run.
           c.rowsIn(Outputs.parquetRows(cleanDir))
-              .rowsOut(stage.counter(ReadCleanReadings.class, ReadCleanReadings.ROWS_READ))
+              .rowsOut(
+                  stage.counter(ReadCleanReadings.class, ReadCleanReadings.ROWS_READ)
+                      - stage.counter(AlignRuns.class, AlignRuns.READINGS_REJECTED))
               .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
           stage.record(
               c,
@@ -265,7 +267,8 @@ public final class SensorsJob {
               AlignRuns.RUNS,
               AlignRuns.GRID_POINTS,
               AlignRuns.GRID_POINTS_DROPPED,
-              AlignRuns.RUNS_MISSING_SIGNALS);
+              AlignRuns.RUNS_MISSING_SIGNALS,
+              AlignRuns.READINGS_REJECTED);
           long written = Outputs.parquetRows(Store.match(Store.str(dataDir) + "/*/*.parquet"));
           if (written != c.counter(AlignRuns.GRID_POINTS)) {
             throw new IllegalStateException(
@@ -294,11 +297,15 @@ public final class SensorsJob {
                     .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenClean", FileIO.readMatches())
             .apply("ReadClean", ReadCleanReadings.create());
-    PCollection<RunTable> runs =
+    PCollectionTuple aligned =
         clean.get(ReadCleanReadings.READINGS).apply("AlignRuns", AlignRuns.with(spec));
+    PCollection<RunTable> runs = aligned.get(AlignRuns.TABLES);
     runs.apply("WriteRuns", WriteSensorsParquet.runs(runsDir));
     runs.apply("ComputeRunStatistics", ComputeRunStatistics.create())
         .apply("WriteRunStatistics", WriteSensorsParquet.runStatistics(statsDir));
-    clean.get(ReadCleanReadings.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+    PCollectionList.of(clean.get(ReadCleanReadings.FAILURES))
+        .and(aligned.get(AlignRuns.FAILURES))
+        .apply("AllRejects", Flatten.pCollections())
+        .apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 }
