@@ -117,8 +117,10 @@ final class OptionValues {
   /** Property name to getter type, over {@code type} and every registered options interface. */
   private static Map<String, Class<?>> propertyTypes(Class<? extends PipelineOptions> type) {
     Map<String, Class<?>> out = new HashMap<>();
-    Set<Class<?>> interfaces = new LinkedHashSet<>(PipelineOptionsFactory.getRegisteredOptions());
+    // the job's own interface first: its types are the ones the job means
+    Set<Class<?>> interfaces = new LinkedHashSet<>();
     interfaces.add(type);
+    interfaces.addAll(PipelineOptionsFactory.getRegisteredOptions());
     for (Class<?> i : interfaces) {
       for (Method m : i.getMethods()) {
         if (m.getParameterCount() != 0 || m.getDeclaringClass() == Object.class) {

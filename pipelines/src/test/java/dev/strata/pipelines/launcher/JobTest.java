@@ -11,7 +11,10 @@ public class JobTest {
   /** A job's options as a job would declare them. */
   public interface ExampleOptions extends JobOptions {}
 
-  /** Options of every type a job may declare. */
+  /**
+   * Options of every type a job may declare (names no job uses: Beam refuses one property with two
+   * types across the registered interfaces of a JVM).
+   */
   public interface TypedOptions extends StagedJobOptions {
     enum Mode {
       FAST,
@@ -19,19 +22,19 @@ public class JobTest {
     }
 
     @org.apache.beam.sdk.options.Default.Integer(5)
-    int getWindow();
+    int getExampleWindow();
 
-    void setWindow(int value);
+    void setExampleWindow(int value);
 
     @org.apache.beam.sdk.options.Default.Double(1.0)
-    double getThreshold();
+    double getExampleThreshold();
 
-    void setThreshold(double value);
+    void setExampleThreshold(double value);
 
     @org.apache.beam.sdk.options.Default.Enum("FAST")
-    Mode getMode();
+    Mode getExampleMode();
 
-    void setMode(Mode value);
+    void setExampleMode(Mode value);
   }
 
   private static String usageError(String... args) {
@@ -49,37 +52,43 @@ public class JobTest {
         "--force must be true or false, not 'maybe' (`example --help` lists the options)",
         usageError("--input=in", "--force=maybe"));
     assertTrue(
-        usageError("--input=in", "--window=abc")
+        usageError("--input=in", "--exampleWindow=abc")
             .startsWith(
-                "--window must be a whole number from -2147483648 to 2147483647, not 'abc'"));
+                "--exampleWindow must be a whole number from -2147483648 to 2147483647, not 'abc'"));
     assertTrue(
-        usageError("--input=in", "--window=99999999999")
-            .startsWith("--window must be a whole number"));
+        usageError("--input=in", "--exampleWindow=99999999999")
+            .startsWith("--exampleWindow must be a whole number"));
     assertTrue(
-        usageError("--input=in", "--threshold=1.5f")
-            .startsWith("--threshold must be a finite decimal number, not '1.5f'"));
+        usageError("--input=in", "--exampleThreshold=1.5f")
+            .startsWith("--exampleThreshold must be a finite decimal number, not '1.5f'"));
     assertTrue(
-        usageError("--input=in", "--mode=slow").startsWith("--mode must be one of [FAST, EXACT]"));
+        usageError("--input=in", "--exampleMode=slow")
+            .startsWith("--exampleMode must be one of [FAST, EXACT]"));
     assertTrue(
         usageError("--input=in", "--bogusOption=1")
             .startsWith("--bogusOption is not an option of example"));
-    assertTrue(usageError("--input=in", "--window").startsWith("--window needs a value"));
     assertTrue(
-        usageError("--input=in", "--window=1", "--window=2")
-            .startsWith("--window is given twice ('1' and '2')"));
+        usageError("--input=in", "--exampleWindow").startsWith("--exampleWindow needs a value"));
+    assertTrue(
+        usageError("--input=in", "--exampleWindow=1", "--exampleWindow=2")
+            .startsWith("--exampleWindow is given twice ('1' and '2')"));
     assertTrue(usageError("input=in").startsWith("unexpected argument 'input=in'"));
     assertTrue(usageError().contains("--input"));
     TypedOptions o =
         Job.parse(
             "example",
             new String[] {
-              "--input=in", "--force", "--window=7", "--threshold=2e-1", "--mode=EXACT"
+              "--input=in",
+              "--force",
+              "--exampleWindow=7",
+              "--exampleThreshold=2e-1",
+              "--exampleMode=EXACT"
             },
             TypedOptions.class);
     assertTrue(o.getForce());
-    assertEquals(7, o.getWindow());
-    assertEquals(0.2, o.getThreshold(), 0);
-    assertEquals(TypedOptions.Mode.EXACT, o.getMode());
+    assertEquals(7, o.getExampleWindow());
+    assertEquals(0.2, o.getExampleThreshold(), 0);
+    assertEquals(TypedOptions.Mode.EXACT, o.getExampleMode());
   }
 
   @Test
