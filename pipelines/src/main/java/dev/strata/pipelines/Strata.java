@@ -11,6 +11,8 @@ import dev.strata.pipelines.sensors.SensorsJob;
 import dev.strata.pipelines.warehouse.WarehouseGenerator;
 import dev.strata.pipelines.warehouse.WarehouseJob;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +47,8 @@ public final class Strata {
       code = 1;
     } catch (IllegalArgumentException e) {
       // A mistake of the user's (an unknown option, a missing folder): what is wrong, in one line.
-      System.err.println("error: " + e.getMessage());
+      String m = String.valueOf(e.getMessage()).strip();
+      System.err.println("error: " + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m));
       code = 2;
     }
     if (code != 0) {
@@ -66,6 +69,7 @@ public final class Strata {
       return 2;
     }
     String[] rest = RunnerArgs.expand(Arrays.copyOfRange(args, 1, args.length));
+    fileNameEncoding(rest, fileNameCharset(), err);
     if (Arrays.stream(rest).anyMatch(Strata::isHelp)) {
       PipelineOptionsFactory.printHelp(out, job.get().options());
       return 0;
@@ -74,6 +78,47 @@ public final class Strata {
       rest = RunnerArgs.withDefaultRunner(rest);
     }
     return job.get().command().run(rest, out);
+  }
+
+  /**
+   * The charset the JVM encodes file names with: {@code sun.jnu.encoding}, taken from the locale
+   * when the JVM starts and not settable afterwards (Java ignores {@code -Dsun.jnu.encoding}).
+   */
+  static Charset fileNameCharset() {
+    try {
+      return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+    } catch (RuntimeException e) {
+      return StandardCharsets.UTF_8;
+    }
+  }
+
+  /**
+   * Under a locale whose file-name charset is not UTF-8 ({@code LC_ALL=POSIX}: ASCII), an argument
+   * the charset cannot hold is an error naming the fix, not an {@code InvalidPathException} about
+   * "unmappable characters"; otherwise one warning says that non-ASCII file names cannot be read.
+   */
+  static void fileNameEncoding(String[] args, Charset names, PrintStream err) {
+    if (names.equals(StandardCharsets.UTF_8)) {
+      return;
+    }
+    String fix =
+        "run java under a UTF-8 locale, e.g. LC_ALL=C.UTF-8 java -jar strata.jar ... (Java takes"
+            + " the file-name encoding from the locale at start-up)";
+    for (String a : args) {
+      if (!names.newEncoder().canEncode(a)) {
+        throw new IllegalArgumentException(
+            a
+                + " has characters that file names cannot hold in this JVM (sun.jnu.encoding="
+                + names
+                + "): "
+                + fix);
+      }
+    }
+    err.println(
+        "warning: file names are read as "
+            + names
+            + ", so files whose names hold other characters cannot be read; "
+            + fix);
   }
 
   private static boolean isHelp(String arg) {

@@ -76,4 +76,48 @@ public class StrataCliTest {
       }
     }
   }
+
+  /**
+   * Under LC_ALL=POSIX the JVM encodes file names as ASCII and a unicode --input failed with
+   * "Malformed input or input contains unmappable characters" (or matched nothing, silently); the
+   * encoding cannot be changed once the JVM runs, so the error names the fix.
+   */
+  @Test
+  public void underAnAsciiLocaleAUnicodePathIsAnErrorNamingTheFix() throws Exception {
+    java.nio.file.Path dir =
+        java.nio.file.Files.createDirectories(tmp.getRoot().toPath().resolve("ünï"));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Strata.class.getName(),
+                "sensors",
+                "--input=" + dir + "/*.csv",
+                "--output=" + tmp.getRoot().toPath().resolve("out"),
+                "--runner=DirectRunner")
+            .redirectErrorStream(true);
+    pb.environment().put("LC_ALL", "POSIX");
+    pb.environment().remove("LANG");
+    Process p = pb.start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(log, 2, p.waitFor());
+    java.util.List<String> lines = log.lines().filter(l -> !l.startsWith("SLF4J")).toList();
+    assertEquals(log, 1, lines.size());
+    assertTrue(log, lines.get(0).startsWith("error: --input="));
+    assertTrue(log, lines.get(0).contains("LC_ALL=C.UTF-8"));
+  }
+
+  @Test
+  public void underAnAsciiLocaleAJobWarnsThatOtherFileNamesCannotBeRead() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+    Strata.fileNameEncoding(new String[] {"--input=data"}, StandardCharsets.US_ASCII, ps);
+    assertTrue(
+        out.toString(StandardCharsets.UTF_8)
+            .startsWith("warning: file names are read as US-ASCII"));
+    out.reset();
+    Strata.fileNameEncoding(new String[] {"--input=dätä"}, StandardCharsets.UTF_8, ps);
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
+  }
 }

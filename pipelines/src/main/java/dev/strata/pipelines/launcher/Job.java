@@ -31,7 +31,8 @@ public record Job(
   }
 
   /**
-   * Parses and validates a job's arguments as {@code type}; a {@link JobOptions} job without {@code
+   * Parses and validates a job's arguments as {@code type} ({@link OptionValues}: an unknown option
+   * or a value of the wrong type is one line naming it); a {@link JobOptions} job without {@code
    * --output} writes to {@code out/<job>}. A Beam job's options are registered (runners and workers
    * see them); a generator's are not, so that its defaults (another {@code --seed}) never meet a
    * job's in the one registry of a JVM.
@@ -40,7 +41,19 @@ public record Job(
     if (JobOptions.class.isAssignableFrom(type)) {
       PipelineOptionsFactory.register(type);
     }
-    O options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+    OptionValues.check(job, args, type);
+    O options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+    } catch (IllegalArgumentException e) {
+      // what Beam itself refuses (a missing required option, an unknown runner): its first line,
+      // never Jackson's source locations
+      String m = String.valueOf(e.getMessage()).strip();
+      int nl = m.indexOf('\n');
+      throw new IllegalArgumentException(
+          (nl < 0 ? m : m.substring(0, nl).strip()) + " (`" + job + " --help` lists the options)",
+          e);
+    }
     if (options instanceof JobOptions o && (o.getOutput() == null || o.getOutput().isBlank())) {
       o.setOutput("out/" + job);
     }

@@ -35,7 +35,8 @@ public final class Outputs {
     long rows = 0;
     for (MatchResult.Metadata f : files) {
       try (SeekableByteChannel ch = Store.openSeekable(f.resourceId());
-          ParquetFileReader r = ParquetFileReader.open(ParquetChannels.input(ch))) {
+          ParquetFileReader r =
+              ParquetFileReader.open(ParquetChannels.input(ch, f.resourceId().toString()))) {
         rows += r.getRecordCount();
       }
     }

@@ -15,6 +15,7 @@ public final class StageCounts {
   private long rowsRejected;
   private long rowsDropped;
   private String runner = "";
+  private String unit = "rows";
   private final Map<String, Long> rejectedByReason = new TreeMap<>();
   private final Map<String, Long> counters = new TreeMap<>();
   private final Map<String, Object> extra = new TreeMap<>();
@@ -38,6 +39,19 @@ public final class StageCounts {
   public StageCounts rowsDropped(long n) {
     rowsDropped = n;
     return this;
+  }
+
+  /**
+   * What the stage counts, in its console line ({@code rows} unless set): the warehouse load
+   * accounts per file, and its line says {@code files in -> ... out}.
+   */
+  public StageCounts unit(String plural) {
+    unit = plural;
+    return this;
+  }
+
+  public String unit() {
+    return unit;
   }
 
   /** The runner the stage ran on, as the manifest names it (e.g. {@code FlinkRunner}). */

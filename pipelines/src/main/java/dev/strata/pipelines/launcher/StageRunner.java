@@ -321,9 +321,10 @@ public final class StageRunner {
     int leftovers = removeLeftovers(stage, extraDirs);
 
     log.printf(
-        "[%s] %,d rows in -> %,d out + %,d rejected%s%s in %.1f s [%s]%n",
+        "[%s] %,d %s in -> %,d out + %,d rejected%s%s in %.1f s [%s]%n",
         stage,
         counts.rowsIn(),
+        counts.unit(),
         counts.rowsOut(),
         counts.rowsRejected(),
         counts.rejectedByReason().isEmpty() ? "" : " " + counts.rejectedByReason(),

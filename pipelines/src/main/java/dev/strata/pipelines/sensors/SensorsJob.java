@@ -75,9 +75,13 @@ public final class SensorsJob {
   public static Map<String, StageRunner.Outcome> run(SensorsOptions options, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
+    // every option is checked before any stage runs: a bad --gridStep must not fail after clean
+    List<String> stages = Stages.parse(options.getStages(), STAGES);
+    rules(options);
+    spikeDetector(options);
+    alignSpec(options);
     Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
     ResourceId output = Store.dir(options.getOutput());
-    List<String> stages = Stages.parse(options.getStages(), STAGES);
     StageRunner runner =
         new StageRunner(output, options.getForce(), log).forSpecs(JobSpecs.specOnly(options));
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
@@ -87,9 +91,15 @@ public final class SensorsJob {
     if (stages.contains(RUNS)) {
       outcomes.put(RUNS, runs(options, runner));
     }
-    log.printf(
-        "runs:    %s%nstats:   %s%n",
-        Store.str(Store.sub(output, RUNS)) + "/run_uuid=*", Store.sub(output, RUN_STATS));
+    // only what this command produced (or found up to date): --stages=clean makes no runs/
+    if (outcomes.containsKey(CLEAN)) {
+      log.printf("clean:   %s%n", Store.str(runner.dataDir(CLEAN)));
+    }
+    if (outcomes.containsKey(RUNS)) {
+      log.printf(
+          "runs:    %s%nstats:   %s%n",
+          Store.str(Store.sub(output, RUNS)) + "/run_uuid=*", Store.sub(output, RUN_STATS));
+    }
     return outcomes;
   }
 
@@ -99,8 +109,37 @@ public final class SensorsJob {
     return new ReadingRules(p[0], p[1], f[0], f[1]);
   }
 
+  /** The most readings either side the spike detector looks at (it sorts 2n+1 per reading). */
+  static final int MAX_SPIKE_WINDOW = 1_000;
+
+  /**
+   * The finest grid: 1 ms, ten times finer than the fastest signal (the load cells, every 10 ms).
+   * Grid rows per run are runtime / step and each is held in memory while the run is aligned: a 1
+   * µs grid would make a 15-minute run 900 M rows.
+   */
+  static final long MIN_GRID_STEP_NANOS = 1_000_000L;
+
+  static SpikeDetector spikeDetector(SensorsOptions o) {
+    if (o.getSpikeWindow() < 2 || o.getSpikeWindow() > MAX_SPIKE_WINDOW) {
+      throw new IllegalArgumentException(
+          "--spikeWindow must be from 2 to " + MAX_SPIKE_WINDOW + ", not " + o.getSpikeWindow());
+    }
+    if (!(o.getSpikeThreshold() > 0) || Double.isInfinite(o.getSpikeThreshold())) {
+      throw new IllegalArgumentException(
+          "--spikeThreshold must be a positive number, not " + o.getSpikeThreshold());
+    }
+    return new SpikeDetector(o.getSpikeWindow(), o.getSpikeThreshold());
+  }
+
   static AlignSpec alignSpec(SensorsOptions o) {
     long step = AlignSpec.parseDuration(o.getGridStep(), "--gridStep");
+    if (step < MIN_GRID_STEP_NANOS) {
+      throw new IllegalArgumentException(
+          "--gridStep must be at least 1ms (grid rows per run = runtime / step, all in memory),"
+              + " not '"
+              + o.getGridStep()
+              + "'");
+    }
     long gap =
         "auto".equalsIgnoreCase(o.getMaxGap().trim())
             ? 0
@@ -121,7 +160,7 @@ public final class SensorsJob {
       }
     }
     ReadingRules rules = rules(options);
-    SpikeDetector spikes = new SpikeDetector(options.getSpikeWindow(), options.getSpikeThreshold());
+    SpikeDetector spikes = spikeDetector(options);
     Map<String, String> stageOptions = new TreeMap<>();
     stageOptions.put("input", input);
     stageOptions.put("positionBounds", options.getPositionBounds());
@@ -216,9 +255,11 @@ public final class SensorsJob {
               Store.str(rejectedDir));
           BeamStage stage = BeamStage.run(p, RUNS, dataDir);
           StageCounts c = stage.counts();
-          // Every clean reading is consumed by its run's alignment.
+          // Every clean reading is consumed by its run's alignment, or rejected with its run.
           c.rowsIn(Outputs.parquetRows(cleanDir))
-              .rowsOut(stage.counter(ReadCleanReadings.class, ReadCleanReadings.ROWS_READ))
+              .rowsOut(
+                  stage.counter(ReadCleanReadings.class, ReadCleanReadings.ROWS_READ)
+                      - stage.counter(AlignRuns.class, AlignRuns.READINGS_REJECTED))
               .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
           stage.record(
               c,
@@ -226,7 +267,8 @@ public final class SensorsJob {
               AlignRuns.RUNS,
               AlignRuns.GRID_POINTS,
               AlignRuns.GRID_POINTS_DROPPED,
-              AlignRuns.RUNS_MISSING_SIGNALS);
+              AlignRuns.RUNS_MISSING_SIGNALS,
+              AlignRuns.READINGS_REJECTED);
           long written = Outputs.parquetRows(Store.match(Store.str(dataDir) + "/*/*.parquet"));
           if (written != c.counter(AlignRuns.GRID_POINTS)) {
             throw new IllegalStateException(
@@ -255,11 +297,15 @@ public final class SensorsJob {
                     .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenClean", FileIO.readMatches())
             .apply("ReadClean", ReadCleanReadings.create());
-    PCollection<RunTable> runs =
+    PCollectionTuple aligned =
         clean.get(ReadCleanReadings.READINGS).apply("AlignRuns", AlignRuns.with(spec));
+    PCollection<RunTable> runs = aligned.get(AlignRuns.TABLES);
     runs.apply("WriteRuns", WriteSensorsParquet.runs(runsDir));
     runs.apply("ComputeRunStatistics", ComputeRunStatistics.create())
         .apply("WriteRunStatistics", WriteSensorsParquet.runStatistics(statsDir));
-    clean.get(ReadCleanReadings.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+    PCollectionList.of(clean.get(ReadCleanReadings.FAILURES))
+        .and(aligned.get(AlignRuns.FAILURES))
+        .apply("AllRejects", Flatten.pCollections())
+        .apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 }

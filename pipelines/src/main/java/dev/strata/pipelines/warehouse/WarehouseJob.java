@@ -65,6 +65,12 @@ public final class WarehouseJob {
   public static Map<String, StageRunner.Outcome> run(WarehouseOptions o, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(o);
+    // every option is checked before PostgreSQL starts or anything is read
+    FileLoader loader = new FileLoader(o.getTable());
+    java.time.LocalDateTime[] range = replaceRange(o);
+    if (o.getRole() != null) {
+      loader.roleSql(o.getRole(), o.getRolePassword());
+    }
     Store.requireOutputOutsideInput(o.getInput(), o.getOutput());
     ResourceId input = Store.dir(o.getInput());
     ResourceId output = Store.dir(o.getOutput());
@@ -76,18 +82,10 @@ public final class WarehouseJob {
     Store.createDirectory(output);
     try (Database db = Database.open(o, log)) {
       LoadToPostgres.Target target = db.target();
-      FileLoader loader = new FileLoader(o.getTable());
       try (Connection c = Database.connect(target)) {
         loader.createTables(c);
-        if (o.getReplaceFrom() != null || o.getReplaceTo() != null) {
-          if (o.getReplaceFrom() == null || o.getReplaceTo() == null) {
-            throw new IllegalArgumentException("--replaceFrom and --replaceTo go together");
-          }
-          int n =
-              loader.forgetRange(
-                  c,
-                  java.time.LocalDateTime.parse(o.getReplaceFrom()),
-                  java.time.LocalDateTime.parse(o.getReplaceTo()));
+        if (range != null) {
+          int n = loader.forgetRange(c, range[0], range[1]);
           log.printf(
               "[%s] backfill %s .. %s: %,d files forgotten, reloading them%n",
               LOAD, o.getReplaceFrom(), o.getReplaceTo(), n);
@@ -120,7 +118,10 @@ public final class WarehouseJob {
                   // Accounting is per file: every file is loaded, unchanged or rejected.
                   long processed = stage.counter(LoadToPostgres.class, LoadToPostgres.FILES);
                   long rejected = Outputs.countRejected(rejectedDir, c.rejectedByReason());
-                  c.rowsIn(processed).rowsRejected(rejected).rowsOut(processed - rejected);
+                  c.unit("files")
+                      .rowsIn(processed)
+                      .rowsRejected(rejected)
+                      .rowsOut(processed - rejected);
                   stage.record(
                       c,
                       LoadToPostgres.class,
@@ -170,6 +171,35 @@ public final class WarehouseJob {
       }
       return Map.of(LOAD, outcome);
     }
+  }
+
+  /** {@code --replaceFrom} and {@code --replaceTo} as times, or null when neither is given. */
+  static java.time.LocalDateTime[] replaceRange(WarehouseOptions o) {
+    if (o.getReplaceFrom() == null && o.getReplaceTo() == null) {
+      return null;
+    }
+    if (o.getReplaceFrom() == null || o.getReplaceTo() == null) {
+      throw new IllegalArgumentException("--replaceFrom and --replaceTo go together");
+    }
+    java.time.LocalDateTime[] r = new java.time.LocalDateTime[2];
+    String[] names = {"--replaceFrom", "--replaceTo"};
+    String[] values = {o.getReplaceFrom(), o.getReplaceTo()};
+    for (int i = 0; i < 2; i++) {
+      try {
+        r[i] = java.time.LocalDateTime.parse(values[i].trim());
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            names[i] + " must be a time like 2023-01-01T00:00:00, not '" + values[i] + "'");
+      }
+    }
+    if (!r[0].isBefore(r[1])) {
+      throw new IllegalArgumentException(
+          "--replaceFrom must be before --replaceTo, but "
+              + values[0]
+              + " is not before "
+              + values[1]);
+    }
+    return r;
   }
 
   /** The Parquet files in {@code input} into PostgreSQL; rejected files to {@code rejectedDir}. */

@@ -249,6 +249,28 @@ public class SensorsJobTest {
     assertTrue(rejects.contains("\"line\":205"));
   }
 
+  /** A truncated Parquet file among good files is one reject; the job goes on and balances. */
+  @Test
+  public void aTruncatedParquetFileIsARejectAndTheRestIsProcessed() throws Exception {
+    Path in = TMP.newFolder("truncated-in").toPath();
+    Files.copy(SAMPLE, in.resolve("sample_v0.csv"));
+    byte[] exact = Files.readAllBytes(EXACT);
+    Path cut = in.resolve("cut.parquet");
+    Files.write(cut, java.util.Arrays.copyOf(exact, exact.length / 2));
+    Path out = TMP.newFolder("truncated-out").toPath();
+    Map<String, StageRunner.Outcome> r = runSensors(in.resolve("*"), out);
+    JsonNode clean = r.get("clean").manifest;
+    JsonNode alone = sampleRun.get("clean").manifest;
+    assertEquals(alone.at("/rows/in").asLong() + 1, clean.at("/rows/in").asLong());
+    assertEquals(alone.at("/rows/out").asLong(), clean.at("/rows/out").asLong());
+    assertEquals(1, clean.at("/rows/rejected_by_reason/unreadable_file").asLong());
+    String rejects = Files.readString(out.resolve("_rejected/clean/rejected-00000-of-00001.jsonl"));
+    String line =
+        rejects.lines().filter(l -> l.contains("unreadable_file")).findFirst().orElseThrow();
+    assertTrue(line, line.contains("\"source\":\"" + cut + "\""));
+    assertTrue(line, line.contains(cut + " is not a Parquet file"));
+  }
+
   /**
    * A run id becomes a folder name, runs/run_uuid=&lt;id&gt;/: hostile ids are rejected with their
    * line, and no file appears outside --output (before, {@code ../../../../../escaped} wrote {@code
@@ -302,6 +324,51 @@ public class SensorsJobTest {
           List.of("run_uuid=42"),
           dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).toList());
     }
+  }
+
+  /**
+   * Every option is checked before any stage runs (a bad --gridStep failed only after clean), and
+   * the sizes that decide memory are bounded: a 1 µs grid would make each run's table a thousand
+   * times longer than a 1 ms one.
+   */
+  @Test
+  public void optionsAreCheckedBeforeAnyStageAndSizesAreBounded() throws Exception {
+    Path out = TMP.newFolder("bad-options").toPath();
+    String[][] cases = {
+      {"--gridStep=1us", "--gridStep must be at least 1ms"},
+      {"--gridStep=0ms", "--gridStep must be at least 1ms"},
+      {"--gridStep=soon", "--gridStep must be a duration"},
+      {"--maxGap=soon", "--maxGap must be a duration"},
+      {"--spikeWindow=2000000000", "--spikeWindow must be from 2 to 1000"},
+      {"--spikeThreshold=0", "--spikeThreshold must be a positive number"},
+      {"--positionBounds=1", "--positionBounds"},
+      {"--stages=clean,align", "--stages"},
+    };
+    for (String[] c : cases) {
+      IllegalArgumentException e =
+          org.junit.Assert.assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JobRun.cli(
+                      "sensors", "--input=" + SAMPLE, "--output=" + out, JobRun.DIRECT, c[0]));
+      assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().startsWith(c[1]));
+      try (var made = Files.list(out)) {
+        assertEquals(c[0], List.of(), made.toList());
+      }
+    }
+  }
+
+  /** --stages=clean prints where the clean readings are, not runs/ and stats/ it did not make. */
+  @Test
+  public void aCleanOnlyRunPrintsOnlyWhatItProduced() throws Exception {
+    Path out = TMP.newFolder("clean-only").toPath();
+    String log =
+        JobRun.ok(
+            "sensors", "--input=" + SAMPLE, "--output=" + out, JobRun.DIRECT, "--stages=clean");
+    assertTrue(log, log.contains("clean:   " + out.resolve("clean")));
+    assertFalse(log, log.contains("runs:"));
+    assertFalse(log, log.contains("stats:"));
+    assertFalse(Files.exists(out.resolve("runs")));
   }
 
   @Test

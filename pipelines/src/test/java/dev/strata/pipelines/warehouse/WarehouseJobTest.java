@@ -29,12 +29,14 @@ import org.junit.rules.TemporaryFolder;
 public class WarehouseJobTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
+  static String lastLog;
+
   static JsonNode run(Path in, Path out, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("--input=" + in, "--output=" + out));
     if (Stream.of(extra).noneMatch(a -> a.startsWith("--runner") || a.startsWith("@"))) {
       args.add(JobRun.DIRECT);
     }
-    JobRun.ok(JobRun.args("warehouse", args, extra));
+    lastLog = JobRun.ok(JobRun.args("warehouse", args, extra));
     return Json.MAPPER.readTree(out.resolve("load/_manifest.json").toFile());
   }
 
@@ -71,6 +73,36 @@ public class WarehouseJobTest {
     assertEquals(2 * 50 + 70, third.at("/counters/rows").asLong());
     String rejects = Files.readString(out.resolve("_rejected/load/rejected-00000-of-00001.jsonl"));
     assertTrue(rejects, rejects.contains("2023-01-01 09:99:99.parquet"));
+    // the load accounts per file, and its line says so (it said "16 rows in")
+    assertTrue(lastLog, lastLog.contains("[load] 16 files in -> 15 out + 1 rejected"));
+  }
+
+  /** Options are checked before the embedded PostgreSQL starts (--table was checked after). */
+  @Test
+  public void optionsAreCheckedBeforePostgresStarts() throws Exception {
+    Path in = tmp.newFolder("in").toPath();
+    new WarehouseGenerator(5).write(in, 0, 10);
+    Path out = tmp.getRoot().toPath().resolve("never");
+    String[][] cases = {
+      {"--table=Public.Bad-Name", "--table must be schema.table"},
+      {"--replaceFrom=yesterday", "--replaceFrom and --replaceTo go together"},
+      {"--replaceFrom=yesterday --replaceTo=2023-01-02T00:00:00", "--replaceFrom must be a time"},
+      {
+        "--replaceFrom=2023-01-02T00:00:00 --replaceTo=2023-01-01T00:00:00",
+        "--replaceFrom must be before --replaceTo"
+      },
+      {"--role=Robert');DROP", "a role name is"},
+    };
+    for (String[] c : cases) {
+      List<String> args =
+          new ArrayList<>(List.of("warehouse", "--input=" + in, "--output=" + out, JobRun.DIRECT));
+      args.addAll(List.of(c[0].split(" ")));
+      IllegalArgumentException e =
+          org.junit.Assert.assertThrows(
+              IllegalArgumentException.class, () -> JobRun.cli(args.toArray(new String[0])));
+      assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().startsWith(c[1]));
+      assertTrue(c[0] + " started PostgreSQL or wrote output", !Files.exists(out));
+    }
   }
 
   static long count(Connection c, String sql) throws Exception {

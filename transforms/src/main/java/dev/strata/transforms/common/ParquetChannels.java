@@ -74,9 +74,17 @@ public final class ParquetChannels {
     };
   }
 
-  /** An input file over a seekable channel, which the caller closes. */
-  public static InputFile input(SeekableByteChannel channel) {
+  /**
+   * An input file over a seekable channel, which the caller closes; {@code name} (the file's path)
+   * is what Parquet's messages call it, e.g. {@code <name> is not a Parquet file}.
+   */
+  public static InputFile input(SeekableByteChannel channel, String name) {
     return new InputFile() {
+      @Override
+      public String toString() {
+        return name;
+      }
+
       @Override
       public long getLength() throws IOException {
         return channel.size();
@@ -107,6 +115,14 @@ public final class ParquetChannels {
         };
       }
     };
+  }
+
+  /**
+   * {@link #input(SeekableByteChannel, String)} for a caller that cannot name the file: messages
+   * then say {@code a Parquet channel}, never an object's identity.
+   */
+  public static InputFile input(SeekableByteChannel channel) {
+    return input(channel, "a Parquet channel");
   }
 
   /** An input file over bytes in memory; {@code name} is what Parquet's messages call it. */
@@ -235,11 +251,32 @@ public final class ParquetChannels {
         .build();
   }
 
-  /** Reads a file's records as parquet-column's example {@code Group}s (any schema). */
+  /**
+   * Reads a file's records as parquet-column's example {@code Group}s (any schema), verifying the
+   * CRC of every page that has one.
+   */
   public static org.apache.parquet.hadoop.ParquetReader<org.apache.parquet.example.data.Group>
       groups(InputFile file) throws java.io.IOException {
-    return new GroupReaderBuilder(file).build();
+    return new GroupReaderBuilder(file).withConf(NO_XML).usePageChecksumVerification(true).build();
   }
+
+  /**
+   * Read options for {@code ParquetFileReader.open}: the CRC of every page that has one is verified
+   * (a page whose bytes do not match fails the read instead of giving wrong values; pages written
+   * without a CRC cannot be checked), and Hadoop's XML defaults are not parsed.
+   */
+  public static org.apache.parquet.ParquetReadOptions verifiedReadOptions() {
+    return org.apache.parquet.HadoopReadOptions.builder(NO_XML)
+        .usePageChecksumVerification(true)
+        .build();
+  }
+
+  /**
+   * Hadoop settings without the XML defaults, which would otherwise be parsed for every file (that
+   * costs more than decoding a small file); only read, never changed.
+   */
+  private static final org.apache.hadoop.conf.Configuration NO_XML =
+      new org.apache.hadoop.conf.Configuration(false);
 
   private static final class GroupReaderBuilder
       extends org.apache.parquet.hadoop.ParquetReader.Builder<

@@ -1,5 +1,6 @@
 package dev.strata.transforms.sensors;
 
+import dev.strata.transforms.common.Failure;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -15,16 +16,31 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Groups clean readings by run and puts each run on its time grid with kinematics ({@link
  * RunTable#align}). Consumes {@link SignalSeries} sorted per piece (any number of pieces per run
- * and signal, e.g. one per file); produces one {@link RunTable} per run. Bounded input; one group
- * per run. Counters (namespace: this class): {@link #RUNS}, {@link #GRID_POINTS}, {@link
- * #GRID_POINTS_DROPPED}, {@link #RUNS_MISSING_SIGNALS}.
+ * and signal, e.g. one per file); produces on {@link #TABLES} one {@link RunTable} per run, and on
+ * {@link #FAILURES} every reading of a run whose grid would have more than {@link
+ * RunTable#MAX_GRID_POINTS} points (reason {@code run_too_long}, with the reading's file and line):
+ * a hostile time span must not exhaust memory. Bounded input; one group per run. Counters
+ * (namespace: this class): {@link #RUNS}, {@link #GRID_POINTS}, {@link #GRID_POINTS_DROPPED},
+ * {@link #RUNS_MISSING_SIGNALS}, {@link #READINGS_REJECTED}.
  */
-public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PCollection<RunTable>> {
+public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PCollectionTuple> {
+  public static final TupleTag<RunTable> TABLES = new TupleTag<RunTable>() {};
+  public static final TupleTag<Failure> FAILURES = new TupleTag<Failure>() {};
+
+  /** Reject reason: the run's grid would be longer than {@link RunTable#MAX_GRID_POINTS}. */
+  public static final String RUN_TOO_LONG = "run_too_long";
+
+  /** Counter: readings of runs rejected as too long, on {@link #FAILURES}. */
+  public static final String READINGS_REJECTED = "readingsRejected";
+
   /** Counter: runs aligned. */
   public static final String RUNS = "runs";
 
@@ -48,14 +64,19 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
   }
 
   @Override
-  public PCollection<RunTable> expand(PCollection<SignalSeries> series) {
-    return series
-        .apply(
-            "KeyByRun", WithKeys.of(SignalSeries::runUuid).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SignalSeriesCoder.of()))
-        .apply("GroupByRun", GroupByKey.create())
-        .apply("AlignRun", ParDo.of(new AlignFn(spec)))
-        .setCoder(RunTableCoder.of());
+  public PCollectionTuple expand(PCollection<SignalSeries> series) {
+    PCollectionTuple out =
+        series
+            .apply(
+                "KeyByRun",
+                WithKeys.of(SignalSeries::runUuid).withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SignalSeriesCoder.of()))
+            .apply("GroupByRun", GroupByKey.create())
+            .apply(
+                "AlignRun",
+                ParDo.of(new AlignFn(spec)).withOutputTags(TABLES, TupleTagList.of(FAILURES)));
+    out.get(TABLES).setCoder(RunTableCoder.of());
+    return out;
   }
 
   static final class AlignFn extends DoFn<KV<String, Iterable<SignalSeries>>, RunTable> {
@@ -64,20 +85,50 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
     private final Counter points = Metrics.counter(AlignRuns.class, GRID_POINTS);
     private final Counter dropped = Metrics.counter(AlignRuns.class, GRID_POINTS_DROPPED);
     private final Counter missing = Metrics.counter(AlignRuns.class, RUNS_MISSING_SIGNALS);
+    private final Counter rejected = Metrics.counter(AlignRuns.class, READINGS_REJECTED);
 
     AlignFn(AlignSpec spec) {
       this.spec = spec;
     }
 
     @ProcessElement
-    public void process(
-        @Element KV<String, Iterable<SignalSeries>> run, OutputReceiver<RunTable> out) {
+    public void process(@Element KV<String, Iterable<SignalSeries>> run, MultiOutputReceiver out) {
       Map<Signal, List<SignalSeries>> pieces = new EnumMap<>(Signal.class);
       for (SignalSeries s : run.getValue()) {
         pieces.computeIfAbsent(s.signal(), k -> new ArrayList<>()).add(s);
       }
       Map<Signal, SignalSeries> signals = new EnumMap<>(Signal.class);
       pieces.forEach((sig, list) -> signals.put(sig, SignalSeries.sortedByTime(list)));
+      long gridPoints = RunTable.gridPoints(signals, spec);
+      if (gridPoints > RunTable.MAX_GRID_POINTS) {
+        String message =
+            String.format(
+                "run %s would have %,d grid points at a %d ns step, more than %,d per run: its"
+                    + " readings span too long a time (a coarser --gridStep makes fewer)",
+                run.getKey(), gridPoints, spec.stepNanos(), RunTable.MAX_GRID_POINTS);
+        for (SignalSeries s : signals.values()) {
+          for (int i = 0; i < s.size(); i++) {
+            out.get(FAILURES)
+                .output(
+                    Failure.of(
+                        "AlignRuns",
+                        s.source(i),
+                        s.line(i),
+                        RUN_TOO_LONG,
+                        message,
+                        "run_uuid="
+                            + s.runUuid()
+                            + " "
+                            + s.signal().column()
+                            + " time_ns="
+                            + s.time(i)
+                            + " value="
+                            + s.value(i)));
+            rejected.inc();
+          }
+        }
+        return;
+      }
       RunTable t = RunTable.align(run.getKey(), signals, spec);
       runs.inc();
       points.inc(t.size());
@@ -85,7 +136,7 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
       if (!t.missing().isEmpty()) {
         missing.inc();
       }
-      out.output(t);
+      out.get(TABLES).output(t);
     }
   }
 }

@@ -51,6 +51,32 @@ final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
     }
   }
 
+  /** Reject reason of a file (or its rest) that cannot be read. */
+  static final String UNREADABLE_FILE = "unreadable_file";
+
+  /**
+   * What went wrong, one line: the first line of each message down the cause chain (Parquet wraps
+   * the reason, e.g. a CRC mismatch, in "Can not read value at 0 ...").
+   */
+  static String firstLine(Throwable e) {
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m == null || m.isBlank()) {
+        m = t.getClass().getSimpleName();
+      }
+      int nl = m.indexOf('\n');
+      m = (nl < 0 ? m : m.substring(0, nl)).strip();
+      if (parts.isEmpty() || !parts.get(parts.size() - 1).contains(m)) {
+        parts.add(m);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return String.join(": ", parts);
+  }
+
   private final ReadingRules rules;
   private final TupleTag<SignalSeries> readings;
   private final TupleTag<Failure> failures;
@@ -155,6 +181,19 @@ final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
       } else {
         rows = parser.parseCsv(file.readFullyAsBytes());
       }
+    } catch (IOException | RuntimeException e) {
+      // A file that cannot be read to its end (truncated, not Parquet after all, a page whose CRC
+      // does not match) is one reject, and the other files go on. Rows read before the break
+      // passed every check and are kept; the unreadable rest counts as one row, rejected.
+      rows = counts[0] + counts[1] + 1;
+      parser.reject(
+          rows,
+          new ReadingParser.Rejected(
+              UNREADABLE_FILE,
+              (rows == 1 ? "the file" : "the file after row " + (rows - 1))
+                  + " cannot be read: "
+                  + firstLine(e)),
+          "");
     }
     emit(builders, keys, source, out);
     files.inc();

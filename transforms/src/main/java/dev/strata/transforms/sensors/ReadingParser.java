@@ -19,7 +19,7 @@ import java.util.Map;
  * <ul>
  *   <li>{@code time}: ISO-8601, any number of fractional digits (beyond nanoseconds they are
  *       truncated), {@code Z} or an offset; no offset means UTC. Also a Parquet timestamp.
- *   <li>{@code value}: a finite number.
+ *   <li>{@code value}: a finite number, a plain decimal in text ({@code 1.5f}, hex: rejected).
  *   <li>{@code field} and {@code sensor_type}: {@code x,y,z} ↔ {@code encoder}, {@code fx,fy,fz} ↔
  *       {@code load_cell}.
  *   <li>{@code robot_id}: 1 or 2 (as an integer, or a float with no fraction).
@@ -199,7 +199,7 @@ public final class ReadingParser {
     long t = parseTime(time);
     double v;
     try {
-      v = Double.parseDouble(value);
+      v = parseDecimal(value);
     } catch (NumberFormatException e) {
       throw new Rejected("unparseable_value", "value '" + value + "' is not a number");
     }
@@ -263,6 +263,11 @@ public final class ReadingParser {
     sink.reading(runUuid, s, timeNanos, value, line, spike);
   }
 
+  /** The file this parser reads, as failures name it. */
+  String source() {
+    return source;
+  }
+
   void reject(long line, Rejected r, String row) {
     sink.failure(failure(line, r.reason, r.getMessage(), row));
   }
@@ -271,9 +276,63 @@ public final class ReadingParser {
     return Failure.of(STEP, source, line, reason, message, payload);
   }
 
+  /**
+   * Text as a number: a plain decimal ({@code [sign] digits [. digits] [e [sign] digits]}), or
+   * {@code NaN}/{@code Infinity} (read, to be rejected as non-finite with their own reason). Unlike
+   * {@link Double#parseDouble}, no type suffix ({@code 1.5f}, {@code 2d}), hex or spaces: the
+   * market job's rule for numbers.
+   *
+   * @throws NumberFormatException if it is neither
+   */
+  static double parseDecimal(String text) {
+    if (isDecimal(text) || text.matches("[+-]?(NaN|Infinity)")) {
+      return Double.parseDouble(text);
+    }
+    throw new NumberFormatException("not a decimal number: '" + text + "'");
+  }
+
+  /** {@code [sign] digits [. digits] [e|E [sign] digits]}, with a digit before or after the dot. */
+  static boolean isDecimal(String t) {
+    int n = t.length();
+    int i = 0;
+    if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+      i++;
+    }
+    int digits = 0;
+    while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+      i++;
+      digits++;
+    }
+    if (i < n && t.charAt(i) == '.') {
+      i++;
+      while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+        i++;
+        digits++;
+      }
+    }
+    if (digits == 0) {
+      return false;
+    }
+    if (i < n && (t.charAt(i) == 'e' || t.charAt(i) == 'E')) {
+      i++;
+      if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+        i++;
+      }
+      int exp = 0;
+      while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+        i++;
+        exp++;
+      }
+      if (exp == 0) {
+        return false;
+      }
+    }
+    return i == n;
+  }
+
   static int robotOf(String text) throws Rejected {
     try {
-      double d = Double.parseDouble(text);
+      double d = parseDecimal(text);
       if (d == Math.rint(d) && Math.abs(d) < 1e9) {
         return (int) d;
       }

@@ -158,10 +158,47 @@ public final class RunTable implements Serializable {
   }
 
   /**
+   * The most grid points one run may have: each is held in memory while the run is aligned (about
+   * 350 bytes: the twelve signals, the kinematics, the time), so this bounds a run to ~700 MB. At
+   * the default 10 ms step it is 5.5 hours of run; {@link AlignRuns} rejects longer runs.
+   */
+  public static final long MAX_GRID_POINTS = 2_000_000L;
+
+  /** The grid points a run's signals give on {@code spec}'s grid (0 when they do not overlap). */
+  static long gridPoints(Map<Signal, SignalSeries> signals, AlignSpec spec) {
+    long step = spec.stepNanos();
+    long start = Long.MIN_VALUE;
+    long end = Long.MAX_VALUE;
+    boolean any = false;
+    for (SignalSeries s : signals.values()) {
+      if (s.size() > 0) {
+        any = true;
+        start = Math.max(start, s.time(0));
+        end = Math.min(end, s.time(s.size() - 1));
+      }
+    }
+    if (!any || end < start) {
+      return 0;
+    }
+    long grid0 = Math.floorDiv(start, step) * step;
+    if (grid0 < start) {
+      grid0 += step;
+    }
+    return grid0 > end ? 0 : (end - grid0) / step + 1;
+  }
+
+  /**
    * Aligns a run's signals (each sorted by time with unique times, as {@link CleanReadings} leaves
    * them) and derives the kinematics.
+   *
+   * @throws IllegalArgumentException if the run has more than {@link #MAX_GRID_POINTS} grid points
    */
   public static RunTable align(String runUuid, Map<Signal, SignalSeries> signals, AlignSpec spec) {
+    long gridPoints = gridPoints(signals, spec);
+    if (gridPoints > MAX_GRID_POINTS) {
+      throw new IllegalArgumentException(
+          "run " + runUuid + " has " + gridPoints + " grid points, more than " + MAX_GRID_POINTS);
+    }
     long step = spec.stepNanos();
     long[] samples = new long[12];
     long first = Long.MAX_VALUE;
@@ -190,7 +227,10 @@ public final class RunTable implements Serializable {
     int points = 0;
     long grid0 = 0;
     if (missing.size() < 12 && end >= start) {
-      grid0 = Math.floorDiv(start + step - 1, step) * step;
+      grid0 = Math.floorDiv(start, step) * step;
+      if (grid0 < start) {
+        grid0 += step;
+      }
       if (grid0 <= end) {
         points = Math.toIntExact((end - grid0) / step + 1);
       }

@@ -98,10 +98,10 @@ public final class SensorsParquet {
    */
   public static long readReadings(SeekableByteChannel channel, ReadingParser parser)
       throws IOException {
-    InputFile in = ParquetChannels.input(channel);
+    InputFile in = ParquetChannels.input(channel, parser.source());
     MessageType schema;
     long rowCount;
-    try (ParquetFileReader f = ParquetFileReader.open(in)) {
+    try (ParquetFileReader f = ParquetFileReader.open(in, ParquetChannels.verifiedReadOptions())) {
       schema = f.getFooter().getFileMetaData().getSchema();
       rowCount = f.getRecordCount();
     }
@@ -192,7 +192,7 @@ public final class SensorsParquet {
       case INT64 -> g.getLong(i, 0);
       case BINARY -> {
         try {
-          yield Double.parseDouble(g.getString(i, 0));
+          yield ReadingParser.parseDecimal(g.getString(i, 0));
         } catch (NumberFormatException e) {
           throw new ReadingParser.Rejected(
               "unparseable_value", name + " '" + g.getString(i, 0) + "' is not a number");

@@ -1,9 +1,8 @@
 package dev.strata.transforms.warehouse;
 
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.util.Arrays;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
@@ -55,12 +54,6 @@ final class CopyEncoder {
   private static final long PG_MIN = -211_813_488_000_000_000L;
 
   private static final long PG_END = 9_223_371_331_200_000_000L;
-
-  /**
-   * Hadoop settings without the XML defaults: {@code ParquetReadOptions.builder()} would parse
-   * Hadoop's default XML files for every file, which cost more than decoding a small file.
-   */
-  private static final Configuration CONF = new Configuration(false);
 
   /**
    * Column readers want a record converter to exist; values are taken from the readers directly
@@ -175,7 +168,9 @@ final class CopyEncoder {
     MessageType schema;
     ParquetFileReader f;
     try {
-      f = ParquetFileReader.open(in, HadoopReadOptions.builder(CONF).build());
+      // page CRCs are verified where the file has them: a flipped byte is a corrupt file, not
+      // rows with wrong values
+      f = ParquetFileReader.open(in, ParquetChannels.verifiedReadOptions());
     } catch (IOException | RuntimeException e) {
       throw new FileLoader.Rejected("corrupt: not a readable Parquet file (" + firstLine(e) + ")");
     }

@@ -14,6 +14,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.experimental.categories.Category;
@@ -60,7 +61,9 @@ public class AlignRunsTest {
   @Category(NeedsRunner.class)
   public void alignsEachRunOnItsGrid() {
     PCollection<RunTable> out =
-        p.apply(Create.of(pieces())).apply(AlignRuns.with(AlignSpec.defaults()));
+        p.apply(Create.of(pieces()))
+            .apply(AlignRuns.with(AlignSpec.defaults()))
+            .get(AlignRuns.TABLES);
     // the pieces merged give the same tables as the whole signals
     PAssert.that(out)
         .containsInAnyOrder(
@@ -102,7 +105,9 @@ public class AlignRunsTest {
     // a fixed 200 ms limit bridges r2's 30 -> 200 ms gap: all 21 grid points are kept
     AlignSpec wide = new AlignSpec(10 * RunFixtures.MS, 200 * RunFixtures.MS);
     PCollection<RunTable> out =
-        p.apply(Create.of(new ArrayList<>(RunFixtures.r2().values()))).apply(AlignRuns.with(wide));
+        p.apply(Create.of(new ArrayList<>(RunFixtures.r2().values())))
+            .apply(AlignRuns.with(wide))
+            .get(AlignRuns.TABLES);
     PAssert.that(out).containsInAnyOrder(RunTable.align("r2", RunFixtures.r2(), wide));
     PAssert.thatSingleton(out)
         .satisfies(
@@ -122,10 +127,51 @@ public class AlignRunsTest {
   @Category(NeedsRunner.class)
   public void noReadingsNoRuns() {
     PCollection<RunTable> out =
-        p.apply(Create.empty(SignalSeriesCoder.of())).apply(AlignRuns.with(AlignSpec.defaults()));
+        p.apply(Create.empty(SignalSeriesCoder.of()))
+            .apply(AlignRuns.with(AlignSpec.defaults()))
+            .get(AlignRuns.TABLES);
     PAssert.that(out).empty();
     PipelineResult r = p.run();
     r.waitUntilFinish();
     assertEquals(0, SensorsTesting.counter(r, AlignRuns.class, AlignRuns.RUNS));
+  }
+
+  /**
+   * A run whose readings span a hostile time (two readings 8 hours apart: 2.9 M grid points at 10
+   * ms) was aligned in memory whatever its length; now its readings are rejected, each with its
+   * file and line, and the other runs are aligned.
+   */
+  @Test
+  @Category(NeedsRunner.class)
+  public void aRunLongerThanTheGridBoundIsRejectedReadingByReading() {
+    long eightHours = 8L * 3600 * 1_000_000_000L;
+    List<SignalSeries> in = new ArrayList<>(RunFixtures.r2().values());
+    in.add(
+        SignalSeries.of(
+            "long",
+            Signal.X_1,
+            new long[] {RunFixtures.T0, RunFixtures.T0 + eightHours},
+            new double[] {1, 2},
+            "long.csv"));
+    PCollectionTuple out = p.apply(Create.of(in)).apply(AlignRuns.with(AlignSpec.defaults()));
+    PAssert.that(out.get(AlignRuns.TABLES))
+        .containsInAnyOrder(RunFixtures.table("r2", RunFixtures.r2()));
+    PAssert.that(out.get(AlignRuns.FAILURES))
+        .satisfies(
+            failures -> {
+              List<String> got = new ArrayList<>();
+              for (dev.strata.transforms.common.Failure f : failures) {
+                got.add(f.source() + ":" + f.line() + " " + f.reason());
+                org.junit.Assert.assertTrue(
+                    f.message(), f.message().contains("more than 2,000,000 per run"));
+              }
+              java.util.Collections.sort(got);
+              assertEquals(List.of("long.csv:1 run_too_long", "long.csv:2 run_too_long"), got);
+              return null;
+            });
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(1, SensorsTesting.counter(r, AlignRuns.class, AlignRuns.RUNS));
+    assertEquals(2, SensorsTesting.counter(r, AlignRuns.class, AlignRuns.READINGS_REJECTED));
   }
 }

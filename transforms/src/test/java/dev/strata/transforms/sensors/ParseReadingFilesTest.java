@@ -123,6 +123,79 @@ public class ParseReadingFilesTest {
         7 + 5, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_REJECTED));
   }
 
+  /** Ten readings of run r9's x_1 in our clean layout, values 100 + i × 0.123456789. */
+  private static Path tenReadings(Path file) throws java.io.IOException {
+    org.apache.parquet.example.data.simple.SimpleGroupFactory g =
+        new org.apache.parquet.example.data.simple.SimpleGroupFactory(SensorsParquet.CLEAN);
+    org.apache.parquet.example.data.Group[] rows = new org.apache.parquet.example.data.Group[10];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] =
+          g.newGroup()
+              .append("time", T + i * 10 * MS)
+              .append("value", 100 + i * 0.123456789)
+              .append("field", "x")
+              .append("robot_id", 1L)
+              .append("run_uuid", "r9")
+              .append("sensor_type", "encoder")
+              .append("quality", "ok");
+    }
+    SensorsTesting.writeGroups(file, SensorsParquet.CLEAN, rows);
+    return file;
+  }
+
+  /**
+   * A truncated Parquet file failed the whole job with {@code ParquetChannels$3@18967e99 is not a
+   * Parquet file}, and a flipped byte in a page gave a wrong value; now each is one reject naming
+   * the file and why (the page CRC, for the flipped byte), counted as one row read, and the good
+   * file in the same glob is read.
+   */
+  @Test
+  @Category(NeedsRunner.class)
+  public void aBrokenFileIsOneRejectWithItsNameAndTheOtherFilesGoOn() throws Exception {
+    Path dir = tmp.newFolder("broken").toPath();
+    java.nio.file.Files.copy(FILE, dir.resolve("good.csv"));
+    byte[] whole = java.nio.file.Files.readAllBytes(tenReadings(dir.resolve("whole.parquet")));
+    Path truncated = dir.resolve("truncated.parquet");
+    java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+    java.nio.file.Files.delete(dir.resolve("whole.parquet"));
+    Path flipped = tenReadings(dir.resolve("flipped.parquet"));
+    dev.strata.transforms.common.CorruptParquet.flipValue(
+        flipped, "value", Double.doubleToLongBits(100 + 5 * 0.123456789));
+    String truncatedName = truncated.toString();
+    String flippedName = flipped.toString();
+    PCollectionTuple out = parse("Parse", dir + "/*", ReadingRules.defaults());
+    PAssert.that(
+            out.get(ParseReadingFiles.FAILURES)
+                .apply(
+                    "Broken",
+                    org.apache.beam.sdk.transforms.Filter.by(
+                        (Failure f) -> f.reason().equals("unreadable_file"))))
+        .satisfies(
+            failures -> {
+              java.util.Map<String, Failure> bySource = new java.util.TreeMap<>();
+              failures.forEach(f -> bySource.put(f.source(), f));
+              assertEquals(java.util.Set.of(truncatedName, flippedName), bySource.keySet());
+              Failure t = bySource.get(truncatedName);
+              org.junit.Assert.assertTrue(t.message(), t.message().contains(truncatedName));
+              org.junit.Assert.assertFalse(t.message(), t.message().contains("ParquetChannels"));
+              assertEquals(Long.valueOf(1), t.line());
+              Failure c = bySource.get(flippedName);
+              org.junit.Assert.assertTrue(
+                  c.message(), c.message().contains("CRC checksum verification failed"));
+              return null;
+            });
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(3, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.FILES));
+    // good.csv: 10 rows (4 accepted, 6 rejected); each broken file: one row, rejected
+    assertEquals(
+        12, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_READ));
+    assertEquals(
+        4, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_ACCEPTED));
+    assertEquals(
+        8, SensorsTesting.counter(r, ParseReadingFiles.class, ParseReadingFiles.ROWS_REJECTED));
+  }
+
   @Test
   @Category(NeedsRunner.class)
   public void noFilesNoReadings() {

@@ -95,6 +95,14 @@ public class ReadingParserTest {
       {"2022-11-23T20:40:00Z,NaN,x,1,7,encoder", "non_finite_value"},
       {"2022-11-23T20:40:00Z,Infinity,x,1,7,encoder", "non_finite_value"},
       {"2022-11-23T20:40:00Z,abc,x,1,7,encoder", "unparseable_value"},
+      // plain decimals only, as the market job reads numbers: no type suffix, hex or words
+      {"2022-11-23T20:40:00Z,1.5f,x,1,7,encoder", "unparseable_value"},
+      {"2022-11-23T20:40:00Z,2d,x,1,7,encoder", "unparseable_value"},
+      {"2022-11-23T20:40:00Z,0x1p3,x,1,7,encoder", "unparseable_value"},
+      {"2022-11-23T20:40:00Z,1e,x,1,7,encoder", "unparseable_value"},
+      {"2022-11-23T20:40:00Z,.,x,1,7,encoder", "unparseable_value"},
+      {"2022-11-23T20:40:00Z,\u0661,x,1,7,encoder", "unparseable_value"},
+      {"2022-11-23T20:40:00Z,1.,x,1f,7,encoder", "unknown_robot"},
       {"2022-11-23T20:40:00Z,1,fx,1,7,encoder", "field_sensor_mismatch"},
       {"2022-11-23T20:40:00Z,1,x,1,7,load_cell", "field_sensor_mismatch"},
       {"2022-11-23T20:40:00Z,1,w,1,7,encoder", "unknown_field"},
@@ -120,8 +128,10 @@ public class ReadingParserTest {
       csv.append(c[0]).append('\n');
     }
     csv.append("2022-11-23T20:40:00Z,1,x,1,7,encoder\n");
-    assertEquals(cases.length + 1, parse(csv.toString()));
-    assertEquals(1, rows.size());
+    csv.append("2022-11-23T20:40:01Z,+.5e1,x,1.0,7,encoder\n");
+    assertEquals(cases.length + 2, parse(csv.toString()));
+    assertEquals(2, rows.size());
+    assertEquals(5.0, rows.get(1).value(), 0);
     assertEquals(cases.length, failures.size());
     for (int i = 0; i < cases.length; i++) {
       Failure f = failures.get(i);

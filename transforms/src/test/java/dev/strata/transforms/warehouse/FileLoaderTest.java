@@ -184,6 +184,30 @@ public class FileLoaderTest {
     }
   }
 
+  /**
+   * One flipped bit in the create_at dictionary page changes the date of every row (1,914 rows with
+   * a wrong date loaded, exit 0, before); the page's CRC does not match, and the file is rejected
+   * as corrupt with nothing of it loaded.
+   */
+  @Test
+  public void aFlippedByteInAPageWithACrcRejectsTheFile() throws Exception {
+    FileLoader l = new FileLoader("crc.data_sample");
+    Path dir = TMP.newFolder("crc").toPath();
+    new DataWowFiles(3).write(dir, 0, 1914);
+    Path f = dir.resolve(DataWowFiles.fileName(0));
+    long createNs = DataWowFiles.FIRST.toEpochSecond(java.time.ZoneOffset.UTC) * 1_000_000_000L;
+    dev.strata.transforms.common.CorruptParquet.flipValue(f, "create_at", createNs);
+    try (Connection c = connect()) {
+      l.createTables(c);
+      FileLoader.Result r = load(l, c, f);
+      assertEquals(r.reason(), FileLoader.Status.REJECTED, r.status());
+      assertTrue(r.reason(), r.reason().startsWith("corrupt: "));
+      assertTrue(r.reason(), r.reason().contains("CRC checksum verification failed"));
+      assertEquals(List.of("0|"), rows(c, "SELECT count(*) FROM crc.data_sample"));
+      assertEquals(List.of("rejected|0|"), rows(c, "SELECT status, rows FROM crc.load_ledger"));
+    }
+  }
+
   /** Writes {@code select} (DuckDB SQL over the real file, {@code real}) to a Parquet file. */
   static Path duck(Path dir, String name, String select) throws Exception {
     Path out = dir.resolve(name);
