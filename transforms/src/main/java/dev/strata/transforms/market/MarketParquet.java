@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -177,9 +175,9 @@ public final class MarketParquet {
   public static void readSeries(
       SeekableByteChannel channel, String sourceName, boolean withFeatures, Consumer<BarSeries> out)
       throws IOException {
-    ParquetReadOptions options = HadoopReadOptions.builder(new Configuration(false)).build();
+    ParquetReadOptions options = ParquetChannels.verifiedReadOptions();
     try (ParquetFileReader reader =
-        ParquetFileReader.open(ParquetChannels.input(channel), options)) {
+        ParquetFileReader.open(ParquetChannels.input(channel, sourceName), options)) {
       MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
       MessageType wanted = withFeatures ? FEATURES : RAW;
       MessageType projection = new MessageType("market", project(wanted, fileSchema, sourceName));
