@@ -108,22 +108,7 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
                 run.getKey(), gridPoints, spec.stepNanos(), RunTable.MAX_GRID_POINTS);
         for (SignalSeries s : signals.values()) {
           for (int i = 0; i < s.size(); i++) {
-            out.get(FAILURES)
-                .output(
-                    Failure.of(
-                        "AlignRuns",
-                        s.source(i),
-                        s.line(i),
-                        RUN_TOO_LONG,
-                        message,
-                        "run_uuid="
-                            + s.runUuid()
-                            + " "
-                            + s.signal().column()
-                            + " time_ns="
-                            + s.time(i)
-                            + " value="
-                            + s.value(i)));
+            out.get(FAILURES).output(s.rejectReading("AlignRuns", i, RUN_TOO_LONG, message));
             rejected.inc();
           }
         }

@@ -169,20 +169,7 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
     }
 
     private static Failure failure(SignalSeries s, int i, String reason, String message) {
-      return Failure.of(
-          STEP,
-          s.source(i),
-          s.line(i),
-          reason,
-          message,
-          "run_uuid="
-              + s.runUuid()
-              + " "
-              + s.signal().column()
-              + " time_ns="
-              + s.time(i)
-              + " value="
-              + s.value(i));
+      return s.rejectReading(STEP, i, reason, message);
     }
   }
 }

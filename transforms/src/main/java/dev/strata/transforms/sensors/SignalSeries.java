@@ -1,5 +1,6 @@
 package dev.strata.transforms.sensors;
 
+import dev.strata.transforms.common.Failure;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -223,5 +224,23 @@ public final class SignalSeries implements Serializable {
   @Override
   public int hashCode() {
     return runUuid.hashCode() * 31 + signal.hashCode();
+  }
+
+  /** The dead-letter record of reading {@code i}: its file, line and what it was. */
+  Failure rejectReading(String step, int i, String reason, String message) {
+    return Failure.of(
+        step,
+        source(i),
+        line(i),
+        reason,
+        message,
+        "run_uuid="
+            + runUuid()
+            + " "
+            + signal().column()
+            + " time_ns="
+            + time(i)
+            + " value="
+            + value(i));
   }
 }
