@@ -5,8 +5,10 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -123,6 +125,7 @@ public final class LoadToPostgres
     private transient Connection connection;
     private transient FileLoader loader;
     private transient List<FileIO.ReadableFile> batch;
+    private transient Set<String> batchNames;
     private transient long batchBytes;
     private final Counter files = Metrics.counter(LoadToPostgres.class, FILES);
     private final Counter loaded = Metrics.counter(LoadToPostgres.class, LOADED);
@@ -153,13 +156,20 @@ public final class LoadToPostgres
     @StartBundle
     public void startBundle() {
       batch = new ArrayList<>(batchSize);
+      batchNames = new HashSet<>();
       batchBytes = 0;
     }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
         throws Exception {
+      // A second version of a file in one batch (streaming can deliver both in a bundle): load the
+      // first one's batch, then the later version in the next, as a rerun would.
+      if (batchNames.contains(file.getMetadata().resourceId().getFilename())) {
+        flush(out.get(RESULTS)::output, out.get(FAILURES)::output);
+      }
       batch.add(file);
+      batchNames.add(file.getMetadata().resourceId().getFilename());
       batchBytes += file.getMetadata().sizeBytes();
       // Files are held decoded (~2x their size) until the batch commits: bound that too.
       if (batch.size() >= batchSize || batchBytes >= MAX_BATCH_BYTES) {
@@ -214,6 +224,7 @@ public final class LoadToPostgres
         results.accept(r);
       }
       batch.clear();
+      batchNames.clear();
       batchBytes = 0;
     }
 

@@ -12,22 +12,33 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.NeedsRunner;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -225,5 +236,106 @@ public class LoadToPostgresTest {
                 .apply(FileIO.readMatches())
                 .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
                 .apply(LoadToPostgres.into(t)));
+  }
+
+  /** A matched file, as {@code FileIO.readMatches()} makes it (its constructor is not public). */
+  static FileIO.ReadableFile readable(MatchResult.Metadata m) throws Exception {
+    java.lang.reflect.Constructor<FileIO.ReadableFile> k =
+        FileIO.ReadableFile.class.getDeclaredConstructor(
+            MatchResult.Metadata.class, Compression.class);
+    k.setAccessible(true);
+    return k.newInstance(m, Compression.UNCOMPRESSED);
+  }
+
+  /** Runs {@link LoadToPostgres.LoadFn} on {@code files} in one bundle, outside a pipeline. */
+  static void oneBundle(
+      LoadToPostgres.Target t,
+      List<FileIO.ReadableFile> files,
+      List<FileLoader.Result> results,
+      List<Failure> failures)
+      throws Exception {
+    LoadToPostgres.LoadFn fn = new LoadToPostgres.LoadFn(t, LoadToPostgres.DEFAULT_BATCH_SIZE);
+    fn.setup();
+    try {
+      fn.startBundle();
+      DoFn.MultiOutputReceiver out =
+          new DoFn.MultiOutputReceiver() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> DoFn.OutputReceiver<T> get(TupleTag<T> tag) {
+              List<Object> to =
+                  tag.equals(LoadToPostgres.RESULTS)
+                      ? (List<Object>) (List<?>) results
+                      : (List<Object>) (List<?>) failures;
+              return new DoFn.OutputReceiver<T>() {
+                @Override
+                public void output(T v) {
+                  to.add(v);
+                }
+
+                @Override
+                public void outputWithTimestamp(T v, Instant ts) {
+                  to.add(v);
+                }
+              };
+            }
+
+            @Override
+            public <T> DoFn.OutputReceiver<Row> getRowReceiver(TupleTag<T> tag) {
+              throw new UnsupportedOperationException();
+            }
+          };
+      for (FileIO.ReadableFile f : files) {
+        fn.process(f, out);
+      }
+      fn.finishBundle(
+          fn.new FinishBundleContext() {
+            @Override
+            public PipelineOptions getPipelineOptions() {
+              return PipelineOptionsFactory.create();
+            }
+
+            @Override
+            public void output(FileLoader.Result r, Instant ts, BoundedWindow w) {
+              results.add(r);
+            }
+
+            @Override
+            public <T> void output(TupleTag<T> tag, T v, Instant ts, BoundedWindow w) {
+              out.get(tag).output(v);
+            }
+          });
+    } finally {
+      fn.teardown();
+    }
+  }
+
+  @Test
+  public void theSameNameTwiceInOneBundleLoadsTheLaterVersion() throws Exception {
+    Path a = tmp.newFolder("a").toPath();
+    Path b = tmp.newFolder("b").toPath();
+    new DataWowFiles(31).write(a, 0, 30);
+    new DataWowFiles(32).write(b, 0, 20);
+    String name = DataWowFiles.fileName(0);
+    LoadToPostgres.Target t = target("twice.data_sample");
+    List<FileLoader.Result> results = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    oneBundle(
+        t,
+        List.of(
+            readable(FileSystems.matchSingleFileSpec(a.resolve(name).toString())),
+            readable(FileSystems.matchSingleFileSpec(b.resolve(name).toString()))),
+        results,
+        failures);
+    assertEquals(
+        List.of(name + " LOADED 30", name + " REPLACED 20"),
+        results.stream().map(r -> r.file() + " " + r.status() + " " + r.rows()).toList());
+    assertEquals(List.of(), failures);
+    // the later version won, as a rerun over it would have it
+    assertEquals(20, count("SELECT count(*) FROM twice.data_sample"));
+    assertEquals(20, count("SELECT rows FROM twice.load_ledger"));
+    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+      assertEquals(List.of(), new FileLoader("twice.data_sample").checkTable(c));
+    }
   }
 }
