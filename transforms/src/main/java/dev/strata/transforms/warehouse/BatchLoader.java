@@ -7,11 +7,13 @@ import dev.strata.transforms.warehouse.FileLoader.Source;
 import dev.strata.transforms.warehouse.FileLoader.Status;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -19,7 +21,8 @@ import org.postgresql.copy.CopyIn;
  * The batch load behind {@link FileLoader#loadAll}: each file read once, hashed ({@link Checksums})
  * and encoded ({@link CopyEncoder}) before its transaction, then one transaction per batch that
  * creates and locks the ledger rows, deletes the rows of replaced versions, updates the ledger and
- * sends all rows in one binary {@code COPY}.
+ * sends all rows in one binary {@code COPY}. A file that vanished or cannot be read is a result,
+ * never an exception.
  */
 final class BatchLoader {
   private final WarehouseTables tables;
@@ -30,21 +33,42 @@ final class BatchLoader {
 
   /** {@link FileLoader#loadAll}: results in the order of {@code files}. */
   List<Result> loadAll(Connection c, List<Source> files) throws SQLException, IOException {
+    Runnable decoded = () -> {};
     int n = files.size();
     Prepared[] prepared = new Prepared[n];
     for (int i = 0; i < n; i++) {
-      prepared[i] = prepare(files.get(i));
+      prepared[i] = read(files.get(i));
     }
     String[] names = new String[n];
     for (int i = 0; i < n; i++) {
       names[i] = prepared[i].name;
     }
-    String[] sorted = names.clone();
-    java.util.Arrays.sort(sorted);
+    String[] all = names.clone();
+    java.util.Arrays.sort(all);
     for (int i = 1; i < n; i++) {
-      if (sorted[i].equals(sorted[i - 1])) {
-        throw new IllegalArgumentException("a batch names " + sorted[i] + " twice");
+      if (all[i].equals(all[i - 1])) {
+        throw new IllegalArgumentException("a batch names " + all[i] + " twice");
       }
+    }
+    // A file that vanished after it was listed gets no ledger row: verify would report a ledger
+    // entry without its file.
+    List<String> present = new java.util.ArrayList<>(n);
+    for (Prepared p : prepared) {
+      if (!p.vanished) {
+        present.add(p.name);
+      }
+    }
+    String[] sorted = present.toArray(new String[0]);
+    java.util.Arrays.sort(sorted);
+    if (sorted.length == 0) {
+      Result[] results = new Result[n];
+      for (int i = 0; i < n; i++) {
+        results[i] = vanished(prepared[i]);
+      }
+      return java.util.Arrays.asList(results);
+    }
+    for (Prepared p : prepared) {
+      encode(p, decoded);
     }
     c.setAutoCommit(false);
     boolean committed = false;
@@ -59,7 +83,7 @@ final class BatchLoader {
         ins.setArray(1, c.createArrayOf("text", sorted));
         ins.executeUpdate();
       }
-      java.util.Map<String, String[]> known = new java.util.HashMap<>();
+      Map<String, String[]> known = new java.util.HashMap<>();
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT file_name, file_id, sha256, status FROM "
@@ -80,13 +104,17 @@ final class BatchLoader {
       long expectRows = 0;
       for (int i = 0; i < n; i++) {
         Prepared p = prepared[i];
+        if (p.vanished) {
+          results[i] = vanished(p);
+          continue;
+        }
         String[] k = known.get(p.name);
         if (k == null) {
           throw new SQLException("the ledger has no row for " + p.name + " after creating it");
         }
         long id = Long.parseLong(k[0]);
         boolean wasLoaded = "loaded".equals(k[2]);
-        if (wasLoaded && p.sha.equals(k[1])) {
+        if (wasLoaded && p.sha != null && p.sha.equals(k[1])) {
           results[i] = new Result(p.name, Status.UNCHANGED, 0, null);
           continue;
         }
@@ -94,7 +122,8 @@ final class BatchLoader {
           stale.add(id);
         }
         if (p.rejected != null) {
-          updates.add(new Object[] {id, p.size, p.sha, 0L, "rejected", p.rejected});
+          updates.add(
+              new Object[] {id, p.size, p.sha == null ? "" : p.sha, 0L, "rejected", p.rejected});
           results[i] = new Result(p.name, Status.REJECTED, 0, p.rejected);
         } else {
           p.rows.setFileId(id);
@@ -149,18 +178,49 @@ final class BatchLoader {
     }
   }
 
-  /** A file read, hashed and encoded (or rejected), before its transaction. */
+  /**
+   * A file read and hashed (or rejected, or vanished) before its transaction, and encoded once it
+   * is known not to be loaded unchanged.
+   */
   private static final class Prepared {
     String name;
     long size;
     String sha;
+    byte[] bytes; // the file, until it is encoded
     CopyEncoder.Encoded rows;
     String rejected;
+    boolean vanished;
   }
 
-  private static Prepared prepare(Source s) throws IOException {
+  private static Result vanished(Prepared p) {
+    return new Result(
+        p.name, Status.REJECTED, 0, "vanished: " + p.name + " was listed but is gone; not loaded");
+  }
+
+  /**
+   * Reads and hashes a file. A file that is gone ({@link NoSuchFileException}) is marked vanished;
+   * any other read error rejects it as {@code unreadable}: neither throws, so one file never stops
+   * the load.
+   */
+  private static Prepared read(Source s) {
     Prepared p = new Prepared();
     p.name = s.name();
+    p.size = s.size();
+    try {
+      readInto(s, p);
+    } catch (NoSuchFileException e) {
+      p.vanished = true;
+      p.sha = null;
+      p.bytes = null;
+    } catch (IOException | RuntimeException e) {
+      p.sha = null;
+      p.bytes = null;
+      p.rejected = "unreadable: " + (e.getMessage() != null ? e.getMessage() : e.toString());
+    }
+    return p;
+  }
+
+  private static void readInto(Source s, Prepared p) throws IOException {
     try (SeekableByteChannel ch = s.open().open()) {
       long size = ch.size();
       p.size = size;
@@ -172,7 +232,7 @@ final class BatchLoader {
                 + " bytes; files over "
                 + FileLoader.MAX_FILE_BYTES
                 + " bytes are not loaded (split the file)";
-        return p;
+        return;
       }
       byte[] bytes = new byte[(int) size];
       java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
@@ -183,13 +243,25 @@ final class BatchLoader {
         throw new IOException(s.name() + " shrank while it was read");
       }
       p.sha = Checksums.sha256(bytes);
-      try {
-        p.rows = CopyEncoder.encode(ParquetChannels.input(bytes, s.name()));
-      } catch (FileLoader.Rejected e) {
-        p.rejected = e.getMessage();
-      }
+      p.bytes = bytes;
     }
-    return p;
+  }
+
+  /**
+   * Decodes a read file into COPY tuples (or rejects it); a no-op if there is nothing to decode.
+   */
+  private static void encode(Prepared p, Runnable decoded) {
+    if (p.bytes == null) {
+      return;
+    }
+    byte[] bytes = p.bytes;
+    p.bytes = null;
+    decoded.run();
+    try {
+      p.rows = CopyEncoder.encode(ParquetChannels.input(bytes, p.name));
+    } catch (FileLoader.Rejected e) {
+      p.rejected = e.getMessage();
+    }
   }
 
   private void updateLedger(Connection c, List<Object[]> rows) throws SQLException {

@@ -213,10 +213,12 @@ public final class FileLoader {
    * Loads a batch of files in one transaction and returns their results in the same order.
    *
    * <p>Each file is read once: its bytes are hashed and decoded to binary COPY tuples before the
-   * transaction starts ({@link CopyEncoder}), so a bad file is known before anything is sent. Then,
-   * in one transaction: a ledger row is created for every name not yet known and all the batch's
-   * ledger rows are locked (in name order, so two loaders never deadlock and never load a file
-   * twice); files whose ledger row has the same checksum and status {@code loaded} are {@link
+   * transaction starts ({@link CopyEncoder}), so a bad file is known before anything is sent. A
+   * file that is gone ({@link java.nio.file.NoSuchFileException}) is rejected as {@code vanished}
+   * with no ledger row; any other read error rejects it as {@code unreadable}. Then, in one
+   * transaction: a ledger row is created for every name not yet known and all the batch's ledger
+   * rows are locked (in name order, so two loaders never deadlock and never load a file twice);
+   * files whose ledger row has the same checksum and status {@code loaded} are {@link
    * Status#UNCHANGED}; the rows earlier versions of the others loaded are deleted; the ledger rows
    * are updated (loaded with their row counts, or rejected with the reason); and one binary {@code
    * COPY} sends all the batch's rows, each tagged with its file's ledger id. A failure anywhere

@@ -1,7 +1,11 @@
 package dev.strata.transforms.warehouse;
 
 import dev.strata.transforms.common.Failure;
+import java.io.File;
+import java.io.IOException;
 import java.io.Serializable;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
@@ -11,6 +15,9 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -196,7 +203,7 @@ public final class LoadToPostgres
             new FileLoader.Source(
                 f.getMetadata().resourceId().getFilename(),
                 f.getMetadata().sizeBytes(),
-                f::openSeekable));
+                () -> open(f)));
       }
       List<FileLoader.Result> done = loader.loadAll(connection, sources);
       for (int i = 0; i < done.size(); i++) {
@@ -226,6 +233,34 @@ public final class LoadToPostgres
       batch.clear();
       batchNames.clear();
       batchBytes = 0;
+    }
+
+    /**
+     * Opens a file; if that fails because the file is gone since it was listed, says so with a
+     * {@link NoSuchFileException} (Beam's file systems throw a {@code FileNotFoundException} for a
+     * missing file and for one they may not read alike), which the loader reports as vanished.
+     */
+    private static SeekableByteChannel open(FileIO.ReadableFile f) throws IOException {
+      try {
+        return f.openSeekable();
+      } catch (NoSuchFileException e) {
+        throw e;
+      } catch (IOException e) {
+        ResourceId id = f.getMetadata().resourceId();
+        boolean gone;
+        if ("file".equals(id.getScheme())) {
+          gone = !new File(id.toString()).exists();
+        } else {
+          MatchResult m = FileSystems.match(List.of(id.toString())).get(0);
+          gone = m.status() == MatchResult.Status.NOT_FOUND;
+        }
+        if (!gone) {
+          throw e;
+        }
+        NoSuchFileException n = new NoSuchFileException(id.toString());
+        n.initCause(e);
+        throw n;
+      }
     }
 
     @Teardown

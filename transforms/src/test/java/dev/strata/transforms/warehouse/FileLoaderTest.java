@@ -509,4 +509,71 @@ public class FileLoaderTest {
       assertEquals(List.of(), l.checkTable(c));
     }
   }
+
+  @Test
+  public void aFileThatVanishedAfterListingIsAFailureWithoutALedgerRow() throws Exception {
+    FileLoader l = new FileLoader("gone.data_sample");
+    Path dir = TMP.newFolder("gone").toPath();
+    DataWowFiles g = new DataWowFiles(21);
+    g.write(dir, 0, 30);
+    g.write(dir, 1, 20);
+    Path good = dir.resolve(DataWowFiles.fileName(0));
+    Path gone = dir.resolve(DataWowFiles.fileName(1));
+    FileLoader.Source listed = source(gone); // listed (its size known), then deleted
+    Files.delete(gone);
+    try (Connection c = connect()) {
+      l.createTables(c);
+      List<FileLoader.Result> r = l.loadAll(c, List.of(source(good), listed));
+      assertEquals(FileLoader.Status.LOADED, r.get(0).status());
+      assertEquals(FileLoader.Status.REJECTED, r.get(1).status());
+      assertEquals(0, r.get(1).rows());
+      assertTrue(r.get(1).reason(), r.get(1).reason().startsWith("vanished: "));
+      assertTrue(r.get(1).reason(), r.get(1).reason().contains(DataWowFiles.fileName(1)));
+      // no ledger row for it, so verify stays clean; a batch of only vanished files does nothing
+      assertEquals(
+          List.of(DataWowFiles.fileName(0) + "|loaded|"),
+          rows(c, "SELECT file_name, status FROM gone.load_ledger"));
+      assertEquals(
+          List.of(FileLoader.Status.REJECTED),
+          l.loadAll(c, List.of(listed)).stream().map(FileLoader.Result::status).toList());
+      assertEquals(List.of("1|"), rows(c, "SELECT count(*) FROM gone.load_ledger"));
+      assertEquals(List.of("30|"), rows(c, "SELECT count(*) FROM gone.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
+    }
+  }
+
+  /**
+   * An unreadable file: a directory in place of the file, as {@code chmod 000} does not stop root
+   * (the tests may run as root) from reading; reading it fails with an {@code IOException} that is
+   * not "no such file".
+   */
+  @Test
+  public void anUnreadableFileIsRejectedAndTheBatchLoads() throws Exception {
+    FileLoader l = new FileLoader("unread.data_sample");
+    Path dir = TMP.newFolder("unread").toPath();
+    DataWowFiles g = new DataWowFiles(22);
+    g.write(dir, 0, 30);
+    g.write(dir, 1, 20);
+    Path good = dir.resolve(DataWowFiles.fileName(0));
+    Path bad = dir.resolve(DataWowFiles.fileName(1));
+    try (Connection c = connect()) {
+      l.createTables(c);
+      assertEquals(FileLoader.Status.LOADED, load(l, c, bad).status());
+      FileLoader.Source listed = source(bad);
+      Files.delete(bad);
+      Files.createDirectory(bad);
+      List<FileLoader.Result> r = l.loadAll(c, List.of(listed, source(good)));
+      assertEquals(FileLoader.Status.REJECTED, r.get(0).status());
+      assertTrue(r.get(0).reason(), r.get(0).reason().startsWith("unreadable: "));
+      assertEquals(FileLoader.Status.LOADED, r.get(1).status());
+      assertEquals(
+          List.of(
+              DataWowFiles.fileName(0) + "|loaded|null|",
+              DataWowFiles.fileName(1) + "|rejected|" + r.get(0).reason() + "|"),
+          rows(c, "SELECT file_name, status, reason FROM unread.load_ledger ORDER BY 1"));
+      // the rows of its earlier version went, as for any rejected file
+      assertEquals(List.of("30|"), rows(c, "SELECT count(*) FROM unread.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
+    }
+  }
 }

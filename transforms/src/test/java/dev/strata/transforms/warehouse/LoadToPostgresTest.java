@@ -31,6 +31,7 @@ import org.apache.beam.sdk.testing.NeedsRunner;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -238,6 +239,72 @@ public class LoadToPostgresTest {
                 .apply(LoadToPostgres.into(t)));
   }
 
+  /** Deletes one file after it was matched and before it is loaded: it vanished. */
+  static final class DeleteAfterMatch extends DoFn<FileIO.ReadableFile, FileIO.ReadableFile> {
+    private final String name;
+
+    DeleteAfterMatch(String name) {
+      this.name = name;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile f, OutputReceiver<FileIO.ReadableFile> out)
+        throws Exception {
+      if (f.getMetadata().resourceId().getFilename().equals(name)) {
+        Files.delete(Path.of(f.getMetadata().resourceId().toString()));
+      }
+      out.output(f);
+    }
+  }
+
+  @Test
+  @Category(NeedsRunner.class)
+  public void aFileThatVanishedAfterMatchingIsAFailureNotACrash() throws Exception {
+    Path dir = inputs();
+    String gone = "2023-01-01 00:01:00.parquet";
+    String gonePath = dir.resolve(gone).toString();
+    PCollectionTuple out =
+        p.apply(FileIO.match().filepattern(dir + "/*.parquet"))
+            .apply(FileIO.readMatches())
+            .apply(ParDo.of(new DeleteAfterMatch(gone)))
+            .apply(LoadToPostgres.into(target("vanish.data_sample")));
+    PAssert.that(out.get(LoadToPostgres.RESULTS))
+        .satisfies(
+            results -> {
+              assertEquals(
+                  Map.of(
+                      "2023-01-01 00:00:00.parquet",
+                      "LOADED 30",
+                      gone,
+                      "REJECTED 0 vanished",
+                      "bad.parquet",
+                      "REJECTED 0 corrupt"),
+                  outcomes(results));
+              return null;
+            });
+    PAssert.that(out.get(LoadToPostgres.FAILURES))
+        .satisfies(
+            failures -> {
+              Map<String, String> m = new TreeMap<>();
+              for (Failure f : failures) {
+                m.put(f.payload(), f.reason());
+                if (f.reason().equals("vanished")) {
+                  assertEquals(gonePath, f.source());
+                  assertTrue(f.message(), f.message().contains(gone));
+                }
+              }
+              assertEquals(Map.of(gone, "vanished", "bad.parquet", "corrupt"), m);
+              return null;
+            });
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(2, counter(r, LoadToPostgres.REJECTED));
+    assertEquals(30, count("SELECT count(*) FROM vanish.data_sample"));
+    // no ledger row for the vanished file: verify would report an entry without its file
+    assertEquals(
+        0, count("SELECT count(*) FROM vanish.load_ledger WHERE file_name = '" + gone + "'"));
+  }
+
   /** A matched file, as {@code FileIO.readMatches()} makes it (its constructor is not public). */
   static FileIO.ReadableFile readable(MatchResult.Metadata m) throws Exception {
     java.lang.reflect.Constructor<FileIO.ReadableFile> k =
@@ -337,5 +404,50 @@ public class LoadToPostgresTest {
     try (Connection c = pg.getPostgresDatabase().getConnection()) {
       assertEquals(List.of(), new FileLoader("twice.data_sample").checkTable(c));
     }
+  }
+
+  @Test
+  public void aVanishedMatchedFileInABundleIsAFailureWithoutALedgerRow() throws Exception {
+    Path dir = tmp.newFolder("gone1").toPath();
+    new DataWowFiles(34).write(dir, 0, 30);
+    Path gone = dir.resolve(DataWowFiles.fileName(0));
+    MatchResult.Metadata m = FileSystems.matchSingleFileSpec(gone.toString());
+    Files.delete(gone);
+    LoadToPostgres.Target t = target("gone1.data_sample");
+    List<FileLoader.Result> results = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    oneBundle(t, List.of(readable(m)), results, failures);
+    assertEquals(
+        List.of(FileLoader.Status.REJECTED), results.stream().map(r -> r.status()).toList());
+    assertEquals(1, failures.size());
+    assertEquals("vanished", failures.get(0).reason());
+    assertEquals(gone.toString(), failures.get(0).source());
+    assertEquals(DataWowFiles.fileName(0), failures.get(0).payload());
+    assertEquals(0, count("SELECT count(*) FROM gone1.load_ledger"));
+  }
+
+  /**
+   * A directory in place of a matched file: unreadable, not vanished (chmod 000 does not stop
+   * root).
+   */
+  @Test
+  public void anUnreadableMatchedFileIsRejectedInTheLedger() throws Exception {
+    Path dir = tmp.newFolder("unread1").toPath();
+    new DataWowFiles(35).write(dir, 0, 30);
+    Path bad = dir.resolve(DataWowFiles.fileName(0));
+    MatchResult.Metadata m = FileSystems.matchSingleFileSpec(bad.toString());
+    Files.delete(bad);
+    Files.createDirectory(bad);
+    LoadToPostgres.Target t = target("unread1.data_sample");
+    List<FileLoader.Result> results = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    oneBundle(t, List.of(readable(m)), results, failures);
+    assertEquals(1, failures.size());
+    assertEquals("unreadable", failures.get(0).reason());
+    assertEquals(
+        1,
+        count(
+            "SELECT count(*) FROM unread1.load_ledger WHERE status = 'rejected'"
+                + " AND reason LIKE 'unreadable: %'"));
   }
 }
