@@ -18,11 +18,11 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * The batch load behind {@link FileLoader#loadAll}: each file read once, hashed ({@link Checksums})
- * and encoded ({@link CopyEncoder}) before its transaction, then one transaction per batch that
- * creates and locks the ledger rows, deletes the rows of replaced versions, updates the ledger and
- * sends all rows in one binary {@code COPY}. A file that vanished or cannot be read is a result,
- * never an exception.
+ * The batch load behind {@link FileLoader#loadAll}: each file read once and hashed ({@link
+ * Checksums}) before its transaction, and encoded ({@link CopyEncoder}) unless a read-only look-up
+ * finds it loaded unchanged; then one transaction per batch that creates and locks the ledger rows,
+ * deletes the rows of replaced versions, updates the ledger and sends all rows in one binary {@code
+ * COPY}. A file that vanished or cannot be read is a result, never an exception.
  */
 final class BatchLoader {
   private final WarehouseTables tables;
@@ -33,7 +33,15 @@ final class BatchLoader {
 
   /** {@link FileLoader#loadAll}: results in the order of {@code files}. */
   List<Result> loadAll(Connection c, List<Source> files) throws SQLException, IOException {
-    Runnable decoded = () -> {};
+    return loadAll(c, files, () -> {});
+  }
+
+  /**
+   * {@link FileLoader#loadAll}, calling {@code decoded} once for every file it decodes: a file the
+   * ledger already holds as {@code loaded} with the same checksum is read and hashed, not decoded.
+   */
+  List<Result> loadAll(Connection c, List<Source> files, Runnable decoded)
+      throws SQLException, IOException {
     int n = files.size();
     Prepared[] prepared = new Prepared[n];
     for (int i = 0; i < n; i++) {
@@ -67,8 +75,14 @@ final class BatchLoader {
       }
       return java.util.Arrays.asList(results);
     }
+    // Hash before decode: only files the ledger does not hold unchanged are decoded here. The
+    // transaction checks again under its lock and decodes a file whose row changed in between.
+    Map<String, String[]> before = LedgerQueries.shaAndStatus(c, tables, sorted);
     for (Prepared p : prepared) {
-      encode(p, decoded);
+      String[] b = before.get(p.name);
+      if (!(b != null && "loaded".equals(b[1]) && p.sha != null && p.sha.equals(b[0]))) {
+        encode(p, decoded);
+      }
     }
     c.setAutoCommit(false);
     boolean committed = false;
@@ -121,6 +135,7 @@ final class BatchLoader {
         if (wasLoaded) {
           stale.add(id);
         }
+        encode(p, decoded); // a no-op unless the ledger row changed since the look-up
         if (p.rejected != null) {
           updates.add(
               new Object[] {id, p.size, p.sha == null ? "" : p.sha, 0L, "rejected", p.rejected});

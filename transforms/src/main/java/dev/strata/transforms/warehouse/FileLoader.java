@@ -212,23 +212,33 @@ public final class FileLoader {
   /**
    * Loads a batch of files in one transaction and returns their results in the same order.
    *
-   * <p>Each file is read once: its bytes are hashed and decoded to binary COPY tuples before the
-   * transaction starts ({@link CopyEncoder}), so a bad file is known before anything is sent. A
-   * file that is gone ({@link java.nio.file.NoSuchFileException}) is rejected as {@code vanished}
-   * with no ledger row; any other read error rejects it as {@code unreadable}. Then, in one
-   * transaction: a ledger row is created for every name not yet known and all the batch's ledger
-   * rows are locked (in name order, so two loaders never deadlock and never load a file twice);
-   * files whose ledger row has the same checksum and status {@code loaded} are {@link
-   * Status#UNCHANGED}; the rows earlier versions of the others loaded are deleted; the ledger rows
-   * are updated (loaded with their row counts, or rejected with the reason); and one binary {@code
-   * COPY} sends all the batch's rows, each tagged with its file's ledger id. A failure anywhere
-   * rolls the whole batch back.
+   * <p>Each file is read once and hashed before the transaction starts; one read-only ledger query
+   * then finds the files already loaded with that checksum, and only the others are decoded to
+   * binary COPY tuples ({@link CopyEncoder}), so a bad file is known before anything is sent and a
+   * rerun of unchanged files decodes nothing. A file that is gone ({@link
+   * java.nio.file.NoSuchFileException}) is rejected as {@code vanished} with no ledger row; any
+   * other read error rejects it as {@code unreadable}. Then, in one transaction: a ledger row is
+   * created for every name not yet known and all the batch's ledger rows are locked (in name order,
+   * so two loaders never deadlock and never load a file twice); files whose ledger row has the same
+   * checksum and status {@code loaded} are {@link Status#UNCHANGED}; the rows earlier versions of
+   * the others loaded are deleted; the ledger rows are updated (loaded with their row counts, or
+   * rejected with the reason; a file whose row changed since the read-only query is decoded here);
+   * and one binary {@code COPY} sends all the batch's rows, each tagged with its file's ledger id.
+   * A failure anywhere rolls the whole batch back.
    *
    * <p>A rejected file loses the rows its earlier version loaded: the table holds what the files
    * hold now, and the ledger says why a file has none.
    */
   public List<Result> loadAll(Connection c, List<Source> files) throws SQLException, IOException {
     return batches.loadAll(c, files);
+  }
+
+  /**
+   * {@link #loadAll}, calling {@code decoded} for every file it decodes ({@link LoadToPostgres}).
+   */
+  List<Result> loadAll(Connection c, List<Source> files, Runnable decoded)
+      throws SQLException, IOException {
+    return batches.loadAll(c, files, decoded);
   }
 
   /** Opens a file's bytes. */

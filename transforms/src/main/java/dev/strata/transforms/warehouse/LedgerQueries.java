@@ -71,4 +71,26 @@ final class LedgerQueries {
     }
     return m;
   }
+
+  /**
+   * The ledger's {sha256, status} for each of {@code names} it holds: one read-only query, outside
+   * any transaction of the caller's, so it takes no lock (the load checks again under its lock).
+   */
+  static Map<String, String[]> shaAndStatus(Connection c, WarehouseTables tables, String[] names)
+      throws SQLException {
+    Map<String, String[]> m = new java.util.HashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT file_name, sha256, status FROM "
+                + tables.ledger
+                + " WHERE file_name = ANY(?)")) {
+      ps.setArray(1, c.createArrayOf("text", names));
+      try (ResultSet r = ps.executeQuery()) {
+        while (r.next()) {
+          m.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
+        }
+      }
+    }
+    return m;
+  }
 }

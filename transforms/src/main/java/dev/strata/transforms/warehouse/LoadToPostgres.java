@@ -45,8 +45,8 @@ import org.joda.time.Instant;
  * <p>Consumes bounded {@link FileIO.ReadableFile}s. Produces on {@link #RESULTS} one {@link
  * FileLoader.Result} per file ({@link FileLoader.ResultCoder}) and on {@link #FAILURES} each
  * rejected file with its reason. Counters (namespace: this class): {@link #FILES}, {@link #LOADED},
- * {@link #REPLACED}, {@link #UNCHANGED}, {@link #REJECTED}, {@link #ROWS}. The tables must exist
- * ({@link FileLoader#createTables}).
+ * {@link #REPLACED}, {@link #UNCHANGED}, {@link #REJECTED}, {@link #ROWS}, {@link #DECODED}. The
+ * tables must exist ({@link FileLoader#createTables}).
  */
 public final class LoadToPostgres
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> {
@@ -70,6 +70,12 @@ public final class LoadToPostgres
 
   /** Counter: rows sent to the table. */
   public static final String ROWS = "rows";
+
+  /**
+   * Counter: files decoded into COPY tuples. A file the ledger already holds unchanged is only read
+   * and hashed, so a rerun of unchanged files decodes none.
+   */
+  public static final String DECODED = "decoded";
 
   /**
    * Where to connect; the password never appears in logs or manifests. It does travel inside the
@@ -140,6 +146,7 @@ public final class LoadToPostgres
     private final Counter unchanged = Metrics.counter(LoadToPostgres.class, UNCHANGED);
     private final Counter rejected = Metrics.counter(LoadToPostgres.class, REJECTED);
     private final Counter rows = Metrics.counter(LoadToPostgres.class, ROWS);
+    private final Counter decoded = Metrics.counter(LoadToPostgres.class, DECODED);
 
     LoadFn(Target target, int batchSize) {
       this.target = target;
@@ -205,7 +212,7 @@ public final class LoadToPostgres
                 f.getMetadata().sizeBytes(),
                 () -> open(f)));
       }
-      List<FileLoader.Result> done = loader.loadAll(connection, sources);
+      List<FileLoader.Result> done = loader.loadAll(connection, sources, decoded::inc);
       for (int i = 0; i < done.size(); i++) {
         FileLoader.Result r = done.get(i);
         files.inc();

@@ -576,4 +576,85 @@ public class FileLoaderTest {
       assertEquals(List.of(), l.checkTable(c));
     }
   }
+
+  @Test
+  public void onlyFilesNotLoadedUnchangedAreDecoded() throws Exception {
+    FileLoader l = new FileLoader("decode.data_sample");
+    Path dir = TMP.newFolder("decode").toPath();
+    DataWowFiles g = new DataWowFiles(23);
+    for (int k = 0; k < 3; k++) {
+      g.write(dir, k, 30);
+    }
+    List<FileLoader.Source> batch = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      batch.add(source(dir.resolve(DataWowFiles.fileName(k))));
+    }
+    java.util.concurrent.atomic.AtomicInteger decoded =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (Connection c = connect()) {
+      l.createTables(c);
+      l.loadAll(c, batch, decoded::incrementAndGet);
+      assertEquals(3, decoded.getAndSet(0));
+      List<FileLoader.Result> r = l.loadAll(c, batch, decoded::incrementAndGet);
+      assertEquals(0, decoded.getAndSet(0));
+      assertTrue(r.stream().allMatch(x -> x.status() == FileLoader.Status.UNCHANGED));
+      // one changed file: only it is decoded
+      new DataWowFiles(24).write(dir, 1, 10);
+      batch.set(1, source(dir.resolve(DataWowFiles.fileName(1))));
+      r = l.loadAll(c, batch, decoded::incrementAndGet);
+      assertEquals(1, decoded.getAndSet(0));
+      assertEquals(
+          List.of(
+              FileLoader.Status.UNCHANGED, FileLoader.Status.REPLACED, FileLoader.Status.UNCHANGED),
+          r.stream().map(FileLoader.Result::status).toList());
+      assertEquals(List.of("70|"), rows(c, "SELECT count(*) FROM decode.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
+    }
+  }
+
+  /**
+   * A ledger row that changes between the read-only look-up and the transaction: the file looked
+   * unchanged, so it was not decoded; the transaction sees the change under its lock and decodes it
+   * there. The change is made from another connection while the batch decodes its first file.
+   */
+  @Test
+  public void aLedgerRowChangedAfterTheLookUpIsDecodedInTheTransaction() throws Exception {
+    FileLoader l = new FileLoader("recheck.data_sample");
+    Path dir = TMP.newFolder("recheck").toPath();
+    DataWowFiles g = new DataWowFiles(25);
+    g.write(dir, 0, 30);
+    g.write(dir, 1, 20);
+    FileLoader.Source fresh = source(dir.resolve(DataWowFiles.fileName(0)));
+    FileLoader.Source known = source(dir.resolve(DataWowFiles.fileName(1)));
+    try (Connection c = connect();
+        Connection other = connect()) {
+      l.createTables(c);
+      assertEquals(FileLoader.Status.LOADED, l.loadAll(c, List.of(known)).get(0).status());
+      java.util.concurrent.atomic.AtomicInteger decoded =
+          new java.util.concurrent.atomic.AtomicInteger();
+      List<FileLoader.Result> r =
+          l.loadAll(
+              c,
+              List.of(fresh, known),
+              () -> {
+                if (decoded.getAndIncrement() == 0) {
+                  try (Statement s = other.createStatement()) {
+                    s.execute(
+                        "UPDATE recheck.load_ledger SET sha256 = 'changed' WHERE file_name = '"
+                            + DataWowFiles.fileName(1)
+                            + "'");
+                  } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              });
+      assertEquals(2, decoded.get());
+      assertEquals(
+          List.of(FileLoader.Status.LOADED, FileLoader.Status.REPLACED),
+          r.stream().map(FileLoader.Result::status).toList());
+      assertEquals(List.of(30L, 20L), r.stream().map(FileLoader.Result::rows).toList());
+      assertEquals(List.of("50|"), rows(c, "SELECT count(*) FROM recheck.data_sample"));
+      assertEquals(List.of(), l.checkTable(c));
+    }
+  }
 }

@@ -171,6 +171,7 @@ public class LoadToPostgresTest {
     assertEquals(0, counter(r, LoadToPostgres.UNCHANGED));
     assertEquals(1, counter(r, LoadToPostgres.REJECTED));
     assertEquals(50, counter(r, LoadToPostgres.ROWS));
+    assertEquals(3, counter(r, LoadToPostgres.DECODED));
     assertEquals(50, count("SELECT count(*) FROM lp.data_sample"));
     assertEquals(2, count("SELECT count(*) FROM lp.load_ledger WHERE status = 'loaded'"));
   }
@@ -449,5 +450,31 @@ public class LoadToPostgresTest {
         count(
             "SELECT count(*) FROM unread1.load_ledger WHERE status = 'rejected'"
                 + " AND reason LIKE 'unreadable: %'"));
+  }
+
+  @Test
+  @Category(NeedsRunner.class)
+  public void aRerunOfUnchangedFilesDecodesNone() throws Exception {
+    Path dir = tmp.newFolder("rerun").toPath();
+    new DataWowFiles(33).write(dir, 0, 30);
+    new DataWowFiles(33).write(dir, 1, 20);
+    LoadToPostgres.Target t = target("rerun.data_sample");
+    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+      FileLoader loader = new FileLoader("rerun.data_sample");
+      for (int k = 0; k < 2; k++) {
+        Path f = dir.resolve(DataWowFiles.fileName(k));
+        loader.load(
+            c,
+            f.getFileName().toString(),
+            Files.size(f),
+            () -> java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ));
+      }
+    }
+    load(dir, LoadToPostgres.into(t));
+    PipelineResult r = p.run();
+    r.waitUntilFinish();
+    assertEquals(2, counter(r, LoadToPostgres.UNCHANGED));
+    assertEquals(0, counter(r, LoadToPostgres.DECODED));
+    assertEquals(50, count("SELECT count(*) FROM rerun.data_sample"));
   }
 }
