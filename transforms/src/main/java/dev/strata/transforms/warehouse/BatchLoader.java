@@ -132,6 +132,13 @@ final class BatchLoader {
           results[i] = new Result(p.name, Status.UNCHANGED, 0, null);
           continue;
         }
+        if (wasLoaded && p.unreadable) {
+          // Not read is not changed: a passing I/O error must not empty a loaded file's rows.
+          results[i] =
+              new Result(
+                  p.name, Status.REJECTED, 0, p.rejected + "; the version loaded before stays");
+          continue;
+        }
         if (wasLoaded) {
           stale.add(id);
         }
@@ -205,6 +212,7 @@ final class BatchLoader {
     CopyEncoder.Encoded rows;
     String rejected;
     boolean vanished;
+    boolean unreadable;
   }
 
   private static Result vanished(Prepared p) {
@@ -230,6 +238,7 @@ final class BatchLoader {
     } catch (IOException | RuntimeException e) {
       p.sha = null;
       p.bytes = null;
+      p.unreadable = true;
       p.rejected = "unreadable: " + (e.getMessage() != null ? e.getMessage() : e.toString());
     }
     return p;

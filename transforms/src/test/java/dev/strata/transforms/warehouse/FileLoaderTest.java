@@ -554,25 +554,36 @@ public class FileLoaderTest {
     DataWowFiles g = new DataWowFiles(22);
     g.write(dir, 0, 30);
     g.write(dir, 1, 20);
+    g.write(dir, 2, 10);
     Path good = dir.resolve(DataWowFiles.fileName(0));
-    Path bad = dir.resolve(DataWowFiles.fileName(1));
+    Path loadedBefore = dir.resolve(DataWowFiles.fileName(1));
+    Path neverLoaded = dir.resolve(DataWowFiles.fileName(2));
     try (Connection c = connect()) {
       l.createTables(c);
-      assertEquals(FileLoader.Status.LOADED, load(l, c, bad).status());
-      FileLoader.Source listed = source(bad);
-      Files.delete(bad);
-      Files.createDirectory(bad);
-      List<FileLoader.Result> r = l.loadAll(c, List.of(listed, source(good)));
+      assertEquals(FileLoader.Status.LOADED, load(l, c, loadedBefore).status());
+      FileLoader.Source listed1 = source(loadedBefore);
+      FileLoader.Source listed2 = source(neverLoaded);
+      // A directory where the file was: unreadable even for root, which chmod is not.
+      for (Path p : List.of(loadedBefore, neverLoaded)) {
+        Files.delete(p);
+        Files.createDirectory(p);
+      }
+      List<FileLoader.Result> r = l.loadAll(c, List.of(listed1, listed2, source(good)));
       assertEquals(FileLoader.Status.REJECTED, r.get(0).status());
       assertTrue(r.get(0).reason(), r.get(0).reason().startsWith("unreadable: "));
-      assertEquals(FileLoader.Status.LOADED, r.get(1).status());
+      assertTrue(r.get(0).reason(), r.get(0).reason().endsWith("the version loaded before stays"));
+      assertEquals(FileLoader.Status.REJECTED, r.get(1).status());
+      assertTrue(r.get(1).reason(), r.get(1).reason().startsWith("unreadable: "));
+      assertEquals(FileLoader.Status.LOADED, r.get(2).status());
       assertEquals(
           List.of(
               DataWowFiles.fileName(0) + "|loaded|null|",
-              DataWowFiles.fileName(1) + "|rejected|" + r.get(0).reason() + "|"),
+              DataWowFiles.fileName(1) + "|loaded|null|",
+              DataWowFiles.fileName(2) + "|rejected|" + r.get(1).reason() + "|"),
           rows(c, "SELECT file_name, status, reason FROM unread.load_ledger ORDER BY 1"));
-      // the rows of its earlier version went, as for any rejected file
-      assertEquals(List.of("30|"), rows(c, "SELECT count(*) FROM unread.data_sample"));
+      // Not read is not changed: the rows loaded before stay (a passing I/O error must not
+      // empty them); the file never loaded has none.
+      assertEquals(List.of("50|"), rows(c, "SELECT count(*) FROM unread.data_sample"));
       assertEquals(List.of(), l.checkTable(c));
     }
   }
