@@ -71,6 +71,10 @@ public final class WarehouseJob {
     if (o.getRole() != null) {
       loader.roleSql(o.getRole(), o.getRolePassword());
     }
+    if (o.getPollSeconds() < 1 || o.getPollSeconds() > 3600) {
+      throw new IllegalArgumentException(
+          "--pollSeconds must be in 1..3600, not " + o.getPollSeconds());
+    }
     Store.requireOutputOutsideInput(o.getInput(), o.getOutput());
     ResourceId input = Store.dir(o.getInput());
     ResourceId output = Store.dir(o.getOutput());
@@ -90,6 +94,10 @@ public final class WarehouseJob {
               "[%s] backfill %s .. %s: %,d files forgotten, reloading them%n",
               LOAD, o.getReplaceFrom(), o.getReplaceTo(), n);
         }
+      }
+      if (o.getContinuous()) {
+        ContinuousLoad.run(o, input, output, target, loader, log);
+        return Map.of();
       }
       List<MatchResult.Metadata> files = Store.list(input, ".parquet");
       if (files.isEmpty() && !Store.isLocal(input)) {

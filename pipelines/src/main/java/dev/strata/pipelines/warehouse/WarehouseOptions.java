@@ -75,4 +75,18 @@ public interface WarehouseOptions extends JobOptions {
   String getRolePassword();
 
   void setRolePassword(String value);
+
+  @Description(
+      "Keep running: load every Parquet file that arrives in --input, once it has stayed the same"
+          + " size and modification time for one poll, until stopped (SIGTERM or Ctrl-C).")
+  @Default.Boolean(false)
+  boolean getContinuous();
+
+  void setContinuous(boolean value);
+
+  @Description("With --continuous: seconds between listings of --input (1..3600).")
+  @Default.Integer(2)
+  int getPollSeconds();
+
+  void setPollSeconds(int value);
 }

@@ -1,0 +1,149 @@
+package dev.strata.pipelines.warehouse;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.strata.pipelines.Strata;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.util.concurrent.TimeUnit;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code warehouse --continuous} on its default runner (embedded Flink, streaming) in a process of
+ * its own, with files arriving while it runs: renamed into place, written in place slowly, changed
+ * after loading. Then SIGTERM: exit 0, and the table is what a batch load of the same files gives
+ * ({@code warehouse verify}: no difference).
+ */
+public class ContinuousWarehouseTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test(timeout = 300_000)
+  public void filesAreLoadedAsTheyArriveAndSigtermStopsCleanly() throws Exception {
+    Path in = tmp.newFolder("in").toPath();
+    Path staging = tmp.newFolder("staging").toPath();
+    Path out = tmp.newFolder("out").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(31);
+    for (int k = 0; k < 4; k++) {
+      g.write(in, k, 200); // there before the job starts
+    }
+    try (EmbeddedPostgres pg =
+        EmbeddedPostgres.builder().setDataDirectory(tmp.newFolder("pg").toPath()).start()) {
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Path log = tmp.newFile("child.log").toPath();
+      Process child =
+          new ProcessBuilder(
+                  javaBin,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  Strata.class.getName(),
+                  "warehouse",
+                  "--input=" + in,
+                  "--output=" + out,
+                  "--jdbcUrl=" + url,
+                  "--continuous",
+                  "--pollSeconds=1")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        awaitLedger(
+            c, child, log, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'", 4);
+        // Renamed into place: written under a temporary name first, which is never read.
+        for (int k = 4; k < 7; k++) {
+          g.write(staging, k, 200);
+          Path src = staging.resolve(WarehouseGenerator.fileName(k));
+          Path tmpName = in.resolve("." + WarehouseGenerator.fileName(k) + ".tmp");
+          Files.move(src, tmpName);
+          Files.move(tmpName, in.resolve(src.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+        }
+        // Written in place, slowly: 10 pieces 300 ms apart, longer than one poll.
+        g.write(staging, 7, 300);
+        byte[] whole = Files.readAllBytes(staging.resolve(WarehouseGenerator.fileName(7)));
+        try (OutputStream o = Files.newOutputStream(in.resolve(WarehouseGenerator.fileName(7)))) {
+          int piece = whole.length / 10 + 1;
+          for (int off = 0; off < whole.length; off += piece) {
+            o.write(whole, off, Math.min(piece, whole.length - off));
+            o.flush();
+            Thread.sleep(300);
+          }
+        }
+        awaitLedger(
+            c, child, log, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'", 8);
+        // A loaded file changes: its rows are replaced, as a batch rerun would.
+        Path changed = in.resolve(WarehouseGenerator.fileName(2));
+        g.write(staging, 2, 50);
+        Files.move(
+            staging.resolve(WarehouseGenerator.fileName(2)),
+            changed,
+            StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+        Files.setLastModifiedTime(
+            changed,
+            java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        awaitLedger(
+            c,
+            child,
+            log,
+            "SELECT count(*) FROM dwh.load_ledger WHERE file_name = '"
+                + WarehouseGenerator.fileName(2)
+                + "' AND rows = 50",
+            1);
+        // The half-written file never loaded half: it is in the ledger once, whole.
+        assertEquals(
+            300,
+            WarehouseJobTest.count(
+                c,
+                "SELECT rows FROM dwh.load_ledger WHERE file_name = '"
+                    + WarehouseGenerator.fileName(7)
+                    + "'"));
+        assertEquals(
+            7 * 200 - 200 + 50 + 300,
+            WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
+      }
+      new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
+      assertTrue("stops within 60 s of SIGTERM", child.waitFor(60, TimeUnit.SECONDS));
+      String text = Files.readString(log);
+      assertEquals(text, 0, child.exitValue());
+      assertTrue(text, text.contains("[load] stopped: the ledger holds 8 files loaded"));
+      assertEquals(0, WarehouseJobTest.verify(in, out, url));
+    }
+  }
+
+  private static void awaitLedger(Connection c, Process child, Path log, String sql, long expected)
+      throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    long n = -1;
+    while (System.currentTimeMillis() < deadline) {
+      if (!child.isAlive()) {
+        throw new AssertionError("the job ended: " + Files.readString(log));
+      }
+      try {
+        n = WarehouseJobTest.count(c, sql);
+      } catch (java.sql.SQLException notYet) {
+        n = -1; // the tables are not created yet
+      }
+      if (n >= expected) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    child.destroyForcibly();
+    throw new AssertionError(
+        "after 120 s "
+            + n
+            + " instead of "
+            + expected
+            + " for "
+            + sql
+            + "\n"
+            + Files.readString(log));
+  }
+}
