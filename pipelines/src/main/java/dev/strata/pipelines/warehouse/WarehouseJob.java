@@ -79,6 +79,11 @@ public final class WarehouseJob {
     ResourceId input = Store.dir(o.getInput());
     ResourceId output = Store.dir(o.getOutput());
     if (JobSpecs.specOnly(o)) {
+      if (o.getContinuous()) {
+        throw new IllegalArgumentException(
+            "--continuous has no Dataflow job spec yet (issue 16); a spec without it is the batch"
+                + " load");
+      }
       return writeSpec(o, input, output, log);
     }
     Store.requireLocalDirectory(

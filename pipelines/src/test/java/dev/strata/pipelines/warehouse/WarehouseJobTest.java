@@ -92,6 +92,11 @@ public class WarehouseJobTest {
         "--replaceFrom must be before --replaceTo"
       },
       {"--role=Robert');DROP", "a role name is"},
+      {"--continuous --pollSeconds=0", "--pollSeconds must be in 1..3600"},
+      {
+        "--continuous --templateLocation=gs://b/spec.json",
+        "--continuous has no Dataflow job spec yet"
+      },
     };
     for (String[] c : cases) {
       List<String> args =
