@@ -56,20 +56,8 @@ final class ContinuousLoad {
     Path control = Files.createDirectories(out.resolve("_continuous"));
     Path marker = control.resolve("stop");
     Files.deleteIfExists(marker);
-    Path rejected = Files.createDirectories(out.resolve("_rejected").resolve(WarehouseJob.LOAD));
-    Duration poll = Duration.standardSeconds(o.getPollSeconds());
-
-    o.as(StreamingOptions.class).setStreaming(true);
-    Pipeline p = Pipeline.create(o);
-    PCollectionTuple loaded =
-        p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
-            .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(marker.toString()))
-            .apply("OpenFiles", FileIO.readMatches())
-            .apply("LoadToPostgres", LoadToPostgres.into(target));
-    loaded
-        .get(LoadToPostgres.FAILURES)
-        .apply("WriteRejected", ParDo.of(new WriteRejectFiles(rejected.toString())));
-
+    // From here on a stop is a marker the watch sees, whenever it comes: before the first listing
+    // too (then the pipeline starts, sees it and ends).
     AtomicBoolean stopAsked = new AtomicBoolean();
     Runnable stop =
         () -> {
@@ -86,6 +74,20 @@ final class ContinuousLoad {
     for (String name : new String[] {"TERM", "INT"}) {
       Signal.handle(new Signal(name), sig -> stop.run());
     }
+    Path rejected = Files.createDirectories(out.resolve("_rejected").resolve(WarehouseJob.LOAD));
+    Duration poll = Duration.standardSeconds(o.getPollSeconds());
+
+    o.as(StreamingOptions.class).setStreaming(true);
+    Pipeline p = Pipeline.create(o);
+    PCollectionTuple loaded =
+        p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
+            .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(marker.toString()))
+            .apply("OpenFiles", FileIO.readMatches())
+            .apply("LoadToPostgres", LoadToPostgres.into(target));
+    loaded
+        .get(LoadToPostgres.FAILURES)
+        .apply("WriteRejected", ParDo.of(new WriteRejectFiles(rejected.toString())));
+
     log.printf(
         "[%s] continuous: watching %s every %d s (SIGTERM or Ctrl-C stops)%n",
         WarehouseJob.LOAD, Store.str(input), o.getPollSeconds());

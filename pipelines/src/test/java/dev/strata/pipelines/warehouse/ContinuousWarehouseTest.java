@@ -117,6 +117,121 @@ public class ContinuousWarehouseTest {
     }
   }
 
+  /**
+   * Exactly once across {@code kill -9}: a producer renames files into place at a steady rate while
+   * the continuous job is killed at random moments five times and started again; at the end the
+   * table holds every file's rows once, as a batch load of the same files would, and {@code verify}
+   * finds no difference.
+   */
+  @Test(timeout = 600_000)
+  public void killedFiveTimesAndRestartedItEndsExactlyAsABatchLoad() throws Exception {
+    Path in = tmp.newFolder("crash-in").toPath();
+    Path staging = tmp.newFolder("crash-staging").toPath();
+    Path out = tmp.newFolder("crash-out").toPath();
+    WarehouseGenerator g = new WarehouseGenerator(47);
+    int total = 60;
+    java.util.concurrent.atomic.AtomicInteger written =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread producer =
+        new Thread(
+            () -> {
+              try {
+                for (int k = 0; k < total; k++) {
+                  g.write(staging, k, 100);
+                  Path src = staging.resolve(WarehouseGenerator.fileName(k));
+                  Files.move(src, in.resolve(src.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                  written.incrementAndGet();
+                  Thread.sleep(400);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    java.util.Random random = new java.util.Random(5);
+    try (EmbeddedPostgres pg =
+        EmbeddedPostgres.builder().setDataDirectory(tmp.newFolder("crash-pg").toPath()).start()) {
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      producer.start();
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        for (int kill = 0; kill < 5; kill++) {
+          Path log = tmp.newFile("crash-" + kill + ".log").toPath();
+          Process child = start(in, out, url, log);
+          long before = loaded(c);
+          // Killed once it has loaded something, at a random moment after that.
+          awaitLedger(
+              c,
+              child,
+              log,
+              "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'",
+              Math.min(before + 1, total));
+          Thread.sleep(random.nextInt(3_000));
+          new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
+          assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+          // Whatever committed is whole: every file in the ledger has its rows, once.
+          assertEquals(
+              WarehouseJobTest.count(c, "SELECT coalesce(sum(rows), 0) FROM dwh.load_ledger"),
+              WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
+        }
+        producer.join(120_000);
+        Path log = tmp.newFile("crash-last.log").toPath();
+        Process child = start(in, out, url, log);
+        awaitLedger(
+            c, child, log, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'", total);
+        awaitLog(log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
+        new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(Files.readString(log), 0, child.exitValue());
+        assertEquals(total, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.load_ledger"));
+        assertEquals(
+            (long) total * 100, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
+        assertEquals(
+            0,
+            WarehouseJobTest.count(
+                c,
+                "SELECT count(*) FROM (SELECT load_file_id FROM dwh.data_sample"
+                    + " GROUP BY load_file_id HAVING count(*) <> 100) t"));
+      }
+      assertEquals(0, WarehouseJobTest.verify(in, out, url));
+    }
+  }
+
+  private static void awaitLog(Path log, Process child, String text) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (!Files.readString(log).contains(text)) {
+      if (!child.isAlive() || System.currentTimeMillis() > deadline) {
+        throw new AssertionError("no '" + text + "' in: " + Files.readString(log));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static long loaded(Connection c) {
+    try {
+      return WarehouseJobTest.count(
+          c, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'");
+    } catch (Exception notYet) {
+      return 0;
+    }
+  }
+
+  private static Process start(Path in, Path out, String url, Path log) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(
+            javaBin,
+            "-cp",
+            System.getProperty("java.class.path"),
+            Strata.class.getName(),
+            "warehouse",
+            "--input=" + in,
+            "--output=" + out,
+            "--jdbcUrl=" + url,
+            "--continuous",
+            "--pollSeconds=1")
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
   private static void awaitLedger(Connection c, Process child, Path log, String sql, long expected)
       throws Exception {
     long deadline = System.currentTimeMillis() + 120_000;
