@@ -112,28 +112,17 @@ final class ContinuousLoad {
       long start = System.nanoTime();
       long[] before = loader.committedSince(connection, new java.sql.Timestamp(0));
       timer =
-          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "warehouse-status");
-                t.setDaemon(true);
-                return t;
-              });
-      timer.scheduleAtFixedRate(
-          () -> {
-            try {
-              long[] now = loader.committedSince(connection, new java.sql.Timestamp(0));
-              double secs = (System.nanoTime() - start) / 1e9;
-              log.printf(
-                  "[%s] continuous: %,d files loaded (%,d rows), %,d rejected; %,.0f rows/s since"
-                      + " start%n",
-                  WarehouseJob.LOAD, now[0], now[1], now[2], (now[1] - before[1]) / secs);
-            } catch (java.sql.SQLException e) {
-              log.printf("[%s] status unavailable: %s%n", WarehouseJob.LOAD, e.getMessage());
-            }
-          },
-          LoadProgress.EVERY_SECONDS,
-          LoadProgress.EVERY_SECONDS,
-          java.util.concurrent.TimeUnit.SECONDS);
+          LoadProgress.every(
+              "warehouse-status",
+              () -> {
+                long[] now = loader.committedSince(connection, new java.sql.Timestamp(0));
+                double secs = (System.nanoTime() - start) / 1e9;
+                log.printf(
+                    "[%s] continuous: %,d files loaded (%,d rows), %,d rejected; %,.0f rows/s"
+                        + " since start%n",
+                    WarehouseJob.LOAD, now[0], now[1], now[2], (now[1] - before[1]) / secs);
+              },
+              log);
     }
 
     @Override

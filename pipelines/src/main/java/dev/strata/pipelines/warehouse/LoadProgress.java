@@ -30,33 +30,48 @@ final class LoadProgress implements AutoCloseable {
     long toLoad = Math.max(1, listed - known);
     long start = System.nanoTime();
     timer =
+        every(
+            "warehouse-progress",
+            () -> {
+              long[] done = loader.committedSince(connection, since);
+              double secs = (System.nanoTime() - start) / 1e9;
+              long files = done[0] + done[2];
+              String eta =
+                  files == 0 || files >= toLoad
+                      ? "-"
+                      : String.format("%.0f s", (toLoad - files) * secs / files);
+              log.printf(
+                  "[%s] %,d of %s%,d files committed (%,d rejected), %,d rows, %,.0f rows/s,"
+                      + " ETA %s%n",
+                  WarehouseJob.LOAD,
+                  files,
+                  known > 0 ? "~" : "",
+                  toLoad,
+                  done[2],
+                  done[1],
+                  done[1] / secs,
+                  eta);
+            },
+            log);
+  }
+
+  /**
+   * Runs {@code line} every {@link #EVERY_SECONDS} s on a daemon thread of its own; a failed query
+   * prints one line instead. Shut the returned executor down to stop.
+   */
+  static java.util.concurrent.ScheduledExecutorService every(
+      String threadName, SqlLine line, PrintStream log) {
+    java.util.concurrent.ScheduledExecutorService timer =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "warehouse-progress");
+              Thread t = new Thread(r, threadName);
               t.setDaemon(true);
               return t;
             });
     timer.scheduleAtFixedRate(
         () -> {
           try {
-            long[] done = loader.committedSince(connection, since);
-            double secs = (System.nanoTime() - start) / 1e9;
-            long files = done[0] + done[2];
-            String eta =
-                files == 0 || files >= toLoad
-                    ? "-"
-                    : String.format("%.0f s", (toLoad - files) * secs / files);
-            log.printf(
-                "[%s] %,d of %s%,d files committed (%,d rejected), %,d rows, %,.0f rows/s,"
-                    + " ETA %s%n",
-                WarehouseJob.LOAD,
-                files,
-                known > 0 ? "~" : "",
-                toLoad,
-                done[2],
-                done[1],
-                done[1] / secs,
-                eta);
+            line.print();
           } catch (java.sql.SQLException e) {
             log.printf("[%s] progress unavailable: %s%n", WarehouseJob.LOAD, e.getMessage());
           }
@@ -64,6 +79,12 @@ final class LoadProgress implements AutoCloseable {
         EVERY_SECONDS,
         EVERY_SECONDS,
         java.util.concurrent.TimeUnit.SECONDS);
+    return timer;
+  }
+
+  /** One status line, from queries that may fail. */
+  interface SqlLine {
+    void print() throws java.sql.SQLException;
   }
 
   @Override

@@ -36,23 +36,8 @@ public class ContinuousWarehouseTest {
     try (EmbeddedPostgres pg =
         EmbeddedPostgres.builder().setDataDirectory(tmp.newFolder("pg").toPath()).start()) {
       String url = pg.getJdbcUrl("postgres", "postgres");
-      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       Path log = tmp.newFile("child.log").toPath();
-      Process child =
-          new ProcessBuilder(
-                  javaBin,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  Strata.class.getName(),
-                  "warehouse",
-                  "--input=" + in,
-                  "--output=" + out,
-                  "--jdbcUrl=" + url,
-                  "--continuous",
-                  "--pollSeconds=1")
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
+      Process child = start(in, out, url, log);
       try (Connection c = pg.getPostgresDatabase().getConnection()) {
         awaitLedger(
             c, child, log, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'", 4);

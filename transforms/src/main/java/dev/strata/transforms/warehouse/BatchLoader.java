@@ -10,7 +10,6 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -77,10 +76,10 @@ final class BatchLoader {
     }
     // Hash before decode: only files the ledger does not hold unchanged are decoded here. The
     // transaction checks again under its lock and decodes a file whose row changed in between.
-    Map<String, String[]> before = LedgerQueries.shaAndStatus(c, tables, sorted);
+    Map<String, String[]> before = LedgerQueries.rows(c, tables, sorted, false);
     for (Prepared p : prepared) {
       String[] b = before.get(p.name);
-      if (!(b != null && "loaded".equals(b[1]) && p.sha != null && p.sha.equals(b[0]))) {
+      if (!(b != null && "loaded".equals(b[2]) && p.sha != null && p.sha.equals(b[1]))) {
         encode(p, decoded);
       }
     }
@@ -97,20 +96,7 @@ final class BatchLoader {
         ins.setArray(1, c.createArrayOf("text", sorted));
         ins.executeUpdate();
       }
-      Map<String, String[]> known = new java.util.HashMap<>();
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT file_name, file_id, sha256, status FROM "
-                  + tables.ledger
-                  + " WHERE file_name = ANY(?) ORDER BY file_name FOR UPDATE")) {
-        ps.setArray(1, c.createArrayOf("text", sorted));
-        try (ResultSet r = ps.executeQuery()) {
-          while (r.next()) {
-            known.put(
-                r.getString(1), new String[] {r.getString(2), r.getString(3), r.getString(4)});
-          }
-        }
-      }
+      Map<String, String[]> known = LedgerQueries.rows(c, tables, sorted, true);
       Result[] results = new Result[n];
       List<Long> stale = new java.util.ArrayList<>();
       List<Object[]> updates = new java.util.ArrayList<>();
