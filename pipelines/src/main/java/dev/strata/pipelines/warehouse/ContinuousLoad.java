@@ -1,28 +1,23 @@
 package dev.strata.pipelines.warehouse;
 
+import dev.strata.pipelines.launcher.ContinuousControl;
 import dev.strata.pipelines.launcher.Store;
-import dev.strata.transforms.common.Failure;
 import dev.strata.transforms.common.WatchArrivals;
+import dev.strata.transforms.common.WriteRejectFiles;
 import dev.strata.transforms.warehouse.FileLoader;
 import dev.strata.transforms.warehouse.LoadToPostgres;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.joda.time.Duration;
-import sun.misc.Signal;
 
 /**
  * {@code warehouse --continuous}: a Beam streaming pipeline that loads every Parquet file as it
@@ -48,32 +43,8 @@ final class ContinuousLoad {
       FileLoader loader,
       PrintStream log)
       throws Exception {
-    if (!Store.isLocal(output)) {
-      throw new IllegalArgumentException(
-          "--continuous keeps its stop marker in --output, which must be a local directory here");
-    }
+    ContinuousControl control = ContinuousControl.open(output, WarehouseJob.LOAD, log);
     Path out = Path.of(Store.str(output));
-    Path control = Files.createDirectories(out.resolve("_continuous"));
-    Path marker = control.resolve("stop");
-    Files.deleteIfExists(marker);
-    // From here on a stop is a marker the watch sees, whenever it comes: before the first listing
-    // too (then the pipeline starts, sees it and ends).
-    AtomicBoolean stopAsked = new AtomicBoolean();
-    Runnable stop =
-        () -> {
-          if (stopAsked.compareAndSet(false, true)) {
-            log.printf(
-                "[%s] stopping: no new listings; what is in flight commits%n", WarehouseJob.LOAD);
-            try {
-              Files.writeString(marker, "stop\n");
-            } catch (IOException e) {
-              log.printf("[%s] cannot write %s: %s%n", WarehouseJob.LOAD, marker, e.getMessage());
-            }
-          }
-        };
-    for (String name : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(name), sig -> stop.run());
-    }
     Path rejected = Files.createDirectories(out.resolve("_rejected").resolve(WarehouseJob.LOAD));
     Duration poll = Duration.standardSeconds(o.getPollSeconds());
 
@@ -81,12 +52,12 @@ final class ContinuousLoad {
     Pipeline p = Pipeline.create(o);
     PCollectionTuple loaded =
         p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
-            .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(marker.toString()))
+            .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(control.stopMarker()))
             .apply("OpenFiles", FileIO.readMatches())
             .apply("LoadToPostgres", LoadToPostgres.into(target));
     loaded
         .get(LoadToPostgres.FAILURES)
-        .apply("WriteRejected", ParDo.of(new WriteRejectFiles(rejected.toString())));
+        .apply("WriteRejected", ParDo.of(WriteRejectFiles.to(rejected.toString())));
 
     log.printf(
         "[%s] continuous: watching %s every %d s (SIGTERM or Ctrl-C stops)%n",
@@ -130,32 +101,6 @@ final class ContinuousLoad {
       timer.shutdownNow();
       timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
       connection.close();
-    }
-  }
-
-  /**
-   * One JSON file per rejected file version, written to a temporary name and renamed: the same
-   * reject written twice (a replay) is the same file, so rejects stay exact on unbounded input,
-   * where {@code WriteFailures}' {@code TextIO} cannot write.
-   */
-  static final class WriteRejectFiles extends DoFn<Failure, Void> {
-    private final String dir;
-
-    WriteRejectFiles(String dir) {
-      this.dir = dir;
-    }
-
-    @ProcessElement
-    public void process(@Element Failure f) throws IOException {
-      String source = f.source() == null ? "unknown" : f.source();
-      String name =
-          source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
-      String id =
-          Integer.toHexString(f.toJson().hashCode()) + "-" + Integer.toHexString(source.hashCode());
-      Path target = Path.of(dir, name + "." + id + ".json");
-      Path tmp = Path.of(dir, "." + name + "." + id + ".json.tmp");
-      Files.writeString(tmp, f.toJson() + "\n", StandardCharsets.UTF_8);
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
   }
 }

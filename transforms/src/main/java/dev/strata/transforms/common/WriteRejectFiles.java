@@ -1,0 +1,45 @@
+package dev.strata.transforms.common;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.apache.beam.sdk.transforms.DoFn;
+
+/**
+ * Writes each {@link Failure} to its own JSON file in a local directory, to a temporary name and
+ * then renamed: the same reject written twice (a replay) is the same file, so rejects stay exact on
+ * unbounded input, where {@link WriteFailures}' {@code TextIO} cannot write. The name is the source
+ * file's name plus hashes of the source path and of the reject itself.
+ */
+public final class WriteRejectFiles extends DoFn<Failure, Void> {
+  private final String dir;
+
+  private WriteRejectFiles(String dir) {
+    this.dir = dir;
+  }
+
+  /** Rejects to files in {@code dir}, a local directory that exists. */
+  public static WriteRejectFiles to(String dir) {
+    return new WriteRejectFiles(dir);
+  }
+
+  @ProcessElement
+  public void process(@Element Failure f) throws IOException {
+    write(Path.of(dir), f);
+  }
+
+  /** Writes one reject to {@code dir} (idempotent); returns its file. */
+  public static Path write(Path dir, Failure f) throws IOException {
+    String source = f.source() == null ? "unknown" : f.source();
+    String name = source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+    String json = f.toJson();
+    String id = Integer.toHexString(json.hashCode()) + "-" + Integer.toHexString(source.hashCode());
+    Path target = dir.resolve(name + "." + id + ".json");
+    Path tmp = dir.resolve("." + name + "." + id + ".json.tmp");
+    Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return target;
+  }
+}
