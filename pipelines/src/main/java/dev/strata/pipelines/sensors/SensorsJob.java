@@ -16,6 +16,7 @@ import dev.strata.transforms.sensors.ComputeRunStatistics;
 import dev.strata.transforms.sensors.ParseReadingFiles;
 import dev.strata.transforms.sensors.ReadCleanReadings;
 import dev.strata.transforms.sensors.ReadingRules;
+import dev.strata.transforms.sensors.RunSources;
 import dev.strata.transforms.sensors.RunTable;
 import dev.strata.transforms.sensors.SpikeDetector;
 import dev.strata.transforms.sensors.WriteSensorsParquet;
@@ -34,6 +35,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The sensors job: clean → runs.
@@ -41,8 +43,9 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  * <pre>
  * readings (Parquet/CSV, long) ─ ParseReadingFiles ─ CleanReadings ─▶ clean/        (stage "clean")
  *                                      └──────────────┴─▶ _rejected/clean/
+ *             └─ RunSources ─▶ run_sources/   (lineage: readings per run and file)
  * clean/*.parquet ─ ParseReadingFiles ─ AlignRuns ─┬─▶ runs/run_uuid=&lt;id&gt;/   (stage "runs")
- *                                                   └─▶ run_stats/
+ *                            run_sources/ ─────────┴─▶ run_stats/
  * </pre>
  *
  * <p>Stages run through {@link StageRunner} like the market job's: skipped when inputs and options
@@ -53,6 +56,7 @@ public final class SensorsJob {
   public static final String CLEAN = "clean";
   public static final String RUNS = "runs";
   public static final String RUN_STATS = "run_stats";
+  public static final String RUN_SOURCES = "run_sources";
   public static final List<String> STAGES = List.of(CLEAN, RUNS);
 
   /** The job's entry on the command line. */
@@ -62,7 +66,9 @@ public final class SensorsJob {
           List.of(
               "clean robot readings (stage clean), align each run on a time grid",
               "with kinematics and statistics (stage runs)",
-              "--input=FILE_OR_GLOB [--output=out/sensors] [--gridStep=10ms] [--maxGap=auto]"),
+              "--input=FILE_OR_GLOB [--output=out/sensors] [--gridStep=10ms] [--maxGap=auto]",
+              "--continuous [--pollSeconds=2] [--settleSeconds=10]: keep processing files as they"
+                  + " arrive"),
           SensorsOptions.class,
           true,
           (args, out) -> {
@@ -81,6 +87,14 @@ public final class SensorsJob {
     spikeDetector(options);
     alignSpec(options);
     Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
+    if (options.getContinuous()) {
+      if (JobSpecs.specOnly(options)) {
+        throw new IllegalArgumentException(
+            "sensors --continuous has no Dataflow job spec yet: its records are local files");
+      }
+      ContinuousSensors.run(options, log);
+      return Map.of();
+    }
     ResourceId output = Store.dir(options.getOutput());
     StageRunner runner =
         new StageRunner(output, options.getForce(), log).forSpecs(JobSpecs.specOnly(options));
@@ -172,7 +186,8 @@ public final class SensorsJob {
         CLEAN,
         files,
         stageOptions,
-        (dataDir, rejectedDir) -> {
+        List.of(RUN_SOURCES),
+        (dataDir, rejectedDir, extra) -> {
           Pipeline p = Pipeline.create(options);
           buildClean(
               p,
@@ -181,6 +196,7 @@ public final class SensorsJob {
               spikes,
               options.getDropSpikes(),
               Store.str(dataDir),
+              Store.str(extra.get(RUN_SOURCES)),
               Store.str(rejectedDir));
           BeamStage stage = BeamStage.run(p, CLEAN, dataDir);
           StageCounts c = stage.counts();
@@ -198,7 +214,10 @@ public final class SensorsJob {
         });
   }
 
-  /** Wires stage clean: readings matching {@code input} to cleaned Parquet in {@code dataDir}. */
+  /**
+   * Wires stage clean: readings matching {@code input} to cleaned Parquet in {@code dataDir}, and
+   * the runs' lineage ({@link RunSources}) to {@code sourcesDir}.
+   */
   public static void buildClean(
       Pipeline p,
       String input,
@@ -206,6 +225,7 @@ public final class SensorsJob {
       SpikeDetector spikes,
       boolean dropSpikes,
       String dataDir,
+      String sourcesDir,
       String rejectedDir) {
     PCollectionTuple parsed =
         p.apply(
@@ -215,6 +235,7 @@ public final class SensorsJob {
                     .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenReadings", FileIO.readMatches())
             .apply("ParseReadingFiles", ParseReadingFiles.with(rules));
+    parsed.get(ParseReadingFiles.READINGS).apply("WriteRunSources", RunSources.write(sourcesDir));
     PCollectionTuple cleaned =
         parsed
             .get(ParseReadingFiles.READINGS)
@@ -249,6 +270,8 @@ public final class SensorsJob {
           buildRuns(
               p,
               Store.str(cleanDir) + "/*.parquet",
+              Store.str(Store.sub(runner.outputRoot(), RUN_SOURCES)) + "/*.parquet",
+              java.time.Instant.now(),
               spec,
               Store.str(dataDir),
               Store.str(extra.get(RUN_STATS)),
@@ -281,10 +304,16 @@ public final class SensorsJob {
         });
   }
 
-  /** Wires stage runs: cleaned readings to per-run tables and their statistics. */
+  /**
+   * Wires stage runs: cleaned readings to per-run tables and their statistics, with each run's
+   * number of source files from stage clean's lineage ({@code sourcesGlob}) and {@code computedAt}
+   * as {@code recomputed_at}.
+   */
   public static void buildRuns(
       Pipeline p,
       String cleanGlob,
+      String sourcesGlob,
+      java.time.Instant computedAt,
       AlignSpec spec,
       String runsDir,
       String statsDir,
@@ -301,7 +330,13 @@ public final class SensorsJob {
         clean.get(ReadCleanReadings.READINGS).apply("AlignRuns", AlignRuns.with(spec));
     PCollection<RunTable> runs = aligned.get(AlignRuns.TABLES);
     runs.apply("WriteRuns", WriteSensorsParquet.runs(runsDir));
-    runs.apply("ComputeRunStatistics", ComputeRunStatistics.create())
+    PCollectionView<Map<String, Long>> sourceFiles =
+        p.apply("SourceFilesPerRun", RunSources.filesPerRun(sourcesGlob));
+    long micros =
+        Math.addExact(
+            Math.multiplyExact(computedAt.getEpochSecond(), 1_000_000L),
+            computedAt.getNano() / 1_000L);
+    runs.apply("ComputeRunStatistics", ComputeRunStatistics.withLineage(sourceFiles, micros))
         .apply("WriteRunStatistics", WriteSensorsParquet.runStatistics(statsDir));
     PCollectionList.of(clean.get(ReadCleanReadings.FAILURES))
         .and(aligned.get(AlignRuns.FAILURES))

@@ -62,4 +62,28 @@ public interface SensorsOptions extends StagedJobOptions {
   String getMaxGap();
 
   void setMaxGap(String value);
+
+  @Description(
+      "Keep running: process every readings file that arrives in --input (a directory or a glob),"
+          + " once it has stayed the same size and modification time for one poll, and recompute"
+          + " each run it touches once no new file has touched that run for --settleSeconds,"
+          + " until stopped (SIGTERM or Ctrl-C).")
+  @Default.Boolean(false)
+  boolean getContinuous();
+
+  void setContinuous(boolean value);
+
+  @Description("With --continuous: seconds between listings of --input (1..3600).")
+  @Default.Integer(2)
+  int getPollSeconds();
+
+  void setPollSeconds(int value);
+
+  @Description(
+      "With --continuous: a run is recomputed once no new file has touched it for this many"
+          + " seconds (0..86400).")
+  @Default.Integer(10)
+  int getSettleSeconds();
+
+  void setSettleSeconds(int value);
 }

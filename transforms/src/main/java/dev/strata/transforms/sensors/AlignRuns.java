@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Groups clean readings by run and puts each run on its time grid with kinematics ({@link
@@ -93,28 +95,20 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
 
     @ProcessElement
     public void process(@Element KV<String, Iterable<SignalSeries>> run, MultiOutputReceiver out) {
-      Map<Signal, List<SignalSeries>> pieces = new EnumMap<>(Signal.class);
-      for (SignalSeries s : run.getValue()) {
-        pieces.computeIfAbsent(s.signal(), k -> new ArrayList<>()).add(s);
-      }
-      Map<Signal, SignalSeries> signals = new EnumMap<>(Signal.class);
-      pieces.forEach((sig, list) -> signals.put(sig, SignalSeries.sortedByTime(list)));
-      long gridPoints = RunTable.gridPoints(signals, spec);
-      if (gridPoints > RunTable.MAX_GRID_POINTS) {
-        String message =
-            String.format(
-                "run %s would have %,d grid points at a %d ns step, more than %,d per run: its"
-                    + " readings span too long a time (a coarser --gridStep makes fewer)",
-                run.getKey(), gridPoints, spec.stepNanos(), RunTable.MAX_GRID_POINTS);
-        for (SignalSeries s : signals.values()) {
-          for (int i = 0; i < s.size(); i++) {
-            out.get(FAILURES).output(s.rejectReading("AlignRuns", i, RUN_TOO_LONG, message));
-            rejected.inc();
-          }
-        }
+      long[] rejectedReadings = {0};
+      RunTable t =
+          align(
+              run.getKey(),
+              run.getValue(),
+              spec,
+              f -> {
+                out.get(FAILURES).output(f);
+                rejectedReadings[0]++;
+              });
+      rejected.inc(rejectedReadings[0]);
+      if (t == null) {
         return;
       }
-      RunTable t = RunTable.align(run.getKey(), signals, spec);
       runs.inc();
       points.inc(t.size());
       dropped.inc(t.pointsDropped());
@@ -123,5 +117,36 @@ public final class AlignRuns extends PTransform<PCollection<SignalSeries>, PColl
       }
       out.get(TABLES).output(t);
     }
+  }
+
+  /**
+   * Aligns one run from its clean pieces (any number per signal), as this transform does after
+   * grouping them: the shared core of the batch job and the continuous recompute of a run. A run
+   * whose grid would be too long gives null, and each of its readings goes to {@code failures}
+   * ({@link #RUN_TOO_LONG}).
+   */
+  public static @Nullable RunTable align(
+      String runUuid, Iterable<SignalSeries> pieces, AlignSpec spec, Consumer<Failure> failures) {
+    Map<Signal, List<SignalSeries>> bySignal = new EnumMap<>(Signal.class);
+    for (SignalSeries s : pieces) {
+      bySignal.computeIfAbsent(s.signal(), k -> new ArrayList<>()).add(s);
+    }
+    Map<Signal, SignalSeries> signals = new EnumMap<>(Signal.class);
+    bySignal.forEach((sig, list) -> signals.put(sig, SignalSeries.sortedByTime(list)));
+    long gridPoints = RunTable.gridPoints(signals, spec);
+    if (gridPoints > RunTable.MAX_GRID_POINTS) {
+      String message =
+          String.format(
+              "run %s would have %,d grid points at a %d ns step, more than %,d per run: its"
+                  + " readings span too long a time (a coarser --gridStep makes fewer)",
+              runUuid, gridPoints, spec.stepNanos(), RunTable.MAX_GRID_POINTS);
+      for (SignalSeries s : signals.values()) {
+        for (int i = 0; i < s.size(); i++) {
+          failures.accept(s.rejectReading("AlignRuns", i, RUN_TOO_LONG, message));
+        }
+      }
+      return null;
+    }
+    return RunTable.align(runUuid, signals, spec);
   }
 }

@@ -1,6 +1,7 @@
 package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.Failure;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Merges each (run, signal)'s readings from all files, sorts them by time and cleans them.
@@ -99,77 +101,97 @@ public final class CleanReadings extends PTransform<PCollection<SignalSeries>, P
     @ProcessElement
     public void process(
         @Element KV<String, Iterable<SignalSeries>> group, MultiOutputReceiver out) {
-      SignalSeries s = SignalSeries.sortedByTime(group.getValue());
-      int n = s.size();
-      int[] keep = new int[n];
-      int k = 0;
-      for (int i = 0; i < n; ) {
-        int j = i + 1;
-        boolean conflict = false;
-        while (j < n && s.time(j) == s.time(i)) {
-          conflict |= Double.compare(s.value(j), s.value(i)) != 0;
-          j++;
-        }
-        if (conflict) {
-          for (int r = i; r < j; r++) {
-            out.get(FAILURES)
-                .output(
-                    failure(
-                        s,
-                        r,
-                        "conflicting_duplicate",
-                        (j - i)
-                            + " readings of "
-                            + s.signal().column()
-                            + " at the same time disagree"));
-          }
-          conflicts.inc(j - i);
-        } else {
-          keep[k++] = i;
-          duplicates.inc(j - i - 1);
-        }
-        i = j;
-      }
-      SignalSeries unique = s.select(java.util.Arrays.copyOf(keep, k));
-      double[] v = new double[k];
-      for (int i = 0; i < k; i++) {
-        v[i] = unique.value(i);
-      }
-      boolean[] spike = spikes.flag(v);
-      int nSpikes = 0;
-      for (boolean b : spike) {
-        if (b) {
-          nSpikes++;
-        }
-      }
-      flagged.inc(nSpikes);
-      SignalSeries result = unique.withSpikes(spike);
-      if (dropSpikes && nSpikes > 0) {
-        int[] rest = new int[k - nSpikes];
-        int r = 0;
-        for (int i = 0; i < k; i++) {
-          if (spike[i]) {
-            out.get(FAILURES)
-                .output(
-                    failure(
-                        result,
-                        i,
-                        "spike",
-                        "isolated spike dropped (value " + result.value(i) + ")"));
-          } else {
-            rest[r++] = i;
-          }
-        }
-        result = result.select(rest).withSpikes(new boolean[rest.length]);
-      }
-      kept.inc(result.size());
-      if (result.size() > 0) {
-        out.get(CLEAN).output(result);
+      Cleaned c = clean(group.getValue(), spikes, dropSpikes, f -> out.get(FAILURES).output(f));
+      duplicates.inc(c.duplicatesDropped());
+      conflicts.inc(c.conflictingRejected());
+      flagged.inc(c.spikesFlagged());
+      kept.inc(c.series() == null ? 0 : c.series().size());
+      if (c.series() != null) {
+        out.get(CLEAN).output(c.series());
       }
     }
+  }
 
-    private static Failure failure(SignalSeries s, int i, String reason, String message) {
-      return s.rejectReading(STEP, i, reason, message);
+  /**
+   * One (run, signal) cleaned: {@code series} the readings kept (null if none), and what was
+   * dropped, rejected and flagged.
+   */
+  public record Cleaned(
+      @Nullable SignalSeries series,
+      long duplicatesDropped,
+      long conflictingRejected,
+      long spikesFlagged) {}
+
+  /**
+   * Cleans the pieces of one (run, signal), as this transform does after grouping them: the shared
+   * core of the batch job and the continuous recompute of a run. Rejected readings go to {@code
+   * failures}.
+   */
+  public static Cleaned clean(
+      Iterable<SignalSeries> pieces,
+      SpikeDetector spikes,
+      boolean dropSpikes,
+      Consumer<Failure> failures) {
+    SignalSeries s = SignalSeries.sortedByTime(pieces);
+    int n = s.size();
+    int[] keep = new int[n];
+    int k = 0;
+    long duplicates = 0;
+    long conflicts = 0;
+    for (int i = 0; i < n; ) {
+      int j = i + 1;
+      boolean conflict = false;
+      while (j < n && s.time(j) == s.time(i)) {
+        conflict |= Double.compare(s.value(j), s.value(i)) != 0;
+        j++;
+      }
+      if (conflict) {
+        for (int r = i; r < j; r++) {
+          failures.accept(
+              failure(
+                  s,
+                  r,
+                  "conflicting_duplicate",
+                  (j - i) + " readings of " + s.signal().column() + " at the same time disagree"));
+        }
+        conflicts += j - i;
+      } else {
+        keep[k++] = i;
+        duplicates += j - i - 1;
+      }
+      i = j;
     }
+    SignalSeries unique = s.select(java.util.Arrays.copyOf(keep, k));
+    double[] v = new double[k];
+    for (int i = 0; i < k; i++) {
+      v[i] = unique.value(i);
+    }
+    boolean[] spike = spikes.flag(v);
+    int nSpikes = 0;
+    for (boolean b : spike) {
+      if (b) {
+        nSpikes++;
+      }
+    }
+    SignalSeries result = unique.withSpikes(spike);
+    if (dropSpikes && nSpikes > 0) {
+      int[] rest = new int[k - nSpikes];
+      int r = 0;
+      for (int i = 0; i < k; i++) {
+        if (spike[i]) {
+          failures.accept(
+              failure(
+                  result, i, "spike", "isolated spike dropped (value " + result.value(i) + ")"));
+        } else {
+          rest[r++] = i;
+        }
+      }
+      result = result.select(rest).withSpikes(new boolean[rest.length]);
+    }
+    return new Cleaned(result.size() > 0 ? result : null, duplicates, conflicts, nSpikes);
+  }
+
+  private static Failure failure(SignalSeries s, int i, String reason, String message) {
+    return s.rejectReading(STEP, i, reason, message);
   }
 }

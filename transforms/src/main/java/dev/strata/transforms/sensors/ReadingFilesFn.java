@@ -1,6 +1,7 @@
 package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.Failure;
+import dev.strata.transforms.common.ParquetChannels;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.HashMap;
@@ -18,7 +19,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * with its rules) and {@link ReadCleanReadings} (the clean output, unbounded rules), which
  * therefore give the same elements for the same file; each passes its own output tags and counters.
  */
-final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
+public final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
   /**
    * Readings held in memory per file before they are handed on: a file of any size is emitted in
    * pieces of at most this many readings in all (about 60 MB), each piece one series per (run,
@@ -107,34 +108,101 @@ final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
   }
 
   /** Hands on everything buffered, one series per (run, signal), and empties the buffers. */
-  private void emit(
+  private static void emit(
       Map<String, Builder> builders,
       Map<String, String[]> keys,
       String source,
-      MultiOutputReceiver out) {
+      java.util.function.Consumer<SignalSeries> out) {
     for (Map.Entry<String, Builder> e : builders.entrySet()) {
       Builder b = e.getValue();
       String[] k = keys.get(e.getKey());
-      out.get(readings)
-          .output(
-              new SignalSeries(
-                  k[0],
-                  Signal.valueOf(k[1]),
-                  java.util.Arrays.copyOf(b.t, b.n),
-                  java.util.Arrays.copyOf(b.v, b.n),
-                  new String[] {source},
-                  new int[b.n],
-                  java.util.Arrays.copyOf(b.line, b.n),
-                  b.anySpike ? java.util.Arrays.copyOf(b.spike, b.n) : null));
+      out.accept(
+          new SignalSeries(
+              k[0],
+              Signal.valueOf(k[1]),
+              java.util.Arrays.copyOf(b.t, b.n),
+              java.util.Arrays.copyOf(b.v, b.n),
+              new String[] {source},
+              new int[b.n],
+              java.util.Arrays.copyOf(b.line, b.n),
+              b.anySpike ? java.util.Arrays.copyOf(b.spike, b.n) : null));
     }
     builders.clear();
     keys.clear();
   }
 
   @ProcessElement
-  public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
-      throws IOException {
+  public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
     String source = file.getMetadata().resourceId().toString();
+    long[] c =
+        read(
+            source,
+            parser -> {
+              try (SeekableByteChannel ch = file.openSeekable()) {
+                byte[] magic = new byte[4];
+                java.nio.ByteBuffer m = java.nio.ByteBuffer.wrap(magic);
+                while (m.hasRemaining() && ch.read(m) > 0) {
+                  // read the first four bytes
+                }
+                ch.position(0);
+                if (m.position() == 4 && isParquet(magic)) {
+                  return SensorsParquet.readReadings(ch, parser);
+                }
+                return parser.parseCsv(file.readFullyAsBytes());
+              }
+            },
+            rules,
+            s -> out.get(readings).output(s),
+            f -> out.get(failures).output(f));
+    files.inc();
+    if (rowsRead != null) {
+      rowsRead.inc(c[0]);
+    }
+    accepted.inc(c[1]);
+    rejected.inc(c[2]);
+  }
+
+  private static boolean isParquet(byte[] magic) {
+    return magic.length >= 4
+        && magic[0] == 'P'
+        && magic[1] == 'A'
+        && magic[2] == 'R'
+        && magic[3] == '1';
+  }
+
+  /** Reads a file's rows into a parser, returning the number of rows. */
+  interface Reader {
+    long read(ReadingParser parser) throws IOException;
+  }
+
+  /**
+   * Reads one readings file held whole in memory ({@code bytes}, Parquet if it starts with {@code
+   * PAR1}, else CSV), as {@link ParseReadingFiles} reads a file: the continuous job's reader, which
+   * hashes the same bytes it parses. Returns {rows, accepted, rejected}.
+   */
+  public static long[] read(
+      String source,
+      byte[] bytes,
+      ReadingRules rules,
+      java.util.function.Consumer<SignalSeries> readings,
+      java.util.function.Consumer<Failure> failures) {
+    return read(
+        source,
+        parser ->
+            isParquet(bytes)
+                ? SensorsParquet.readReadings(ParquetChannels.input(bytes, source), parser)
+                : parser.parseCsv(bytes),
+        rules,
+        readings,
+        failures);
+  }
+
+  private static long[] read(
+      String source,
+      Reader reader,
+      ReadingRules rules,
+      java.util.function.Consumer<SignalSeries> out,
+      java.util.function.Consumer<Failure> failures) {
     Map<String, Builder> builders = new java.util.LinkedHashMap<>();
     Map<String, String[]> keys = new HashMap<>();
     long[] counts = new long[3];
@@ -164,23 +232,12 @@ final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
               @Override
               public void failure(Failure f) {
                 counts[1]++;
-                out.get(failures).output(f);
+                failures.accept(f);
               }
             });
     long rows;
-    try (SeekableByteChannel ch = file.openSeekable()) {
-      byte[] magic = new byte[4];
-      java.nio.ByteBuffer m = java.nio.ByteBuffer.wrap(magic);
-      while (m.hasRemaining() && ch.read(m) > 0) {
-        // read the first four bytes
-      }
-      ch.position(0);
-      if (m.position() == 4
-          && new String(magic, java.nio.charset.StandardCharsets.US_ASCII).equals("PAR1")) {
-        rows = SensorsParquet.readReadings(ch, parser);
-      } else {
-        rows = parser.parseCsv(file.readFullyAsBytes());
-      }
+    try {
+      rows = reader.read(parser);
     } catch (IOException | RuntimeException e) {
       // A file that cannot be read to its end (truncated, not Parquet after all, a page whose CRC
       // does not match) is one reject, and the other files go on. Rows read before the break
@@ -196,12 +253,6 @@ final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
           "");
     }
     emit(builders, keys, source, out);
-    files.inc();
-    if (rowsRead != null) {
-      rowsRead.inc(rows);
-    }
-    accepted.inc(counts[0]);
-    rejected.inc(counts[1]);
     if (counts[0] + counts[1] != rows) {
       throw new IllegalStateException(
           source
@@ -213,5 +264,6 @@ final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries> {
               + counts[1]
               + " rejected");
     }
+    return new long[] {rows, counts[0], counts[1]};
   }
 }

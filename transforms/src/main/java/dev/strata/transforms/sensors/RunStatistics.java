@@ -20,7 +20,9 @@ import org.apache.parquet.schema.Types;
  * total_distance_mm} (their sum over the robots that have one), readings per signal ({@code
  * samples_fx_1 …}), {@code missing_signals} (comma-separated, empty if none), {@code
  * max_force_1_n}, {@code max_force_2_n}, {@code mean_speed_*_mm_s}, {@code max_speed_*_mm_s}, the
- * grid points kept and dropped, and the readings flagged as spikes.
+ * grid points kept and dropped, the readings flagged as spikes, and the run's lineage: {@code
+ * source_files} (input files holding accepted readings of the run) and {@code recomputed_at} (when
+ * the run's row was computed: the batch stage's start, or the continuous recompute).
  *
  * <p>Computed by {@link ComputeRunStatistics}, written by {@link
  * WriteSensorsParquet#runStatistics}; encoded by {@link RunStatisticsCoder}.
@@ -46,6 +48,14 @@ public final class RunStatistics implements Serializable {
   public final long gridPointsDropped;
   public final long spikes;
 
+  /**
+   * Input files that hold readings of the run ({@code source_files}); 0 until {@link #withLineage}.
+   */
+  public final long sourceFiles;
+
+  /** When the run was computed, µs since the epoch ({@code recomputed_at}); 0 until set. */
+  public final long recomputedAtMicros;
+
   /** Every field as given ({@link RunStatisticsCoder}, tests); the arrays have length 2 or 12. */
   RunStatistics(
       String runUuid,
@@ -61,7 +71,9 @@ public final class RunStatistics implements Serializable {
       double[] maxSpeed,
       long gridPoints,
       long gridPointsDropped,
-      long spikes) {
+      long spikes,
+      long sourceFiles,
+      long recomputedAtMicros) {
     this.runUuid = runUuid;
     this.startNanos = startNanos;
     this.stopNanos = stopNanos;
@@ -76,6 +88,29 @@ public final class RunStatistics implements Serializable {
     this.gridPoints = gridPoints;
     this.gridPointsDropped = gridPointsDropped;
     this.spikes = spikes;
+    this.sourceFiles = sourceFiles;
+    this.recomputedAtMicros = recomputedAtMicros;
+  }
+
+  /** These statistics with the run's lineage: its number of source files and when computed. */
+  public RunStatistics withLineage(long sourceFiles, long recomputedAtMicros) {
+    return new RunStatistics(
+        runUuid,
+        startNanos,
+        stopNanos,
+        runtimeSeconds,
+        distanceMm,
+        totalDistanceMm,
+        samples,
+        missingSignals,
+        maxForce,
+        meanSpeed,
+        maxSpeed,
+        gridPoints,
+        gridPointsDropped,
+        spikes,
+        sourceFiles,
+        recomputedAtMicros);
   }
 
   /** The statistics of one aligned run. */
@@ -116,7 +151,9 @@ public final class RunStatistics implements Serializable {
         maxSpeed,
         t.size(),
         t.pointsDropped(),
-        t.spikes());
+        t.spikes(),
+        0,
+        0);
   }
 
   @Override
@@ -133,7 +170,9 @@ public final class RunStatistics implements Serializable {
         && missingSignals.equals(r.missingSignals)
         && gridPoints == r.gridPoints
         && gridPointsDropped == r.gridPointsDropped
-        && spikes == r.spikes;
+        && spikes == r.spikes
+        && sourceFiles == r.sourceFiles
+        && recomputedAtMicros == r.recomputedAtMicros;
   }
 
   @Override
@@ -229,6 +268,10 @@ public final class RunStatistics implements Serializable {
     b.required(PrimitiveTypeName.INT64).named("grid_points");
     b.required(PrimitiveTypeName.INT64).named("grid_points_dropped");
     b.required(PrimitiveTypeName.INT64).named("spikes_flagged");
+    b.required(PrimitiveTypeName.INT64).named("source_files");
+    b.required(PrimitiveTypeName.INT64)
+        .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS))
+        .named("recomputed_at");
     return b.named("run_stats");
   }
 
@@ -255,6 +298,8 @@ public final class RunStatistics implements Serializable {
     g.add("grid_points", gridPoints);
     g.add("grid_points_dropped", gridPointsDropped);
     g.add("spikes_flagged", spikes);
+    g.add("source_files", sourceFiles);
+    g.add("recomputed_at", recomputedAtMicros);
     w.write(g);
   }
 

@@ -51,6 +51,8 @@ public final class RunStatisticsCoder extends CustomCoder<RunStatistics> {
     out.writeLong(s.gridPoints);
     out.writeLong(s.gridPointsDropped);
     out.writeLong(s.spikes);
+    out.writeLong(s.sourceFiles);
+    out.writeLong(s.recomputedAtMicros);
     out.flush();
   }
 
@@ -69,6 +71,8 @@ public final class RunStatisticsCoder extends CustomCoder<RunStatistics> {
         ColumnCoding.readDoubles(in),
         ColumnCoding.readDoubles(in),
         ColumnCoding.readDoubles(in),
+        in.readLong(),
+        in.readLong(),
         in.readLong(),
         in.readLong(),
         in.readLong());

@@ -98,7 +98,11 @@ public final class SensorsParquet {
    */
   public static long readReadings(SeekableByteChannel channel, ReadingParser parser)
       throws IOException {
-    InputFile in = ParquetChannels.input(channel, parser.source());
+    return readReadings(ParquetChannels.input(channel, parser.source()), parser);
+  }
+
+  /** {@link #readReadings(SeekableByteChannel, ReadingParser)} from a Parquet input file. */
+  public static long readReadings(InputFile in, ReadingParser parser) throws IOException {
     MessageType schema;
     long rowCount;
     try (ParquetFileReader f = ParquetFileReader.open(in, ParquetChannels.verifiedReadOptions())) {

@@ -6,6 +6,7 @@ import java.nio.channels.WritableByteChannel;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.parquet.example.data.Group;
@@ -79,6 +80,24 @@ public final class WriteSensorsParquet {
               .withNumShards(1));
       return PDone.in(in.getPipeline());
     }
+  }
+
+  /** {@link RunSources#SCHEMA} rows (readings per run and file), in one file in {@code dir}. */
+  public static PTransform<PCollection<KV<KV<String, String>, Long>>, PDone> runSources(
+      String dir) {
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PCollection<KV<KV<String, String>, Long>> in) {
+        in.apply(
+            "WriteRunSourcesParquet",
+            FileIO.<KV<KV<String, String>, Long>>write()
+                .via(new GroupSink<>(RunSources.SCHEMA, RunSources::writeRow))
+                .to(dir)
+                .withNaming(FileIO.Write.defaultNaming("part", ".parquet"))
+                .withNumShards(1));
+        return PDone.in(in.getPipeline());
+      }
+    };
   }
 
   /** Writes the run statistics to one file ({@link #runStatistics}). */

@@ -84,6 +84,8 @@ final class RunFixtures {
         pair(500, Double.NaN),
         3,
         0,
+        0,
+        0,
         0);
   }
 
@@ -103,6 +105,8 @@ final class RunFixtures {
         pair(Double.NaN, 100),
         5,
         16,
-        1);
+        1,
+        0,
+        0);
   }
 }

@@ -118,7 +118,9 @@ public class WriteSensorsParquetTest {
             "max_speed_2_mm_s",
             "grid_points",
             "grid_points_dropped",
-            "spikes_flagged"),
+            "spikes_flagged",
+            "source_files",
+            "recomputed_at"),
         names);
   }
 
