@@ -49,6 +49,72 @@ class ApiRunsTest {
     return req.send().await(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * The continuous sensors job replaces a run's files and {@code run_stats/} by atomic renames
+   * while the API serves them: the next query sees the new run, without a restart.
+   */
+  @Test
+  void aRunPublishedWhileServingIsSeenByTheNextQuery(Vertx vertx) throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("strata-api-live");
+    try (var files = java.nio.file.Files.walk(ApiFixture.runs())) {
+      for (java.nio.file.Path f : files.toList()) {
+        java.nio.file.Path to = dir.resolve(ApiFixture.runs().relativize(f).toString());
+        if (java.nio.file.Files.isDirectory(f)) {
+          java.nio.file.Files.createDirectories(to);
+        } else {
+          java.nio.file.Files.copy(f, to);
+        }
+      }
+    }
+    ApiFixture.RunningApi live =
+        ApiFixture.start(vertx, ApiConfig.defaults(ApiFixture.model("a")).withRuns(dir));
+    try {
+      var c = live.client();
+      assertThat(c.get("/runs").send().await(30, TimeUnit.SECONDS).bodyAsJsonArray().size())
+          .isEqualTo(2);
+      assertThat(c.get("/runs/99").send().await(30, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+      java.nio.file.Path stats = dir.resolve("run_stats/part-00000-of-00001.parquet");
+      java.nio.file.Path tmp = dir.resolve("run_stats/.part.tmp");
+      java.nio.file.Files.createDirectories(dir.resolve("runs/run_uuid=99"));
+      try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+          java.sql.Statement s = db.createStatement()) {
+        s.execute("SET TimeZone = 'UTC'");
+        s.execute(
+            "COPY (SELECT TIMESTAMPTZ '2022-11-24 08:00:00+00' + to_milliseconds(i * 10) AS time,"
+                + " 1.0 * i AS x_1 FROM range(5) t(i)) TO '"
+                + dir.resolve("runs/run_uuid=99/.part.tmp")
+                + "' (FORMAT parquet)");
+        java.nio.file.Files.move(
+            dir.resolve("runs/run_uuid=99/.part.tmp"),
+            dir.resolve("runs/run_uuid=99/part-00000-of-00001.parquet"),
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        s.execute(
+            "COPY (SELECT * FROM read_parquet('"
+                + stats
+                + "') UNION ALL BY NAME SELECT '99' AS run_uuid, TIMESTAMPTZ '2022-11-24"
+                + " 08:00:00+00' AS start_time, TIMESTAMPTZ '2022-11-24 08:00:00.04+00' AS"
+                + " stop_time, 0.04 AS runtime_s, 'fx_1' AS missing_signals, 5 AS grid_points)"
+                + " TO '"
+                + tmp
+                + "' (FORMAT parquet)");
+      }
+      java.nio.file.Files.move(
+          tmp,
+          stats,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertThat(c.get("/runs").send().await(30, TimeUnit.SECONDS).bodyAsJsonArray().size())
+          .isEqualTo(3);
+      JsonObject run = c.get("/runs/99").send().await(30, TimeUnit.SECONDS).bodyAsJsonObject();
+      assertThat(run.getLong("grid_points")).isEqualTo(5L);
+      String samples =
+          c.get("/runs/99/samples?columns=x_1").send().await(30, TimeUnit.SECONDS).bodyAsString();
+      assertThat(samples.lines().count()).isEqualTo(5);
+    } finally {
+      live.server().stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void listsAndShowsRunStatistics() throws Exception {
     JsonArray all = get("/runs", null).bodyAsJsonArray();

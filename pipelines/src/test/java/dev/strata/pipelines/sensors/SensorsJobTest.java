@@ -68,8 +68,39 @@ public class SensorsJobTest {
     return "read_parquet('" + out + "/runs/*/*.parquet', hive_partitioning = true)";
   }
 
+  /** A run's statistics, without when they were computed (differs between any two runs). */
   static String stats(Path out) {
-    return "read_parquet('" + out + "/run_stats/*.parquet')";
+    return "(SELECT * EXCLUDE (recomputed_at) FROM read_parquet('"
+        + out
+        + "/run_stats/*.parquet'))";
+  }
+
+  static String clean(Path out) {
+    return "read_parquet('" + out + "/clean/*.parquet')";
+  }
+
+  static String sources(Path out) {
+    return "read_parquet('" + out + "/run_sources/*.parquet')";
+  }
+
+  /**
+   * Lineage: run_sources holds each run's readings per input file, as counted straight from the CSV
+   * by DuckDB, and run_stats.source_files the number of those files.
+   */
+  @Test
+  public void runSourcesCountEachRunsReadingsPerFileAsTheInputHoldsThem() throws Exception {
+    assertEquals(
+        query(
+            "SELECT CAST(run_uuid AS VARCHAR), count(*) FROM read_csv('"
+                + SAMPLE
+                + "', all_varchar = true) GROUP BY 1 ORDER BY 1"),
+        query(
+            "SELECT run_uuid, readings FROM "
+                + sources(sampleOut)
+                + " WHERE source_file LIKE '%sample_v0.csv' ORDER BY 1"));
+    assertEquals(
+        query("SELECT run_uuid, count(*) FROM " + sources(sampleOut) + " GROUP BY 1 ORDER BY 1"),
+        query("SELECT run_uuid, source_files FROM " + stats(sampleOut) + " ORDER BY 1"));
   }
 
   @Test
