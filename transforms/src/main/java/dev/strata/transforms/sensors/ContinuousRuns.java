@@ -176,6 +176,19 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
           }
         }
         return;
+      } catch (IOException unreadable) {
+        // Not read is not changed: the version on record (if any) stays, and this one is tried
+        // again when it changes or at the next start.
+        WriteRejectFiles.write(
+            ledger.output().resolve("_rejected").resolve("clean"),
+            Failure.of(
+                "StageFileVersions",
+                path,
+                null,
+                "unreadable",
+                "the file cannot be read: " + ReadingFilesFn.firstLine(unreadable),
+                ""));
+        return;
       }
       String sha = Checksums.sha256(bytes);
       if (previous != null && previous.sha256().equals(sha)) {

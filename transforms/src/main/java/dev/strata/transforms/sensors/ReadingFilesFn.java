@@ -59,7 +59,7 @@ public final class ReadingFilesFn extends DoFn<FileIO.ReadableFile, SignalSeries
    * What went wrong, one line: the first line of each message down the cause chain (Parquet wraps
    * the reason, e.g. a CRC mismatch, in "Can not read value at 0 ...").
    */
-  static String firstLine(Throwable e) {
+  public static String firstLine(Throwable e) {
     java.util.List<String> parts = new java.util.ArrayList<>();
     for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
       String m = t.getMessage();

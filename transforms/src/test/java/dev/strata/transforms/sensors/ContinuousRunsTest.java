@@ -171,6 +171,37 @@ public class ContinuousRunsTest {
     assertTrue(ledger.dirtyRuns().isEmpty());
   }
 
+  /** A file that is gone when it is to be read is a reject, and the stream goes on. */
+  @Test
+  public void aFileThatVanishedIsRejectedByNameAndTheOthersGoOn() throws Exception {
+    Path in = tmp.newFolder("in").toPath();
+    Path out = tmp.newFolder("out").toPath();
+    RunLedger ledger = new RunLedger(out).create();
+    Path gone = csv(in, "gone.csv", readings("33", 1, 0, 3, 0));
+    Metadata goneStat = stat(gone);
+    Files.delete(gone);
+    Path kept = csv(in, "kept.csv", readings("44", 1, 0, 3, 0));
+    p.apply(
+            TestStream.create(MetadataCoderV2.of())
+                .addElements(goneStat, stat(kept))
+                .advanceProcessingTime(Duration.standardSeconds(10))
+                .advanceWatermarkToInfinity())
+        .apply(ContinuousRuns.into(ledger, RULES, Duration.standardSeconds(1)));
+    p.run().waitUntilFinish();
+    List<String> rejects = new ArrayList<>();
+    try (var ds = Files.newDirectoryStream(out.resolve("_rejected/clean"))) {
+      for (Path f : ds) {
+        rejects.add(Files.readString(f));
+      }
+    }
+    assertEquals(rejects.toString(), 1, rejects.size());
+    assertTrue(
+        rejects.get(0), rejects.get(0).contains("gone.csv") && rejects.get(0).contains("vanished"));
+    assertTrue(Files.exists(ledger.runFile("44")));
+    assertFalse(Files.exists(ledger.runFile("33")));
+    assertEquals(1, ledger.entries().size());
+  }
+
   private static List<String> rows(Statement s, String sql) throws Exception {
     List<String> out = new ArrayList<>();
     try (ResultSet rs = s.executeQuery(sql)) {
