@@ -36,10 +36,12 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -95,7 +97,10 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
     KvCoder<String, String> pairs = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
     PCollection<KV<String, String>> touched =
         files
-            .apply("ByPath", ParDo.of(new ByPathFn()))
+            .apply(
+                "ByPath",
+                WithKeys.of((Metadata m) -> m.resourceId().toString())
+                    .withKeyType(TypeDescriptors.strings()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), MetadataCoderV2.of()))
             .apply("StageFileVersions", ParDo.of(new StageFn(ledger, rules.readings())))
             .setCoder(pairs);
@@ -112,13 +117,6 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
         .apply("PublishRunStats", ParDo.of(new PublishFn(ledger)));
     return PDone.in(files.getPipeline());
-  }
-
-  static final class ByPathFn extends DoFn<Metadata, KV<String, Metadata>> {
-    @ProcessElement
-    public void process(@Element Metadata m, OutputReceiver<KV<String, Metadata>> out) {
-      out.output(KV.of(m.resourceId().toString(), m));
-    }
   }
 
   /**
@@ -142,6 +140,13 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
       this.rules = rules;
     }
 
+    /** A file that could not be staged: one reject file, by name. */
+    private void reject(String path, String reason, String message) throws IOException {
+      WriteRejectFiles.write(
+          ledger.output().resolve("_rejected").resolve("clean"),
+          Failure.of("StageFileVersions", path, null, reason, message, ""));
+    }
+
     @ProcessElement
     public void process(
         @Element KV<String, Metadata> e,
@@ -160,15 +165,7 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
       try (InputStream in = Channels.newInputStream(FileSystems.open(m.resourceId()))) {
         bytes = in.readAllBytes();
       } catch (FileNotFoundException | NoSuchFileException gone) {
-        WriteRejectFiles.write(
-            ledger.output().resolve("_rejected").resolve("clean"),
-            Failure.of(
-                "StageFileVersions",
-                path,
-                null,
-                "vanished",
-                "the file was gone when it was to be read",
-                ""));
+        reject(path, "vanished", "the file was gone when it was to be read");
         if (previous != null) {
           ledger.remove(previous);
           for (String r : previous.runs().keySet()) {
@@ -179,15 +176,8 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
       } catch (IOException unreadable) {
         // Not read is not changed: the version on record (if any) stays, and this one is tried
         // again when it changes or at the next start.
-        WriteRejectFiles.write(
-            ledger.output().resolve("_rejected").resolve("clean"),
-            Failure.of(
-                "StageFileVersions",
-                path,
-                null,
-                "unreadable",
-                "the file cannot be read: " + ReadingFilesFn.firstLine(unreadable),
-                ""));
+        reject(
+            path, "unreadable", "the file cannot be read: " + ReadingFilesFn.firstLine(unreadable));
         return;
       }
       String sha = Checksums.sha256(bytes);
