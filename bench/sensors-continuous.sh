@@ -49,15 +49,17 @@ RES=$CW/results.tsv          # key <tab> value...
 : > "$RES"
 put() { local IFS=$'\t'; echo "$*" >> "$RES"; }
 
-# Load on the machine: every 10 s the load average and the busiest processes that are not ours.
+# Load on the machine: every 10 s the load average and every process's CPU time so far, so the
+# table can say how much of the cores other work took during each phase.
 LOADLOG=$CW/load.log
 : > "$LOADLOG"
 ( while true; do
-    { echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"
-      ps -eo pcpu=,etimes=,args= --sort=-pcpu | head -4 | cut -c1-160 | sed 's/^/  /'; } >> "$LOADLOG"
+    { echo "T $(date +%s.%N) $(cut -d' ' -f1-3 /proc/loadavg)"
+      ps -eo pid=,cputimes=,args= | cut -c1-400; } >> "$LOADLOG"
     sleep 10
   done ) &
 SAMPLER=$!
+phase() { put phase "$1" "$(date +%s.%N)"; }   # marks the start of a phase (and the end of the last)
 LIVE_PID=
 cleanup() {
   kill "$SAMPLER" 2>/dev/null || true
@@ -92,7 +94,9 @@ measure() { # key cmd...  -> "key wall rss"
   echo "$key: $wall s, peak RSS $((rss / 1024)) MiB"
 }
 rm -rf "$OUT_BATCH"
+phase batch-full
 measure batch-full "${STRATA[@]}" sensors --input="$IN/*" --output="$OUT_BATCH" @runner-configs/flink-local.args
+phase batch-rerun
 measure batch-rerun "${STRATA[@]}" sensors --input="$IN/*" --output="$OUT_BATCH" --force @runner-configs/flink-local.args
 NRUNS=$(find "$OUT_BATCH/runs" -mindepth 1 -maxdepth 1 -name 'run_uuid=*' | wc -l)
 ROWS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rows"]["in"])' "$OUT_BATCH/clean/_manifest.json")
@@ -223,14 +227,15 @@ JAVA
 
 # One new file for one run: copy to a "." name, rename into place, wait for the run's file and
 # run_stats to be rewritten. Appends "latency settle i run part_s stats_s changed_count changed
-# source_files recomputed_ok stats_diff table_diff".
+# source_files recomputed_ok stats_diff table_diff staged_s" (staged_s: when the job's record of
+# the new file was written, i.e. the file was seen, found stable for one poll, read and staged).
 new_file() { # settle index source_file run
   local settle=$1 i=$2 src=$3 run=$4 base; base=$(basename "$src")
   local dst=$IN/extra-${base#readings-}
   snapshot "$OUT_LIVE" "$CW/snap-before.json"
   local timing
   timing=$(python3 - "$src" "$IN/.staging-$base" "$dst" "$OUT_LIVE" "$run" "$settle" <<'PY'
-import os, shutil, sys, time
+import json, os, shutil, sys, time
 src, tmp, dst, out, run, settle = sys.argv[1:7]
 part = os.path.join(out, "runs", f"run_uuid={run}", "part-00000-of-00001.parquet")
 stats = os.path.join(out, "run_stats", "part-00000-of-00001.parquet")
@@ -250,24 +255,34 @@ while time.time() < deadline:
     time.sleep(0.05)
 else:
     sys.exit("timed out: the run's files were not rewritten within 600 s")
+staged = 0
+recs = os.path.join(out, "_continuous", "files")
+for n in os.listdir(recs):
+    if n.endswith(".json"):
+        try:
+            if json.load(open(os.path.join(recs, n)))["path"] == os.path.abspath(dst):
+                staged = os.stat(os.path.join(recs, n)).st_mtime_ns
+        except (OSError, ValueError):
+            pass
 # quiet time: anything else the new file causes (it should cause nothing) shows in the snapshot
 time.sleep(int(settle) + 3 * 2 + 2)
-print(f"{(p - t0) / 1e9:.2f} {(s - t0) / 1e9:.2f} {t0 // 1000}")
+print(f"{(p - t0) / 1e9:.2f} {(s - t0) / 1e9:.2f} {t0 // 1000} {(staged - t0) / 1e9 if staged else float('nan'):.2f}")
 PY
 )
-  local part_s stats_s t0_us; read -r part_s stats_s t0_us <<< "$timing"
+  local part_s stats_s t0_us staged_s; read -r part_s stats_s t0_us staged_s <<< "$timing"
   snapshot "$OUT_LIVE" "$CW/snap-after.json"
   local ch; ch=$(changed_runs "$CW/snap-before.json" "$CW/snap-after.json")
   local files at sd td
   read -r files at sd td <<< "$(java -cp "$DUCK_JAR" "$CHECK" run "$OUT_BATCH" "$OUT_LIVE" "$run")"
   local ok=no; [ "$at" -gt "$t0_us" ] && ok=yes
-  put latency "$settle" "$i" "$run" "$part_s" "$stats_s" ${ch} "$files" "$ok" "$sd" "$td"
-  echo "settle $settle #$i: $(basename "$dst") (run $run): run file after $part_s s, run_stats after $stats_s s;" \
+  put latency "$settle" "$i" "$run" "$part_s" "$stats_s" ${ch} "$files" "$ok" "$sd" "$td" "$staged_s"
+  echo "settle $settle #$i: $(basename "$dst") (run $run): staged after $staged_s s, run file after $part_s s, run_stats after $stats_s s;" \
     "runs rewritten: ${ch}; source_files $files, recomputed_at after the rename: $ok, stats diff $sd, table diff $td"
 }
 
 # --- 3. continuous catch-up
 rm -rf "$OUT_LIVE"
+phase catch-up
 start_live 10 "$CW/live-settle10.log"
 echo "--- continuous (settle 10 s), catch-up of $NFILES files"
 caught=$(wait_caught_up "$CW/live-settle10.log" "$NFILES" "$NRUNS" "$LIVE_START")
@@ -281,11 +296,13 @@ mapfile -t PICKS < <(single_run_files | awk -v n="$((2 * REPEATS))" '{l[NR]=$0} 
 [ "${#PICKS[@]}" -eq $((2 * REPEATS)) ] || { echo "needs $((2 * REPEATS)) single-run files"; exit 1; }
 
 # --- 4./5. new files, settle 10 s
+phase new-files-settle10
 for i in $(seq 1 "$REPEATS"); do
   read -r src run <<< "${PICKS[$((i - 1))]}"
   new_file 10 "$i" "$src" "$run"
 done
 # --- 6. SIGTERM, restart with --settleSeconds=1, new files again
+phase other
 stop_live stop-settle10
 snapshot "$OUT_LIVE" "$CW/snap-1.json"
 start_live 1 "$CW/live-settle1.log"
@@ -294,15 +311,19 @@ caught=$(wait_caught_up "$CW/live-settle1.log" "$((NFILES + REPEATS))" "$NRUNS" 
 snapshot "$OUT_LIVE" "$CW/snap-2.json"
 put restart "$caught" $(changed_runs "$CW/snap-1.json" "$CW/snap-2.json")
 echo "restart: caught up (status line) after $caught s; runs rewritten by the restart: $(changed_runs "$CW/snap-1.json" "$CW/snap-2.json")"
+phase new-files-settle1
 for i in $(seq 1 "$REPEATS"); do
   read -r src run <<< "${PICKS[$((REPEATS + i - 1))]}"
   new_file 1 "$i" "$src" "$run"
 done
+phase other
 stop_live stop-settle1
 snapshot "$OUT_LIVE" "$CW/snap-3.json"
 put total-changed $(changed_runs "$CW/snap-0.json" "$CW/snap-3.json")
 echo "--- all runs and run_stats, continuous against batch (DuckDB)"
 put final $(java -cp "$DUCK_JAR" "$CHECK" all "$OUT_BATCH" "$OUT_LIVE")
+phase end
+sleep 11   # one more load sample
 kill "$SAMPLER" 2>/dev/null || true
 
 # --- 7. the table
@@ -328,14 +349,54 @@ st10, st1 = g("stop-settle10"), g("stop-settle1")
 restart = g("restart")
 tot = g("total-changed")
 fin = g("final")
-loads = [float(l.split()[1]) for l in open(loadlog) if re.match(r"^\d+ ", l)]
-others = collections.Counter()
+# Load: CPU time per process between samples (user processes; kernel threads left out); ours =
+# this script, its jar copy and its DuckDB checks.
+samples = []
 for l in open(loadlog):
-    m = re.match(r"^\s+([\d.]+)\s+\d+\s+(.*)", l)
-    if m and float(m[1]) >= 30 and not any(x in m[2] for x in ("sensors-continuous/strata.jar", "CheckRuns", "ps -eo", "python3 -")):
-        a = m[2]
-        key = ("maven " + re.sub(r".*Launcher ", "", a)) if "plexus-classworlds" in a else a
-        others[key[:110]] += 1
+    if l.startswith("T "):
+        f = l.split()
+        samples.append((float(f[1]), float(f[2]), {}))
+    elif samples:
+        m = re.match(r"\s*(\d+)\s+(\d+)\s+(.*)", l)
+        if m:
+            samples[-1][2][m[1]] = (int(m[2]), m[3])
+def name(a):
+    if a.startswith("postgres"):
+        return "postgres (all backends)"
+    if "plexus-classworlds" in a:
+        return "mvn " + re.sub(r".*Launcher ", "", a)[:90]
+    m = re.search(r"-jar (\S+) (\S+)", a)
+    if m:
+        return f"java -jar {m[1]} {m[2]}"
+    m = re.search(r"-cp (\S+strata\.jar).*?(org\.apache\.flink\.\S+)", a)
+    return f"Flink {m[2].rsplit('.', 1)[-1]} ({m[1]})" if m else a[:90]
+ours = lambda a: any(x in a for x in ("sensors-continuous/", "sensors-continuous.sh", "CheckRuns", "ps -eo", "python3 -"))
+phases = [(r[0], float(r[1])) for r in rows["phase"]]
+def phase_at(t):
+    cur = None
+    for n, t0 in phases:
+        if t >= t0:
+            cur = n
+    return cur
+busy = collections.defaultdict(lambda: [0.0, 0.0, 0.0, []])   # phase -> [wall, ours, others, loads]
+by_cmd = collections.Counter()
+for (t0, l0, a), (t1, l1, b) in zip(samples, samples[1:]):
+    ph = phase_at(t0)
+    if ph is None or ph == "end":
+        continue
+    d = busy[ph]
+    d[0] += t1 - t0
+    d[3].append(l1)
+    for pid, (cpu, args) in b.items():
+        dc = cpu - a[pid][0] if pid in a and cpu >= a[pid][0] else cpu
+        if dc <= 0 or args.startswith("["):   # kernel threads (I/O, memory) are not counted
+            continue
+        if ours(args):
+            d[1] += dc
+        else:
+            d[2] += dc
+            by_cmd[name(args)] += dc
+loads = [l for d in busy.values() for l in d[3]]
 def lat_cell(s):
     v = lat[s]
     each = ", ".join(f"{max(float(r[3]), float(r[4])):.1f}" for r in v)
@@ -373,11 +434,22 @@ lines = [
     f"| peak RSS of the continuous process | {gib(st10[2])} (settle 10 s), {gib(st1[2])} (settle 1 s) | — |",
     f"| restart to caught up (status line, every 10 s) | {float(restart[0]):.0f} s | — |",
     "",
-    f"Load: 1-minute load average over the run {min(loads):.1f}–{max(loads):.1f} (mean {statistics.mean(loads):.1f}) on {cores} cores; "
-    + (f"other processes seen at ≥ 30 % CPU (ps, CPU averaged over each process's life; number of the {len(loads)} samples, every 10 s): "
-       + "; ".join(f"`{k}` ({n})" for k, n in others.most_common(6)) if others else "no other process seen at ≥ 30 % CPU")
-    + ".",
+    "The latency is the sum of: finding the file (listed every 2 s, taken once its size and mtime are unchanged for one poll),"
+    " reading and staging it, the settle time, recomputing the run (clean, align, statistics, its three files) and rewriting"
+    " `run_stats`. Staged after (s): settle 10 s "
+    + ", ".join(r[11] for r in lat["10"]) + "; settle 1 s " + ", ".join(r[11] for r in lat["1"]) + ".",
+    "",
+    f"Load on the {cores} cores (CPU time of every process, sampled every 10 s; 1-minute load average):",
+    "",
+    "| phase | wall | cores busy, this benchmark | cores busy, other work | load average |",
+    "|---|---|---|---|---|",
 ]
+for ph in ("batch-full", "batch-rerun", "catch-up", "new-files-settle10", "new-files-settle1"):
+    d = busy.get(ph)
+    if d and d[0] > 0:
+        lines.append(f"| {ph} | {d[0]:.0f} s | {d[1] / d[0]:.2f} | {d[2] / d[0]:.2f} | {statistics.mean(d[3]):.1f} |")
+lines += ["", "Other work by CPU time over the run: " + ("; ".join(
+    f"`{k}` {v / 60:.1f} core-min" for k, v in by_cmd.most_common(6) if v >= 10) or "none") + "."]
 text = "\n".join(lines) + "\n"
 print("\n" + text)
 open(md, "w").write(text)
