@@ -18,8 +18,10 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.ReadableFileCoder;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.values.PCollectionTuple;
 
@@ -224,6 +226,8 @@ public final class WarehouseJob {
                 "MatchFiles",
                 FileIO.match().filepattern(glob).withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenFiles", FileIO.readMatches())
+            // keeps the modification time, which the ledger records (Beam's default drops it)
+            .setCoder(ReadableFileCoder.of(MetadataCoderV2.of()))
             .apply("LoadToPostgres", LoadToPostgres.into(target));
     loaded.get(LoadToPostgres.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }

@@ -99,6 +99,55 @@ public class ContinuousWarehouseTest {
       assertEquals(text, 0, child.exitValue());
       assertTrue(text, text.contains("[load] stopped: the ledger holds 8 files loaded"));
       assertEquals(0, WarehouseJobTest.verify(in, out, url));
+
+      // A restart over unchanged files reads none of them (the ledger knows each version by
+      // name, size and modification time); a touched but identical file is read, found unchanged,
+      // and its ledger row learns the new time: the table does not change.
+      String first = WarehouseGenerator.fileName(0);
+      Path touched = in.resolve(first);
+      long newTime = Files.getLastModifiedTime(touched).toMillis() - 60_000;
+      Files.setLastModifiedTime(touched, java.nio.file.attribute.FileTime.fromMillis(newTime));
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        String before = ledgerRow(c, first);
+        long rows = WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample");
+        Path log2 = tmp.newFile("restart.log").toPath();
+        Process again = start(in, out, url, log2);
+        awaitLedger(
+            c,
+            again,
+            log2,
+            "SELECT count(*) FROM dwh.load_ledger WHERE file_name = '"
+                + first
+                + "' AND source_mtime = "
+                + newTime,
+            1);
+        awaitLog(log2, again, "continuous: watching");
+        new ProcessBuilder("kill", "-TERM", Long.toString(again.pid())).start().waitFor();
+        assertTrue("stops within 60 s of SIGTERM", again.waitFor(60, TimeUnit.SECONDS));
+        String text2 = Files.readString(log2);
+        assertEquals(text2, 0, again.exitValue());
+        assertTrue(
+            text2,
+            text2.contains(
+                "[load] this run: 7 file versions known to the ledger skipped unread, 1 read,"
+                    + " 0 decoded"));
+        assertEquals(rows, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
+        assertEquals(before, ledgerRow(c, first)); // rows, status, sha, loaded_at unchanged
+      }
+      assertEquals(0, WarehouseJobTest.verify(in, out, url));
+    }
+  }
+
+  private static String ledgerRow(Connection c, String file) throws Exception {
+    try (java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet r =
+            s.executeQuery(
+                "SELECT file_id || ' ' || sha256 || ' ' || rows || ' ' || status || ' '"
+                    + " || loaded_at FROM dwh.load_ledger WHERE file_name = '"
+                    + file
+                    + "'")) {
+      r.next();
+      return r.getString(1);
     }
   }
 

@@ -132,6 +132,20 @@ public final class LoadToPostgres
     return out;
   }
 
+  /**
+   * A worker's connection to {@code target}: without a password in the target (it travels with the
+   * serialized function), the worker's own {@code PGPASSWORD} is used.
+   */
+  static Connection connect(Target target) throws java.sql.SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", target.user());
+    String password = target.password() != null ? target.password() : System.getenv("PGPASSWORD");
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    return DriverManager.getConnection(target.jdbcUrl(), p);
+  }
+
   static final class LoadFn extends DoFn<FileIO.ReadableFile, FileLoader.Result> {
     private final Target target;
     private final int batchSize;
@@ -155,15 +169,7 @@ public final class LoadToPostgres
 
     @Setup
     public void setup() throws Exception {
-      Properties p = new Properties();
-      p.setProperty("user", target.user());
-      // Without a password in the target (it travels with the serialized function), the worker's
-      // own PGPASSWORD is used.
-      String password = target.password() != null ? target.password() : System.getenv("PGPASSWORD");
-      if (password != null) {
-        p.setProperty("password", password);
-      }
-      connection = DriverManager.getConnection(target.jdbcUrl(), p);
+      connection = connect(target);
       loader = new FileLoader(target.table());
     }
 
@@ -210,7 +216,8 @@ public final class LoadToPostgres
             new FileLoader.Source(
                 f.getMetadata().resourceId().getFilename(),
                 f.getMetadata().sizeBytes(),
-                () -> open(f)));
+                () -> open(f),
+                f.getMetadata().lastModifiedMillis()));
       }
       List<FileLoader.Result> done = loader.loadAll(connection, sources, decoded::inc);
       for (int i = 0; i < done.size(); i++) {
