@@ -37,10 +37,11 @@ import org.joda.time.Duration;
  * only what the ledger does not hold unchanged. File versions the ledger already records (same
  * name, size and modification time, loaded or rejected) are dropped before anything reads them
  * ({@link SkipKnownVersions}), so a restart over a large backlog costs a listing and a few ledger
- * queries; whatever passes is still decided by its checksum. On SIGTERM the job writes its stop
- * marker, the watch stops polling, what is in flight commits, and the process exits 0. Rejected
- * files are written one JSON file per file version to {@code <output>/_rejected/load/}, where the
- * batch load writes its rejects.
+ * queries; whatever passes is still decided by its checksum. A status line every 10 s and at the
+ * end ({@link ContinuousStatus}) says how far the ledger is behind the input. On SIGTERM the job
+ * writes its stop marker, the watch stops polling, what is in flight commits, and the process exits
+ * 0. Rejected files are written one JSON file per file version to {@code <output>/_rejected/load/},
+ * where the batch load writes its rejects.
  */
 final class ContinuousLoad {
   private ContinuousLoad() {}
@@ -76,9 +77,26 @@ final class ContinuousLoad {
         "[%s] continuous: watching %s every %d s (SIGTERM or Ctrl-C stops)%n",
         WarehouseJob.LOAD, Store.str(input), o.getPollSeconds());
     PipelineResult result;
-    try (Status status = new Status(target, loader, log)) {
-      result = p.run();
-      result.waitUntilFinish();
+    try (ContinuousStatus status = new ContinuousStatus(input, target, loader, log)) {
+      java.util.concurrent.ScheduledExecutorService timer =
+          LoadProgress.every(
+              "warehouse-status",
+              () -> {
+                try {
+                  status.print("status");
+                } catch (java.io.IOException e) {
+                  log.printf("[%s] status unavailable: %s%n", WarehouseJob.LOAD, e.getMessage());
+                }
+              },
+              log);
+      try {
+        result = p.run();
+        result.waitUntilFinish();
+      } finally {
+        timer.shutdownNow();
+        timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      status.print("final status");
     }
     try (Connection c = Database.connect(target)) {
       long[] all = loader.committedSince(c, new java.sql.Timestamp(0));
@@ -112,36 +130,5 @@ final class ContinuousLoad {
       return -1;
     }
     return sum;
-  }
-
-  /** A line every {@link LoadProgress#EVERY_SECONDS} s: what the ledger holds by now. */
-  private static final class Status implements AutoCloseable {
-    private final java.util.concurrent.ScheduledExecutorService timer;
-    private final Connection connection;
-
-    Status(LoadToPostgres.Target target, FileLoader loader, PrintStream log) throws Exception {
-      connection = Database.connect(target);
-      long start = System.nanoTime();
-      long[] before = loader.committedSince(connection, new java.sql.Timestamp(0));
-      timer =
-          LoadProgress.every(
-              "warehouse-status",
-              () -> {
-                long[] now = loader.committedSince(connection, new java.sql.Timestamp(0));
-                double secs = (System.nanoTime() - start) / 1e9;
-                log.printf(
-                    "[%s] continuous: %,d files loaded (%,d rows), %,d rejected; %,.0f rows/s"
-                        + " since start%n",
-                    WarehouseJob.LOAD, now[0], now[1], now[2], (now[1] - before[1]) / secs);
-              },
-              log);
-    }
-
-    @Override
-    public void close() throws Exception {
-      timer.shutdownNow();
-      timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-      connection.close();
-    }
   }
 }

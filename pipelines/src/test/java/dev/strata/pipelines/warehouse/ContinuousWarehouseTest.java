@@ -98,6 +98,7 @@ public class ContinuousWarehouseTest {
       String text = Files.readString(log);
       assertEquals(text, 0, child.exitValue());
       assertTrue(text, text.contains("[load] stopped: the ledger holds 8 files loaded"));
+      assertStatusLines(text, 8);
       assertEquals(0, WarehouseJobTest.verify(in, out, url));
 
       // A restart over unchanged files reads none of them (the ledger knows each version by
@@ -131,11 +132,52 @@ public class ContinuousWarehouseTest {
             text2.contains(
                 "[load] this run: 7 file versions known to the ledger skipped unread, 1 read,"
                     + " 0 decoded"));
+        assertTrue(text2, text2.contains(FINAL + "files seen 8, done 8, pending 0, rejected 0;"));
         assertEquals(rows, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
         assertEquals(before, ledgerRow(c, first)); // rows, status, sha, loaded_at unchanged
       }
       assertEquals(0, WarehouseJobTest.verify(in, out, url));
     }
+  }
+
+  private static final String FINAL = "[load] final status: ";
+
+  private static final java.util.regex.Pattern STATUS =
+      java.util.regex.Pattern.compile(
+          "\\[load\\] (status|final status): files seen (\\d+), done (\\d+), pending (\\d+),"
+              + " rejected (\\d+); oldest pending (-|\\d+\\.\\d s); ([\\d,]+) rows/s");
+
+  /**
+   * The status lines of a run that ended with {@code files} files all loaded: every 10 s one whose
+   * counts add up (done + pending + rejected = seen, never more than {@code files}), the last one
+   * at the end with nothing pending and no lag.
+   */
+  private static void assertStatusLines(String log, int files) {
+    java.util.regex.Matcher m = STATUS.matcher(log);
+    int lines = 0;
+    String last = null;
+    while (m.find()) {
+      lines++;
+      long seen = Long.parseLong(m.group(2));
+      long sum =
+          Long.parseLong(m.group(3)) + Long.parseLong(m.group(4)) + Long.parseLong(m.group(5));
+      assertEquals(m.group(), seen, sum);
+      assertTrue(m.group(), seen <= files);
+      assertEquals(m.group(), "-".equals(m.group(6)), Long.parseLong(m.group(4)) == 0);
+      last = m.group();
+    }
+    assertTrue(log, lines >= 2); // the job ran for more than 10 s
+    assertTrue(
+        log,
+        last != null
+            && last.startsWith(
+                FINAL
+                    + "files seen "
+                    + files
+                    + ", done "
+                    + files
+                    + ", pending 0, rejected 0;"
+                    + " oldest pending -;"));
   }
 
   private static String ledgerRow(Connection c, String file) throws Exception {

@@ -169,6 +169,18 @@ public final class FileLoader {
     return queries.committedSince(c, since);
   }
 
+  /**
+   * A ledger row as a status line reads it: the version's size and modification time ({@code
+   * source_mtime}, -1 if unknown), its status and rows, and when it was committed ({@code
+   * loaded_at}, as text: it changes whenever the file is loaded or rejected again).
+   */
+  public record Version(long size, long mtime, String status, long rows, String loadedAt) {}
+
+  /** Every ledger row, by file name ({@link Version}); one query. */
+  public Map<String, Version> versions(Connection c) throws SQLException {
+    return queries.versions(c);
+  }
+
   /** Ledger entries: file name to (sha256, status). */
   public Map<String, String[]> ledger(Connection c) throws SQLException {
     return queries.ledger(c);

@@ -60,6 +60,25 @@ final class LedgerQueries {
     }
   }
 
+  /** {@link FileLoader#versions}. */
+  Map<String, FileLoader.Version> versions(Connection c) throws SQLException {
+    Map<String, FileLoader.Version> m = new java.util.HashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT file_name, size_bytes, coalesce(source_mtime, -1), status, rows,"
+                    + " loaded_at::text FROM "
+                    + tables.ledger)) {
+      while (r.next()) {
+        m.put(
+            r.getString(1),
+            new FileLoader.Version(
+                r.getLong(2), r.getLong(3), r.getString(4), r.getLong(5), r.getString(6)));
+      }
+    }
+    return m;
+  }
+
   /** {@link FileLoader#ledger}. */
   Map<String, String[]> ledger(Connection c) throws SQLException {
     Map<String, String[]> m = new TreeMap<>();
