@@ -1,7 +1,9 @@
 package dev.strata.pipelines.warehouse;
 
 import dev.strata.pipelines.launcher.ContinuousControl;
+import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Failure;
 import dev.strata.transforms.common.WatchArrivals;
 import dev.strata.transforms.common.WriteRejectFiles;
 import dev.strata.transforms.warehouse.FileLoader;
@@ -22,6 +24,7 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.joda.time.Duration;
@@ -57,21 +60,8 @@ final class ContinuousLoad {
     ContinuousControl control = ContinuousControl.open(output, WarehouseJob.LOAD, log);
     Path out = Path.of(Store.str(output));
     Path rejected = Files.createDirectories(out.resolve("_rejected").resolve(WarehouseJob.LOAD));
-    Duration poll = Duration.standardSeconds(o.getPollSeconds());
-
-    o.as(StreamingOptions.class).setStreaming(true);
-    Pipeline p = Pipeline.create(o);
-    PCollectionTuple loaded =
-        p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
-            .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(control.stopMarker()))
-            .apply("SkipKnownVersions", SkipKnownVersions.in(target))
-            .apply("OpenFiles", FileIO.readMatches())
-            // Beam's default ReadableFile coder drops the modification time the ledger records.
-            .setCoder(ReadableFileCoder.of(MetadataCoderV2.of()))
-            .apply("LoadToPostgres", LoadToPostgres.into(target));
-    loaded
-        .get(LoadToPostgres.FAILURES)
-        .apply("WriteRejected", ParDo.of(WriteRejectFiles.to(rejected.toString())));
+    Pipeline p =
+        build(o, input, target, control.stopMarker(), WriteRejectFiles.to(rejected.toString()));
 
     log.printf(
         "[%s] continuous: watching %s every %d s (SIGTERM or Ctrl-C stops)%n",
@@ -111,6 +101,95 @@ final class ContinuousLoad {
         counter(result, SkipKnownVersions.class, SkipKnownVersions.SKIPPED),
         counter(result, LoadToPostgres.class, LoadToPostgres.FILES),
         counter(result, LoadToPostgres.class, LoadToPostgres.DECODED));
+  }
+
+  /**
+   * The Dataflow job spec's stage name: the streaming load, next to the batch one's {@code load}.
+   */
+  static final String SPEC_STAGE = WarehouseJob.LOAD + "-continuous";
+
+  /**
+   * The streaming pipeline: the arrivals under {@code input} (until {@code stopMarker} exists; for
+   * ever if it is null), known versions dropped, the rest loaded into {@code target}; rejects to
+   * {@code rejects}.
+   */
+  static Pipeline build(
+      WarehouseOptions o,
+      ResourceId input,
+      LoadToPostgres.Target target,
+      String stopMarker,
+      DoFn<Failure, Void> rejects) {
+    Duration poll = Duration.standardSeconds(o.getPollSeconds());
+    o.as(StreamingOptions.class).setStreaming(true);
+    Pipeline p = Pipeline.create(o);
+    WatchArrivals arrivals = WatchArrivals.every(poll);
+    if (stopMarker != null) {
+      arrivals = arrivals.stoppingAt(stopMarker);
+    }
+    PCollectionTuple loaded =
+        p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
+            .apply("Arrivals", arrivals)
+            .apply("SkipKnownVersions", SkipKnownVersions.in(target))
+            .apply("OpenFiles", FileIO.readMatches())
+            // Beam's default ReadableFile coder drops the modification time the ledger records.
+            .setCoder(ReadableFileCoder.of(MetadataCoderV2.of()))
+            .apply("LoadToPostgres", LoadToPostgres.into(target));
+    loaded.get(LoadToPostgres.FAILURES).apply("WriteRejected", ParDo.of(rejects));
+    return p;
+  }
+
+  /**
+   * Dataflow spec mode: writes the streaming job's spec as {@code <templateLocation>/}{@value
+   * #SPEC_STAGE}{@code .json}, touching no database and neither listing {@code input} nor writing
+   * {@code output}. The job has no stop marker: it runs until it is drained or cancelled (a drain
+   * stops the listing and lets what is in flight commit). Rejects are written one object per file
+   * version under {@code <output>/_rejected/load/} through Beam's file systems ({@code gs://} too).
+   */
+  static void writeSpec(
+      WarehouseOptions o,
+      ResourceId input,
+      ResourceId output,
+      LoadToPostgres.Target target,
+      PrintStream log) {
+    String rejected = Store.str(Store.sub(Store.sub(output, "_rejected"), WarehouseJob.LOAD));
+    Pipeline p = build(o, input, target, null, new WriteRejectObjects(rejected));
+    String jobName = o.getJobName();
+    o.setJobName(jobName + "-" + SPEC_STAGE);
+    log.printf("[%s] writing its Dataflow streaming job spec%n", SPEC_STAGE);
+    try {
+      JobSpecs.writeIfAsked(p, SPEC_STAGE);
+      throw new IllegalStateException("spec mode ran the continuous load");
+    } catch (JobSpecs.Written written) {
+      log.println(written.getMessage());
+    } finally {
+      o.setJobName(jobName);
+    }
+  }
+
+  /**
+   * Writes each reject to its own object in a directory of any Beam file system, named like {@link
+   * WriteRejectFiles}' files (the same reject is the same object, so a replay rewrites it): an
+   * object appears whole when it is closed, so no temporary name is needed.
+   */
+  static final class WriteRejectObjects extends DoFn<Failure, Void> {
+    private final String dir;
+
+    WriteRejectObjects(String dir) {
+      this.dir = dir;
+    }
+
+    @ProcessElement
+    public void process(@Element Failure f) throws java.io.IOException {
+      String source = f.source() == null ? "unknown" : f.source();
+      String name =
+          source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+      String json = f.toJson();
+      String id =
+          Integer.toHexString(json.hashCode()) + "-" + Integer.toHexString(source.hashCode());
+      Store.write(
+          Store.file(Store.dir(dir), name + "." + id + ".json"),
+          (json + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
   }
 
   /** A counter's value at the end of the run, summed over its steps; 0 if none reported it. */
