@@ -7,7 +7,6 @@ import java.io.Serializable;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -135,6 +134,11 @@ public final class LoadToPostgres
   /**
    * A worker's connection to {@code target}: without a password in the target (it travels with the
    * serialized function), the worker's own {@code PGPASSWORD} is used.
+   *
+   * <p>The PostgreSQL driver is called directly, not looked up through {@code DriverManager}: on a
+   * Flink session cluster every job has a class loader of its own, and {@code DriverManager} only
+   * hands a caller the drivers its class loader registered, so the second job on a TaskManager
+   * failed with "No suitable driver found" (the first job's registration does not count for it).
    */
   static Connection connect(Target target) throws java.sql.SQLException {
     Properties p = new Properties();
@@ -143,7 +147,12 @@ public final class LoadToPostgres
     if (password != null) {
       p.setProperty("password", password);
     }
-    return DriverManager.getConnection(target.jdbcUrl(), p);
+    Connection c = new org.postgresql.Driver().connect(target.jdbcUrl(), p);
+    if (c == null) {
+      throw new java.sql.SQLException(
+          "not a PostgreSQL JDBC URL (jdbc:postgresql://...): " + target.jdbcUrl());
+    }
+    return c;
   }
 
   static final class LoadFn extends DoFn<FileIO.ReadableFile, FileLoader.Result> {
