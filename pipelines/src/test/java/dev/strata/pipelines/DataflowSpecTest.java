@@ -91,6 +91,30 @@ public class DataflowSpecTest {
     assertSteps(spec(log, "load"), "MatchFiles", "LoadToPostgres", "WriteRejected");
   }
 
+  /**
+   * {@code --continuous}: a Dataflow streaming job's spec, with the arrivals (Watch, its paced
+   * listing and the stability check), the ledger pre-filter and the load.
+   */
+  @Test
+  public void warehouseContinuousWritesAStreamingSpec() throws Exception {
+    String log = run("warehouse", "--input=src/test/resources/datawow", DB, "--continuous");
+    assertTrue(log, log.contains("[load-continuous] writing its Dataflow streaming job spec"));
+    String spec = spec(log, "load-continuous");
+    assertTrue("not a streaming job", spec.contains("\"type\":\"JOB_TYPE_STREAMING\""));
+    assertTrue("streaming off", spec.contains("\"streaming\":true"));
+    assertSteps(
+        spec,
+        "Arrivals",
+        "Arrivals/ListEveryPoll",
+        "Arrivals/AwaitStable",
+        "SkipKnownVersions",
+        "LoadToPostgres",
+        "WriteRejected");
+    // the batch spec is another file, and a batch job
+    String batch = spec(run("warehouse", "--input=src/test/resources/datawow", DB), "load");
+    assertTrue("the batch spec is streaming", batch.contains("\"type\":\"JOB_TYPE_BATCH\""));
+  }
+
   private static final String DB = "--jdbcUrl=jdbc:postgresql://db.internal:5432/dwh";
 
   /**
@@ -111,6 +135,14 @@ public class DataflowSpecTest {
     String warehouse =
         run("warehouse", "--input=" + b + "datawow", "--output=" + b + "warehouse", DB);
     assertSteps(spec(warehouse, "load"), "LoadToPostgres");
+    String streaming =
+        run(
+            "warehouse",
+            "--input=" + b + "datawow",
+            "--output=" + b + "warehouse",
+            DB,
+            "--continuous");
+    assertSteps(spec(streaming, "load-continuous"), "Arrivals", "LoadToPostgres");
     // a spec for an embedded PostgreSQL would point Dataflow's workers at this machine
     IllegalArgumentException noDb =
         org.junit.Assert.assertThrows(

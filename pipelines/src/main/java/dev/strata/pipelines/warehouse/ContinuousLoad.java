@@ -1,20 +1,30 @@
 package dev.strata.pipelines.warehouse;
 
 import dev.strata.pipelines.launcher.ContinuousControl;
+import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Failure;
 import dev.strata.transforms.common.WatchArrivals;
 import dev.strata.transforms.common.WriteRejectFiles;
 import dev.strata.transforms.warehouse.FileLoader;
 import dev.strata.transforms.warehouse.LoadToPostgres;
+import dev.strata.transforms.warehouse.SkipKnownVersions;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.ReadableFileCoder;
+import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.joda.time.Duration;
@@ -27,10 +37,14 @@ import org.joda.time.Duration;
  *
  * <p>Exactly once rests on the load ledger, not on the stream: a file version is in the table once
  * whatever the source replays, so a restart (after a crash too) lists every file again and loads
- * only what the ledger does not hold unchanged. On SIGTERM the job writes its stop marker, the
- * watch stops polling, what is in flight commits, and the process exits 0. Rejected files are
- * written one JSON file per file version to {@code <output>/_rejected/load/}, where the batch load
- * writes its rejects.
+ * only what the ledger does not hold unchanged. File versions the ledger already records (same
+ * name, size and modification time, loaded or rejected) are dropped before anything reads them
+ * ({@link SkipKnownVersions}), so a restart over a large backlog costs a listing and a few ledger
+ * queries; whatever passes is still decided by its checksum. A status line every 10 s and at the
+ * end ({@link ContinuousStatus}) says how far the ledger is behind the input. On SIGTERM the job
+ * writes its stop marker, the watch stops polling, what is in flight commits, and the process exits
+ * 0. Rejected files are written one JSON file per file version to {@code <output>/_rejected/load/},
+ * where the batch load writes its rejects.
  */
 final class ContinuousLoad {
   private ContinuousLoad() {}
@@ -46,24 +60,33 @@ final class ContinuousLoad {
     ContinuousControl control = ContinuousControl.open(output, WarehouseJob.LOAD, log);
     Path out = Path.of(Store.str(output));
     Path rejected = Files.createDirectories(out.resolve("_rejected").resolve(WarehouseJob.LOAD));
-    Duration poll = Duration.standardSeconds(o.getPollSeconds());
-
-    o.as(StreamingOptions.class).setStreaming(true);
-    Pipeline p = Pipeline.create(o);
-    PCollectionTuple loaded =
-        p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
-            .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(control.stopMarker()))
-            .apply("OpenFiles", FileIO.readMatches())
-            .apply("LoadToPostgres", LoadToPostgres.into(target));
-    loaded
-        .get(LoadToPostgres.FAILURES)
-        .apply("WriteRejected", ParDo.of(WriteRejectFiles.to(rejected.toString())));
+    Pipeline p =
+        build(o, input, target, control.stopMarker(), WriteRejectFiles.to(rejected.toString()));
 
     log.printf(
         "[%s] continuous: watching %s every %d s (SIGTERM or Ctrl-C stops)%n",
         WarehouseJob.LOAD, Store.str(input), o.getPollSeconds());
-    try (Status status = new Status(target, loader, log)) {
-      p.run().waitUntilFinish();
+    PipelineResult result;
+    try (ContinuousStatus status = new ContinuousStatus(input, target, loader, log)) {
+      java.util.concurrent.ScheduledExecutorService timer =
+          LoadProgress.every(
+              "warehouse-status",
+              () -> {
+                try {
+                  status.print("status");
+                } catch (java.io.IOException e) {
+                  log.printf("[%s] status unavailable: %s%n", WarehouseJob.LOAD, e.getMessage());
+                }
+              },
+              log);
+      try {
+        result = p.run();
+        result.waitUntilFinish();
+      } finally {
+        timer.shutdownNow();
+        timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      status.print("final status");
     }
     try (Connection c = Database.connect(target)) {
       long[] all = loader.committedSince(c, new java.sql.Timestamp(0));
@@ -71,36 +94,120 @@ final class ContinuousLoad {
           "[%s] stopped: the ledger holds %,d files loaded (%,d rows), %,d rejected%n",
           WarehouseJob.LOAD, all[0], all[1], all[2]);
     }
+    log.printf(
+        "[%s] this run: %,d file versions known to the ledger skipped unread, %,d read, %,d"
+            + " decoded%n",
+        WarehouseJob.LOAD,
+        counter(result, SkipKnownVersions.class, SkipKnownVersions.SKIPPED),
+        counter(result, LoadToPostgres.class, LoadToPostgres.FILES),
+        counter(result, LoadToPostgres.class, LoadToPostgres.DECODED));
   }
 
-  /** A line every {@link LoadProgress#EVERY_SECONDS} s: what the ledger holds by now. */
-  private static final class Status implements AutoCloseable {
-    private final java.util.concurrent.ScheduledExecutorService timer;
-    private final Connection connection;
+  /**
+   * The Dataflow job spec's stage name: the streaming load, next to the batch one's {@code load}.
+   */
+  static final String SPEC_STAGE = WarehouseJob.LOAD + "-continuous";
 
-    Status(LoadToPostgres.Target target, FileLoader loader, PrintStream log) throws Exception {
-      connection = Database.connect(target);
-      long start = System.nanoTime();
-      long[] before = loader.committedSince(connection, new java.sql.Timestamp(0));
-      timer =
-          LoadProgress.every(
-              "warehouse-status",
-              () -> {
-                long[] now = loader.committedSince(connection, new java.sql.Timestamp(0));
-                double secs = (System.nanoTime() - start) / 1e9;
-                log.printf(
-                    "[%s] continuous: %,d files loaded (%,d rows), %,d rejected; %,.0f rows/s"
-                        + " since start%n",
-                    WarehouseJob.LOAD, now[0], now[1], now[2], (now[1] - before[1]) / secs);
-              },
-              log);
+  /**
+   * The streaming pipeline: the arrivals under {@code input} (until {@code stopMarker} exists; for
+   * ever if it is null), known versions dropped, the rest loaded into {@code target}; rejects to
+   * {@code rejects}.
+   */
+  static Pipeline build(
+      WarehouseOptions o,
+      ResourceId input,
+      LoadToPostgres.Target target,
+      String stopMarker,
+      DoFn<Failure, Void> rejects) {
+    Duration poll = Duration.standardSeconds(o.getPollSeconds());
+    o.as(StreamingOptions.class).setStreaming(true);
+    Pipeline p = Pipeline.create(o);
+    WatchArrivals arrivals = WatchArrivals.every(poll);
+    if (stopMarker != null) {
+      arrivals = arrivals.stoppingAt(stopMarker);
+    }
+    PCollectionTuple loaded =
+        p.apply("Input", Create.of(Store.str(input) + "/*.parquet"))
+            .apply("Arrivals", arrivals)
+            .apply("SkipKnownVersions", SkipKnownVersions.in(target))
+            .apply("OpenFiles", FileIO.readMatches())
+            // Beam's default ReadableFile coder drops the modification time the ledger records.
+            .setCoder(ReadableFileCoder.of(MetadataCoderV2.of()))
+            .apply("LoadToPostgres", LoadToPostgres.into(target));
+    loaded.get(LoadToPostgres.FAILURES).apply("WriteRejected", ParDo.of(rejects));
+    return p;
+  }
+
+  /**
+   * Dataflow spec mode: writes the streaming job's spec as {@code <templateLocation>/}{@value
+   * #SPEC_STAGE}{@code .json}, touching no database and neither listing {@code input} nor writing
+   * {@code output}. The job has no stop marker: it runs until it is drained or cancelled (a drain
+   * stops the listing and lets what is in flight commit). Rejects are written one object per file
+   * version under {@code <output>/_rejected/load/} through Beam's file systems ({@code gs://} too).
+   */
+  static void writeSpec(
+      WarehouseOptions o,
+      ResourceId input,
+      ResourceId output,
+      LoadToPostgres.Target target,
+      PrintStream log) {
+    String rejected = Store.str(Store.sub(Store.sub(output, "_rejected"), WarehouseJob.LOAD));
+    Pipeline p = build(o, input, target, null, new WriteRejectObjects(rejected));
+    String jobName = o.getJobName();
+    o.setJobName(jobName + "-" + SPEC_STAGE);
+    log.printf("[%s] writing its Dataflow streaming job spec%n", SPEC_STAGE);
+    try {
+      JobSpecs.writeIfAsked(p, SPEC_STAGE);
+      throw new IllegalStateException("spec mode ran the continuous load");
+    } catch (JobSpecs.Written written) {
+      log.println(written.getMessage());
+    } finally {
+      o.setJobName(jobName);
+    }
+  }
+
+  /**
+   * Writes each reject to its own object in a directory of any Beam file system, named like {@link
+   * WriteRejectFiles}' files (the same reject is the same object, so a replay rewrites it): an
+   * object appears whole when it is closed, so no temporary name is needed.
+   */
+  static final class WriteRejectObjects extends DoFn<Failure, Void> {
+    private final String dir;
+
+    WriteRejectObjects(String dir) {
+      this.dir = dir;
     }
 
-    @Override
-    public void close() throws Exception {
-      timer.shutdownNow();
-      timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-      connection.close();
+    @ProcessElement
+    public void process(@Element Failure f) throws java.io.IOException {
+      String source = f.source() == null ? "unknown" : f.source();
+      String name =
+          source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+      String json = f.toJson();
+      String id =
+          Integer.toHexString(json.hashCode()) + "-" + Integer.toHexString(source.hashCode());
+      Store.write(
+          Store.file(Store.dir(dir), name + "." + id + ".json"),
+          (json + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
+  }
+
+  /** A counter's value at the end of the run, summed over its steps; 0 if none reported it. */
+  private static long counter(PipelineResult r, Class<?> namespace, String name) {
+    long sum = 0;
+    try {
+      for (MetricResult<Long> c :
+          r.metrics()
+              .queryMetrics(
+                  MetricsFilter.builder()
+                      .addNameFilter(MetricNameFilter.named(namespace, name))
+                      .build())
+              .getCounters()) {
+        sum += c.getAttempted();
+      }
+    } catch (UnsupportedOperationException noMetrics) {
+      return -1;
+    }
+    return sum;
   }
 }

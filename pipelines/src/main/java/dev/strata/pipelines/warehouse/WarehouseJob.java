@@ -79,11 +79,6 @@ public final class WarehouseJob {
     ResourceId input = Store.dir(o.getInput());
     ResourceId output = Store.dir(o.getOutput());
     if (JobSpecs.specOnly(o)) {
-      if (o.getContinuous()) {
-        throw new IllegalArgumentException(
-            "--continuous has no Dataflow job spec yet (issue 16); a spec without it is the batch"
-                + " load");
-      }
       return writeSpec(o, input, output, log);
     }
     Store.requireLocalDirectory(
@@ -223,16 +218,20 @@ public final class WarehouseJob {
         p.apply(
                 "MatchFiles",
                 FileIO.match().filepattern(glob).withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            // FileIO.match() has dropped the modification time already (its MatchFn's output is
+            // coded with MetadataCoder): a batch load records source_mtime null, and the first
+            // continuous run after it reads each file once more (unchanged: only the time is set)
             .apply("OpenFiles", FileIO.readMatches())
             .apply("LoadToPostgres", LoadToPostgres.into(target));
     loaded.get(LoadToPostgres.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 
   /**
-   * Dataflow spec mode ({@link JobSpecs}): writes the load's job spec, touching no database and
-   * neither reading {@code --input} nor writing {@code --output} (the job does when it runs). The
-   * spec does not carry the password (workers use their own {@code PGPASSWORD}); the tables are
-   * created by a normal run or a DBA.
+   * Dataflow spec mode ({@link JobSpecs}): writes the load's job spec (with {@code --continuous}
+   * the streaming job's, {@link ContinuousLoad#writeSpec}), touching no database and neither
+   * reading {@code --input} nor writing {@code --output} (the job does when it runs). The spec does
+   * not carry the password (workers use their own {@code PGPASSWORD}); the tables are created by a
+   * normal run or a DBA.
    */
   private static Map<String, StageRunner.Outcome> writeSpec(
       WarehouseOptions o, ResourceId input, ResourceId output, PrintStream log) throws Exception {
@@ -248,6 +247,10 @@ public final class WarehouseJob {
     }
     LoadToPostgres.Target target =
         new LoadToPostgres.Target(o.getJdbcUrl(), o.getUser(), null, o.getTable());
+    if (o.getContinuous()) {
+      ContinuousLoad.writeSpec(o, input, output, target, log); // a streaming job: no stage run
+      return Map.of();
+    }
     StageRunner.Outcome outcome =
         new StageRunner(output, true, log)
             .forSpecs(true)

@@ -98,66 +98,194 @@ public class ContinuousWarehouseTest {
       String text = Files.readString(log);
       assertEquals(text, 0, child.exitValue());
       assertTrue(text, text.contains("[load] stopped: the ledger holds 8 files loaded"));
+      assertStatusLines(text, 8);
+      assertEquals(0, WarehouseJobTest.verify(in, out, url));
+
+      // A restart over unchanged files reads none of them (the ledger knows each version by
+      // name, size and modification time); a touched but identical file is read, found unchanged,
+      // and its ledger row learns the new time: the table does not change.
+      String first = WarehouseGenerator.fileName(0);
+      Path touched = in.resolve(first);
+      long newTime = Files.getLastModifiedTime(touched).toMillis() - 60_000;
+      Files.setLastModifiedTime(touched, java.nio.file.attribute.FileTime.fromMillis(newTime));
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        String before = ledgerRow(c, first);
+        long rows = WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample");
+        Path log2 = tmp.newFile("restart.log").toPath();
+        Process again = start(in, out, url, log2);
+        awaitLedger(
+            c,
+            again,
+            log2,
+            "SELECT count(*) FROM dwh.load_ledger WHERE file_name = '"
+                + first
+                + "' AND source_mtime = "
+                + newTime,
+            1);
+        awaitLog(log2, again, "continuous: watching");
+        new ProcessBuilder("kill", "-TERM", Long.toString(again.pid())).start().waitFor();
+        assertTrue("stops within 60 s of SIGTERM", again.waitFor(60, TimeUnit.SECONDS));
+        String text2 = Files.readString(log2);
+        assertEquals(text2, 0, again.exitValue());
+        assertTrue(
+            text2,
+            text2.contains(
+                "[load] this run: 7 file versions known to the ledger skipped unread, 1 read,"
+                    + " 0 decoded"));
+        assertTrue(text2, text2.contains(FINAL + "files seen 8, done 8, pending 0, rejected 0;"));
+        assertEquals(rows, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
+        assertEquals(before, ledgerRow(c, first)); // rows, status, sha, loaded_at unchanged
+      }
       assertEquals(0, WarehouseJobTest.verify(in, out, url));
     }
   }
 
+  private static final String FINAL = "[load] final status: ";
+
+  private static final java.util.regex.Pattern STATUS =
+      java.util.regex.Pattern.compile(
+          "\\[load\\] (status|final status): files seen (\\d+), done (\\d+), pending (\\d+),"
+              + " rejected (\\d+); oldest pending (-|\\d+\\.\\d s); ([\\d,]+) rows/s");
+
   /**
-   * Exactly once across {@code kill -9}: a producer renames files into place at a steady rate while
-   * the continuous job is killed at random moments five times and started again; at the end the
-   * table holds every file's rows once, as a batch load of the same files would, and {@code verify}
-   * finds no difference.
+   * The status lines of a run that ended with {@code files} files all loaded: every 10 s one whose
+   * counts add up (done + pending + rejected = seen, never more than {@code files}), the last one
+   * at the end with nothing pending and no lag.
    */
-  @Test(timeout = 600_000)
+  private static void assertStatusLines(String log, int files) {
+    java.util.regex.Matcher m = STATUS.matcher(log);
+    int lines = 0;
+    String last = null;
+    while (m.find()) {
+      lines++;
+      long seen = Long.parseLong(m.group(2));
+      long sum =
+          Long.parseLong(m.group(3)) + Long.parseLong(m.group(4)) + Long.parseLong(m.group(5));
+      assertEquals(m.group(), seen, sum);
+      assertTrue(m.group(), seen <= files);
+      assertEquals(m.group(), "-".equals(m.group(6)), Long.parseLong(m.group(4)) == 0);
+      last = m.group();
+    }
+    assertTrue(log, lines >= 2); // the job ran for more than 10 s
+    assertTrue(
+        log,
+        last != null
+            && last.startsWith(
+                FINAL
+                    + "files seen "
+                    + files
+                    + ", done "
+                    + files
+                    + ", pending 0, rejected 0;"
+                    + " oldest pending -;"));
+  }
+
+  private static String ledgerRow(Connection c, String file) throws Exception {
+    try (java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet r =
+            s.executeQuery(
+                "SELECT file_id || ' ' || sha256 || ' ' || rows || ' ' || status || ' '"
+                    + " || loaded_at FROM dwh.load_ledger WHERE file_name = '"
+                    + file
+                    + "'")) {
+      r.next();
+      return r.getString(1);
+    }
+  }
+
+  /**
+   * Exactly once across {@code kill -9}: a producer writes one file a second, every other one
+   * renamed into place and the others written in place slowly (four pieces over more than one
+   * poll), all the while the continuous job is killed at {@value #KILLS} random moments (seeded,
+   * {@code -Dcrash.seed=N} for another run) and started again. At the end the table holds every
+   * file's rows once, {@code verify} finds no difference, and the table and ledger equal a batch
+   * load of the same files into another schema, row for row.
+   */
+  @Test(timeout = 400_000)
   public void killedFiveTimesAndRestartedItEndsExactlyAsABatchLoad() throws Exception {
     Path in = tmp.newFolder("crash-in").toPath();
     Path staging = tmp.newFolder("crash-staging").toPath();
     Path out = tmp.newFolder("crash-out").toPath();
     WarehouseGenerator g = new WarehouseGenerator(47);
-    int total = 60;
+    long seed = Long.getLong("crash.seed", 16);
+    System.out.println("ContinuousWarehouseTest crash seed: -Dcrash.seed=" + seed);
+    java.util.Random random = new java.util.Random(seed);
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicInteger written =
         new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> producerFailed =
+        new java.util.concurrent.atomic.AtomicReference<>();
     Thread producer =
         new Thread(
             () -> {
               try {
-                for (int k = 0; k < total; k++) {
+                long start = System.currentTimeMillis();
+                for (int k = 0; !stop.get(); k++) {
+                  long wait = start + k * 1_000L - System.currentTimeMillis();
+                  if (wait > 0) {
+                    Thread.sleep(wait); // a steady rate: file k starts k seconds in
+                  }
                   g.write(staging, k, 100);
                   Path src = staging.resolve(WarehouseGenerator.fileName(k));
-                  Files.move(src, in.resolve(src.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                  Path dst = in.resolve(src.getFileName());
+                  if (k % 2 == 0) {
+                    Path tmpName = in.resolve("." + src.getFileName() + ".tmp");
+                    Files.move(src, tmpName);
+                    Files.move(tmpName, dst, StandardCopyOption.ATOMIC_MOVE);
+                  } else {
+                    writeSlowly(Files.readAllBytes(src), dst);
+                  }
                   written.incrementAndGet();
-                  Thread.sleep(400);
                 }
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
+              } catch (Throwable e) {
+                producerFailed.set(e);
               }
-            });
-    java.util.Random random = new java.util.Random(5);
+            },
+            "producer");
     try (EmbeddedPostgres pg =
         EmbeddedPostgres.builder().setDataDirectory(tmp.newFolder("crash-pg").toPath()).start()) {
       String url = pg.getJdbcUrl("postgres", "postgres");
       producer.start();
       try (Connection c = pg.getPostgresDatabase().getConnection()) {
-        for (int kill = 0; kill < 5; kill++) {
+        for (int kill = 0; kill < KILLS; kill++) {
           Path log = tmp.newFile("crash-" + kill + ".log").toPath();
           Process child = start(in, out, url, log);
+          // Killed at a random moment: every other time soon after it loads again (files keep
+          // arriving), in a listing, a stability check, a read, a transaction or its commit; the
+          // other times during its start, first listing or first stability check.
           long before = loaded(c);
-          // Killed once it has loaded something, at a random moment after that.
-          awaitLedger(
-              c,
-              child,
-              log,
-              "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'",
-              Math.min(before + 1, total));
-          Thread.sleep(random.nextInt(3_000));
+          long delay;
+          String when;
+          if (kill % 2 == 0) {
+            awaitLedger(
+                c,
+                child,
+                log,
+                "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'",
+                before + 1);
+            delay = random.nextInt(2_000);
+            when = "after a commit";
+          } else {
+            delay = 1_000 + random.nextInt(11_000);
+            when = "after its start";
+          }
+          Thread.sleep(delay);
           new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
           assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+          System.out.printf(
+              "kill -9 #%d: %d ms %s; %d files loaded before, %d after%n",
+              kill + 1, delay, when, before, loaded(c));
           // Whatever committed is whole: every file in the ledger has its rows, once.
           assertEquals(
               WarehouseJobTest.count(c, "SELECT coalesce(sum(rows), 0) FROM dwh.load_ledger"),
               WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
         }
-        producer.join(120_000);
+        stop.set(true);
+        producer.join(30_000);
+        assertEquals(null, producerFailed.get());
+        int total = written.get();
+        System.out.printf("%d files written while it was killed %d times%n", total, KILLS);
         Path log = tmp.newFile("crash-last.log").toPath();
         Process child = start(in, out, url, log);
         awaitLedger(
@@ -165,7 +293,11 @@ public class ContinuousWarehouseTest {
         awaitLog(log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
         new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
         assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(Files.readString(log), 0, child.exitValue());
+        String text = Files.readString(log);
+        assertEquals(text, 0, child.exitValue());
+        assertTrue(
+            text,
+            text.contains(FINAL + "files seen " + total + ", done " + total + ", pending 0,"));
         assertEquals(total, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.load_ledger"));
         assertEquals(
             (long) total * 100, WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
@@ -177,6 +309,60 @@ public class ContinuousWarehouseTest {
                     + " GROUP BY load_file_id HAVING count(*) <> 100) t"));
       }
       assertEquals(0, WarehouseJobTest.verify(in, out, url));
+      // The same files loaded in one batch run into another schema: the same rows and ledger.
+      WarehouseJobTest.run(
+          in,
+          tmp.newFolder("crash-batch").toPath(),
+          "--jdbcUrl=" + url,
+          "--table=batch.data_sample");
+      try (Connection c = pg.getPostgresDatabase().getConnection()) {
+        String cols = "department_name, sensor_serial, create_at, product_name, product_expire";
+        String ledger = "file_name, size_bytes, sha256, rows, status";
+        for (String[] ab : new String[][] {{"dwh", "batch"}, {"batch", "dwh"}}) {
+          assertEquals(
+              0,
+              WarehouseJobTest.count(
+                  c,
+                  "SELECT count(*) FROM (SELECT "
+                      + cols
+                      + " FROM "
+                      + ab[0]
+                      + ".data_sample EXCEPT ALL SELECT "
+                      + cols
+                      + " FROM "
+                      + ab[1]
+                      + ".data_sample) d"));
+          assertEquals(
+              0,
+              WarehouseJobTest.count(
+                  c,
+                  "SELECT count(*) FROM (SELECT "
+                      + ledger
+                      + " FROM "
+                      + ab[0]
+                      + ".load_ledger EXCEPT SELECT "
+                      + ledger
+                      + " FROM "
+                      + ab[1]
+                      + ".load_ledger) d"));
+        }
+      }
+    }
+  }
+
+  private static final int KILLS = 5;
+
+  /** Writes {@code bytes} to {@code file} in four pieces 400 ms apart: over more than one poll. */
+  private static void writeSlowly(byte[] bytes, Path file) throws Exception {
+    try (OutputStream o = Files.newOutputStream(file)) {
+      int piece = bytes.length / 4 + 1;
+      for (int off = 0; off < bytes.length; off += piece) {
+        if (off > 0) {
+          Thread.sleep(400);
+        }
+        o.write(bytes, off, Math.min(piece, bytes.length - off));
+        o.flush();
+      }
     }
   }
 

@@ -94,8 +94,8 @@ public class WarehouseJobTest {
       {"--role=Robert');DROP", "a role name is"},
       {"--continuous --pollSeconds=0", "--pollSeconds must be in 1..3600"},
       {
-        "--continuous --templateLocation=gs://b/spec.json",
-        "--continuous has no Dataflow job spec yet"
+        "--continuous --templateLocation=gs://b/specs",
+        "a Dataflow job loads into a PostgreSQL server its workers reach"
       },
     };
     for (String[] c : cases) {

@@ -100,6 +100,7 @@ final class BatchLoader {
       Result[] results = new Result[n];
       List<Long> stale = new java.util.ArrayList<>();
       List<Object[]> updates = new java.util.ArrayList<>();
+      List<long[]> touched = new java.util.ArrayList<>();
       List<Prepared> copy = new java.util.ArrayList<>();
       long expectRows = 0;
       for (int i = 0; i < n; i++) {
@@ -116,6 +117,12 @@ final class BatchLoader {
         boolean wasLoaded = "loaded".equals(k[2]);
         if (wasLoaded && p.sha != null && p.sha.equals(k[1])) {
           results[i] = new Result(p.name, Status.UNCHANGED, 0, null);
+          // Touched but identical: the ledger learns the version now on disk (its rows and
+          // loaded_at stay), so the next listing knows it without reading it.
+          if (p.mtime > 0
+              && !(String.valueOf(p.mtime).equals(k[4]) && String.valueOf(p.size).equals(k[3]))) {
+            touched.add(new long[] {id, p.size, p.mtime});
+          }
           continue;
         }
         if (wasLoaded && p.unreadable) {
@@ -131,13 +138,16 @@ final class BatchLoader {
         encode(p, decoded); // a no-op unless the ledger row changed since the look-up
         if (p.rejected != null) {
           updates.add(
-              new Object[] {id, p.size, p.sha == null ? "" : p.sha, 0L, "rejected", p.rejected});
+              new Object[] {
+                id, p.size, p.sha == null ? "" : p.sha, 0L, "rejected", p.rejected, mtime(p)
+              });
           results[i] = new Result(p.name, Status.REJECTED, 0, p.rejected);
         } else {
           p.rows.setFileId(id);
           copy.add(p);
           expectRows += p.rows.rows;
-          updates.add(new Object[] {id, p.size, p.sha, (long) p.rows.rows, "loaded", null});
+          updates.add(
+              new Object[] {id, p.size, p.sha, (long) p.rows.rows, "loaded", null, mtime(p)});
           results[i] =
               new Result(p.name, wasLoaded ? Status.REPLACED : Status.LOADED, p.rows.rows, null);
         }
@@ -151,6 +161,9 @@ final class BatchLoader {
       }
       if (!updates.isEmpty()) {
         updateLedger(c, updates);
+      }
+      if (!touched.isEmpty()) {
+        touchLedger(c, touched);
       }
       if (!copy.isEmpty()) {
         CopyIn in =
@@ -199,6 +212,12 @@ final class BatchLoader {
     String rejected;
     boolean vanished;
     boolean unreadable;
+    long mtime; // as listed; 0 if unknown
+  }
+
+  /** The ledger's {@code source_mtime} of a read file: null when its listing gave none. */
+  private static Long mtime(Prepared p) {
+    return p.mtime > 0 ? p.mtime : null;
   }
 
   private static Result vanished(Prepared p) {
@@ -215,6 +234,7 @@ final class BatchLoader {
     Prepared p = new Prepared();
     p.name = s.name();
     p.size = s.size();
+    p.mtime = s.mtime();
     try {
       readInto(s, p);
     } catch (NoSuchFileException e) {
@@ -276,9 +296,9 @@ final class BatchLoader {
 
   private void updateLedger(Connection c, List<Object[]> rows) throws SQLException {
     int n = rows.size();
-    Object[][] cols = new Object[6][n];
+    Object[][] cols = new Object[7][n];
     for (int i = 0; i < n; i++) {
-      for (int k = 0; k < 6; k++) {
+      for (int k = 0; k < 7; k++) {
         cols[k][i] = rows.get(i)[k];
       }
     }
@@ -287,17 +307,42 @@ final class BatchLoader {
             "UPDATE "
                 + tables.ledger
                 + " l SET size_bytes = u.size, sha256 = u.sha, rows = u.rows, status = u.status,"
-                + " reason = u.reason, loaded_at = now() FROM unnest(?::bigint[], ?::bigint[],"
-                + " ?::text[], ?::bigint[], ?::text[], ?::text[]) AS u(id, size, sha, rows,"
-                + " status, reason) WHERE l.file_id = u.id")) {
-      String[] types = {"bigint", "bigint", "text", "bigint", "text", "text"};
-      for (int k = 0; k < 6; k++) {
+                + " reason = u.reason, source_mtime = u.mtime, loaded_at = now() FROM"
+                + " unnest(?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::text[],"
+                + " ?::text[], ?::bigint[]) AS u(id, size, sha, rows, status, reason, mtime)"
+                + " WHERE l.file_id = u.id")) {
+      String[] types = {"bigint", "bigint", "text", "bigint", "text", "text", "bigint"};
+      for (int k = 0; k < 7; k++) {
         ps.setArray(k + 1, c.createArrayOf(types[k], cols[k]));
       }
       int updated = ps.executeUpdate();
       if (updated != n) {
         throw new SQLException("updated " + updated + " ledger rows of " + n);
       }
+    }
+  }
+
+  /**
+   * Records the size and modification time of files found unchanged (the same checksum under a new
+   * modification time), leaving their rows, status and {@code loaded_at} as they are.
+   */
+  private void touchLedger(Connection c, List<long[]> rows) throws SQLException {
+    Long[][] cols = new Long[3][rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      for (int k = 0; k < 3; k++) {
+        cols[k][i] = rows.get(i)[k];
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE "
+                + tables.ledger
+                + " l SET size_bytes = u.size, source_mtime = u.mtime FROM unnest(?::bigint[],"
+                + " ?::bigint[], ?::bigint[]) AS u(id, size, mtime) WHERE l.file_id = u.id")) {
+      for (int k = 0; k < 3; k++) {
+        ps.setArray(k + 1, c.createArrayOf("bigint", cols[k]));
+      }
+      ps.executeUpdate();
     }
   }
 }

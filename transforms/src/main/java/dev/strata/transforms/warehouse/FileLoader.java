@@ -169,6 +169,18 @@ public final class FileLoader {
     return queries.committedSince(c, since);
   }
 
+  /**
+   * A ledger row as a status line reads it: the version's size and modification time ({@code
+   * source_mtime}, -1 if unknown), its status and rows, and when it was committed ({@code
+   * loaded_at}, as text: it changes whenever the file is loaded or rejected again).
+   */
+  public record Version(long size, long mtime, String status, long rows, String loadedAt) {}
+
+  /** Every ledger row, by file name ({@link Version}); one query. */
+  public Map<String, Version> versions(Connection c) throws SQLException {
+    return queries.versions(c);
+  }
+
   /** Ledger entries: file name to (sha256, status). */
   public Map<String, String[]> ledger(Connection c) throws SQLException {
     return queries.ledger(c);
@@ -196,8 +208,17 @@ public final class FileLoader {
   /** The largest file loaded: a file is held in memory, whole, while its batch is prepared. */
   public static final long MAX_FILE_BYTES = 256L << 20;
 
-  /** One input file: its name (the ledger key), size and a way to read its bytes. */
-  public record Source(String name, long size, ChannelOpener open) {}
+  /**
+   * One input file: its name (the ledger key), size, a way to read its bytes, and its modification
+   * time in ms as listed ({@code mtime}, 0 if unknown), which the ledger records as {@code
+   * source_mtime} so that a listing can tell a known version without reading it.
+   */
+  public record Source(String name, long size, ChannelOpener open, long mtime) {
+    /** A file whose modification time is not known. */
+    public Source(String name, long size, ChannelOpener open) {
+      this(name, size, open, 0);
+    }
+  }
 
   /**
    * Loads one file ({@link #loadAll} with a batch of one).

@@ -60,6 +60,25 @@ final class LedgerQueries {
     }
   }
 
+  /** {@link FileLoader#versions}. */
+  Map<String, FileLoader.Version> versions(Connection c) throws SQLException {
+    Map<String, FileLoader.Version> m = new java.util.HashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT file_name, size_bytes, coalesce(source_mtime, -1), status, rows,"
+                    + " loaded_at::text FROM "
+                    + tables.ledger)) {
+      while (r.next()) {
+        m.put(
+            r.getString(1),
+            new FileLoader.Version(
+                r.getLong(2), r.getLong(3), r.getString(4), r.getLong(5), r.getString(6)));
+      }
+    }
+    return m;
+  }
+
   /** {@link FileLoader#ledger}. */
   Map<String, String[]> ledger(Connection c) throws SQLException {
     Map<String, String[]> m = new TreeMap<>();
@@ -73,24 +92,29 @@ final class LedgerQueries {
   }
 
   /**
-   * The ledger's {file_id, sha256, status} for each of {@code names} it holds. Without {@code
-   * lock}: one read-only query, outside any transaction of the caller's, so it takes no lock (the
-   * load checks again under its lock). With it: the rows locked {@code FOR UPDATE}, in name order
-   * (so that concurrent loads lock in the same order); {@code names} must be sorted.
+   * The ledger's {file_id, sha256, status, size_bytes, source_mtime (null if unknown)} for each of
+   * {@code names} it holds. Without {@code lock}: one read-only query, outside any transaction of
+   * the caller's, so it takes no lock (the load checks again under its lock). With it: the rows
+   * locked {@code FOR UPDATE}, in name order (so that concurrent loads lock in the same order);
+   * {@code names} must be sorted.
    */
   static Map<String, String[]> rows(
       Connection c, WarehouseTables tables, String[] names, boolean lock) throws SQLException {
     Map<String, String[]> m = new java.util.HashMap<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT file_name, file_id, sha256, status FROM "
+            "SELECT file_name, file_id, sha256, status, size_bytes, source_mtime FROM "
                 + tables.ledger
                 + " WHERE file_name = ANY(?)"
                 + (lock ? " ORDER BY file_name FOR UPDATE" : ""))) {
       ps.setArray(1, c.createArrayOf("text", names));
       try (ResultSet r = ps.executeQuery()) {
         while (r.next()) {
-          m.put(r.getString(1), new String[] {r.getString(2), r.getString(3), r.getString(4)});
+          m.put(
+              r.getString(1),
+              new String[] {
+                r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6)
+              });
         }
       }
     }

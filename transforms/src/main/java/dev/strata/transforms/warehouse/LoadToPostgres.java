@@ -7,7 +7,6 @@ import java.io.Serializable;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -132,6 +131,30 @@ public final class LoadToPostgres
     return out;
   }
 
+  /**
+   * A worker's connection to {@code target}: without a password in the target (it travels with the
+   * serialized function), the worker's own {@code PGPASSWORD} is used.
+   *
+   * <p>The PostgreSQL driver is called directly, not looked up through {@code DriverManager}: on a
+   * Flink session cluster every job has a class loader of its own, and {@code DriverManager} only
+   * hands a caller the drivers its class loader registered, so the second job on a TaskManager
+   * failed with "No suitable driver found" (the first job's registration does not count for it).
+   */
+  static Connection connect(Target target) throws java.sql.SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", target.user());
+    String password = target.password() != null ? target.password() : System.getenv("PGPASSWORD");
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    Connection c = new org.postgresql.Driver().connect(target.jdbcUrl(), p);
+    if (c == null) {
+      throw new java.sql.SQLException(
+          "not a PostgreSQL JDBC URL (jdbc:postgresql://...): " + target.jdbcUrl());
+    }
+    return c;
+  }
+
   static final class LoadFn extends DoFn<FileIO.ReadableFile, FileLoader.Result> {
     private final Target target;
     private final int batchSize;
@@ -155,15 +178,7 @@ public final class LoadToPostgres
 
     @Setup
     public void setup() throws Exception {
-      Properties p = new Properties();
-      p.setProperty("user", target.user());
-      // Without a password in the target (it travels with the serialized function), the worker's
-      // own PGPASSWORD is used.
-      String password = target.password() != null ? target.password() : System.getenv("PGPASSWORD");
-      if (password != null) {
-        p.setProperty("password", password);
-      }
-      connection = DriverManager.getConnection(target.jdbcUrl(), p);
+      connection = connect(target);
       loader = new FileLoader(target.table());
     }
 
@@ -210,7 +225,8 @@ public final class LoadToPostgres
             new FileLoader.Source(
                 f.getMetadata().resourceId().getFilename(),
                 f.getMetadata().sizeBytes(),
-                () -> open(f)));
+                () -> open(f),
+                f.getMetadata().lastModifiedMillis()));
       }
       List<FileLoader.Result> done = loader.loadAll(connection, sources, decoded::inc);
       for (int i = 0; i < done.size(); i++) {

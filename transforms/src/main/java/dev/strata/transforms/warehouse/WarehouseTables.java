@@ -48,7 +48,11 @@ final class WarehouseTables {
     return String.join(", ", defs);
   }
 
-  /** Creates the schema, table and ledger if missing. Idempotent. */
+  /**
+   * Creates the schema, table and ledger if missing, and adds the ledger's {@code source_mtime}
+   * (the file's modification time in ms when that version was read; null if unknown) to a ledger
+   * made before it. Idempotent.
+   */
   void create(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
@@ -57,7 +61,10 @@ final class WarehouseTables {
               + ledger
               + " (file_id bigserial PRIMARY KEY, file_name text NOT NULL UNIQUE,"
               + " size_bytes bigint NOT NULL, sha256 text NOT NULL, rows bigint NOT NULL,"
-              + " status text NOT NULL, reason text, loaded_at timestamptz NOT NULL DEFAULT now())");
+              + " status text NOT NULL, reason text, loaded_at timestamptz NOT NULL DEFAULT now(),"
+              + " source_mtime bigint)");
+      // Ledgers made before source_mtime existed get it (empty: those files are read once more).
+      s.execute("ALTER TABLE " + ledger + " ADD COLUMN IF NOT EXISTS source_mtime bigint");
       s.execute("CREATE TABLE IF NOT EXISTS " + table + " (" + columnDefinitions() + ")");
     }
   }

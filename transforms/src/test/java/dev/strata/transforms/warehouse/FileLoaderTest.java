@@ -668,4 +668,54 @@ public class FileLoaderTest {
       assertEquals(List.of(), l.checkTable(c));
     }
   }
+
+  /**
+   * The ledger records each version's modification time ({@code source_mtime}), a ledger made
+   * before that column existed gets it, and a touched but identical file only updates the time:
+   * rows, status and {@code loaded_at} stay.
+   */
+  @Test
+  public void theLedgerRecordsTheModificationTimeAndOldLedgersGetTheColumn() throws Exception {
+    FileLoader l = new FileLoader("mtime.data_sample");
+    Path dir = TMP.newFolder("mtime").toPath();
+    new DataWowFiles(26).write(dir, 0, 30);
+    Path f = dir.resolve(DataWowFiles.fileName(0));
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      // a ledger as the loader made it before source_mtime
+      s.execute("CREATE SCHEMA mtime");
+      s.execute(
+          "CREATE TABLE mtime.load_ledger (file_id bigserial PRIMARY KEY, file_name text NOT NULL"
+              + " UNIQUE, size_bytes bigint NOT NULL, sha256 text NOT NULL, rows bigint NOT NULL,"
+              + " status text NOT NULL, reason text, loaded_at timestamptz NOT NULL DEFAULT"
+              + " now())");
+      l.createTables(c);
+      l.createTables(c); // idempotent
+      FileLoader.Source first =
+          new FileLoader.Source(
+              DataWowFiles.fileName(0),
+              Files.size(f),
+              () -> FileChannel.open(f, StandardOpenOption.READ),
+              1_000_000L);
+      assertEquals(FileLoader.Status.LOADED, l.loadAll(c, List.of(first)).get(0).status());
+      String sql = "SELECT rows, status, loaded_at, source_mtime FROM mtime.load_ledger";
+      List<String> loaded = rows(c, sql);
+      assertTrue(loaded.toString(), loaded.get(0).endsWith("|1000000|"));
+      FileLoader.Source touched =
+          new FileLoader.Source(first.name(), first.size(), first.open(), 2_000_000L);
+      assertEquals(FileLoader.Status.UNCHANGED, l.loadAll(c, List.of(touched)).get(0).status());
+      assertEquals(
+          List.of(loaded.get(0).replace("|1000000|", "|2000000|")), rows(c, sql)); // only the time
+      // unknown time (0): recorded as null, never matched by a listing
+      new DataWowFiles(27).write(dir, 0, 10);
+      FileLoader.Source changed =
+          new FileLoader.Source(
+              first.name(), Files.size(f), () -> FileChannel.open(f, StandardOpenOption.READ));
+      assertEquals(FileLoader.Status.REPLACED, l.loadAll(c, List.of(changed)).get(0).status());
+      assertEquals(
+          List.of("10|loaded|null|"),
+          rows(c, "SELECT rows, status, source_mtime FROM mtime.load_ledger"));
+      assertEquals(List.of(), l.checkTable(c));
+    }
+  }
 }
