@@ -3,6 +3,7 @@ package dev.strata.pipelines.sensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.ContinuousControl;
+import dev.strata.pipelines.launcher.ContinuousOptions;
 import dev.strata.pipelines.launcher.Store;
 import dev.strata.transforms.common.WatchArrivals;
 import dev.strata.transforms.sensors.ContinuousRuns;
@@ -48,10 +49,7 @@ final class ContinuousSensors {
   private ContinuousSensors() {}
 
   static void run(SensorsOptions o, PrintStream log) throws Exception {
-    if (o.getPollSeconds() < 1 || o.getPollSeconds() > 3600) {
-      throw new IllegalArgumentException(
-          "--pollSeconds must be in 1..3600, not " + o.getPollSeconds());
-    }
+    Duration poll = ContinuousOptions.poll(o);
     if (o.getSettleSeconds() < 0 || o.getSettleSeconds() > 86_400) {
       throw new IllegalArgumentException(
           "--settleSeconds must be in 0..86400, not " + o.getSettleSeconds());
@@ -98,7 +96,6 @@ final class ContinuousSensors {
         dirty.size(),
         gone.isEmpty() ? "" : String.format(" (%,d files are gone)", gone.size()));
 
-    Duration poll = Duration.standardSeconds(o.getPollSeconds());
     o.as(StreamingOptions.class).setStreaming(true);
     Pipeline p = Pipeline.create(o);
     p.apply("Input", Create.of(glob))

@@ -1,5 +1,6 @@
 package dev.strata.pipelines.sensors;
 
+import dev.strata.pipelines.launcher.ContinuousOptions;
 import dev.strata.pipelines.launcher.StagedJobOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -10,7 +11,7 @@ import org.apache.beam.sdk.options.Validation;
  * (stages {@code clean,runs}; {@code <output>} gets clean/, runs/run_uuid=&lt;id&gt;/, run_stats/),
  * the cleaning rules and the alignment grid. Runner flags come separately.
  */
-public interface SensorsOptions extends StagedJobOptions {
+public interface SensorsOptions extends StagedJobOptions, ContinuousOptions {
   @Description(
       "Readings in long format (time, value, field, robot_id, run_uuid, sensor_type), Parquet or"
           + " CSV: a file or a glob. Example: --input='data/machina/*.parquet'")
@@ -62,22 +63,6 @@ public interface SensorsOptions extends StagedJobOptions {
   String getMaxGap();
 
   void setMaxGap(String value);
-
-  @Description(
-      "Keep running: process every readings file that arrives in --input (a directory or a glob),"
-          + " once it has stayed the same size and modification time for one poll, and recompute"
-          + " each run it touches once no new file has touched that run for --settleSeconds,"
-          + " until stopped (SIGTERM or Ctrl-C).")
-  @Default.Boolean(false)
-  boolean getContinuous();
-
-  void setContinuous(boolean value);
-
-  @Description("With --continuous: seconds between listings of --input (1..3600).")
-  @Default.Integer(2)
-  int getPollSeconds();
-
-  void setPollSeconds(int value);
 
   @Description(
       "With --continuous: a run is recomputed once no new file has touched it for this many"

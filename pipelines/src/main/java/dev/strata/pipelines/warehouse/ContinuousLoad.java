@@ -119,7 +119,7 @@ final class ContinuousLoad {
       LoadToPostgres.Target target,
       String stopMarker,
       DoFn<Failure, Void> rejects) {
-    Duration poll = Duration.standardSeconds(o.getPollSeconds());
+    Duration poll = dev.strata.pipelines.launcher.ContinuousOptions.poll(o);
     o.as(StreamingOptions.class).setStreaming(true);
     Pipeline p = Pipeline.create(o);
     WatchArrivals arrivals = WatchArrivals.every(poll);

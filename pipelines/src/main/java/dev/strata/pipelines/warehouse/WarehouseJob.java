@@ -1,6 +1,7 @@
 package dev.strata.pipelines.warehouse;
 
 import dev.strata.pipelines.launcher.BeamStage;
+import dev.strata.pipelines.launcher.ContinuousOptions;
 import dev.strata.pipelines.launcher.Job;
 import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.pipelines.launcher.Outputs;
@@ -71,10 +72,7 @@ public final class WarehouseJob {
     if (o.getRole() != null) {
       loader.roleSql(o.getRole(), o.getRolePassword());
     }
-    if (o.getPollSeconds() < 1 || o.getPollSeconds() > 3600) {
-      throw new IllegalArgumentException(
-          "--pollSeconds must be in 1..3600, not " + o.getPollSeconds());
-    }
+    ContinuousOptions.poll(o);
     Store.requireOutputOutsideInput(o.getInput(), o.getOutput());
     ResourceId input = Store.dir(o.getInput());
     ResourceId output = Store.dir(o.getOutput());

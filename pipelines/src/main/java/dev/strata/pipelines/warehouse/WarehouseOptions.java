@@ -1,5 +1,6 @@
 package dev.strata.pipelines.warehouse;
 
+import dev.strata.pipelines.launcher.ContinuousOptions;
 import dev.strata.pipelines.launcher.JobOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -10,7 +11,7 @@ import org.apache.beam.sdk.options.Validation;
  * ({@code <output>} holds load/_manifest.json, _rejected/load/ and, by default, the embedded
  * PostgreSQL's data in pgdata/; it defaults to out/warehouse), the database and the backfill.
  */
-public interface WarehouseOptions extends JobOptions {
+public interface WarehouseOptions extends JobOptions, ContinuousOptions {
   @Description("Directory of Parquet files to load (names may contain spaces and colons).")
   @Validation.Required
   String getInput();
@@ -75,18 +76,4 @@ public interface WarehouseOptions extends JobOptions {
   String getRolePassword();
 
   void setRolePassword(String value);
-
-  @Description(
-      "Keep running: load every Parquet file that arrives in --input, once it has stayed the same"
-          + " size and modification time for one poll, until stopped (SIGTERM or Ctrl-C).")
-  @Default.Boolean(false)
-  boolean getContinuous();
-
-  void setContinuous(boolean value);
-
-  @Description("With --continuous: seconds between listings of --input (1..3600).")
-  @Default.Integer(2)
-  int getPollSeconds();
-
-  void setPollSeconds(int value);
 }

@@ -3,11 +3,10 @@ package dev.strata.pipelines.sensors;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.strata.pipelines.Strata;
+import dev.strata.pipelines.testing.ChildJob;
 import dev.strata.pipelines.testing.Duck;
 import dev.strata.pipelines.testing.JobRun;
 import dev.strata.transforms.sensors.RunLedger;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -64,17 +63,8 @@ public class ContinuousSensorsTest {
     Files.move(t, in.resolve(name), StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Written in place in pieces {@code pauseMs} apart: seen half-written by the listing. */
   static void writeSlowly(Path file, String content, int parts, long pauseMs) throws Exception {
-    byte[] whole = content.getBytes(StandardCharsets.UTF_8);
-    try (OutputStream o = Files.newOutputStream(file)) {
-      int piece = whole.length / parts + 1;
-      for (int off = 0; off < whole.length; off += piece) {
-        o.write(whole, off, Math.min(piece, whole.length - off));
-        o.flush();
-        Thread.sleep(pauseMs);
-      }
-    }
+    ChildJob.writeSlowly(content.getBytes(StandardCharsets.UTF_8), file, parts, pauseMs);
   }
 
   @Test(timeout = 300_000)
@@ -112,7 +102,7 @@ public class ContinuousSensorsTest {
         assertEquals("run " + e.getKey() + " was not touched", e.getValue(), after.get(e.getKey()));
       }
       assertTrue(after.containsKey("4242"));
-      awaitLog(log, child, "files seen 6 · done 6 · pending 0 · rejected 1");
+      ChildJob.awaitLog(log, child, "files seen 6 · done 6 · pending 0 · rejected 1");
     } finally {
       stop(child, log);
     }
@@ -161,7 +151,7 @@ public class ContinuousSensorsTest {
     for (int kill = 0; kill < 5; kill++) {
       Path log = tmp.newFile("crash-" + kill + ".log").toPath();
       Process child = start(in, out, log);
-      awaitLog(log, child, "continuous: watching");
+      ChildJob.awaitLog(log, child, "continuous: watching");
       Thread.sleep(1_000 + random.nextInt(6_000));
       new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
       assertTrue(child.waitFor(30, TimeUnit.SECONDS));
@@ -180,28 +170,22 @@ public class ContinuousSensorsTest {
   // ------------------------------------------------------------------ helpers
 
   private static Process start(Path in, Path out, Path log) throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(
-            javaBin,
-            "-cp",
-            System.getProperty("java.class.path"),
-            Strata.class.getName(),
-            "sensors",
-            "--input=" + in,
-            "--output=" + out,
-            "--continuous",
-            "--pollSeconds=1",
-            "--settleSeconds=2")
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    return ChildJob.start(
+        log,
+        "sensors",
+        "--input=" + in,
+        "--output=" + out,
+        "--continuous",
+        "--pollSeconds=1",
+        "--settleSeconds=2");
   }
 
   private static void stop(Process child, Path log) throws Exception {
     if (!child.isAlive()) {
       throw new AssertionError("the job ended: " + Files.readString(log));
     }
-    awaitLog(log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
+    ChildJob.awaitLog(
+        log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
     new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
     boolean ended = child.waitFor(60, TimeUnit.SECONDS);
     if (!ended) {
@@ -255,16 +239,6 @@ public class ContinuousSensorsTest {
     }
     child.destroyForcibly();
     throw new AssertionError("not settled after 150 s (" + state + "):\n" + Files.readString(log));
-  }
-
-  private static void awaitLog(Path log, Process child, String text) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (!Files.readString(log).contains(text)) {
-      if (!child.isAlive() || System.currentTimeMillis() > deadline) {
-        throw new AssertionError("no '" + text + "' in: " + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
   }
 
   /** Each published run's table file and its modification time. */

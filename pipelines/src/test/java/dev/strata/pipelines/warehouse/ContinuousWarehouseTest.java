@@ -3,7 +3,7 @@ package dev.strata.pipelines.warehouse;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.strata.pipelines.Strata;
+import dev.strata.pipelines.testing.ChildJob;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -122,7 +122,7 @@ public class ContinuousWarehouseTest {
                 + "' AND source_mtime = "
                 + newTime,
             1);
-        awaitLog(log2, again, "continuous: watching");
+        ChildJob.awaitLog(log2, again, "continuous: watching");
         new ProcessBuilder("kill", "-TERM", Long.toString(again.pid())).start().waitFor();
         assertTrue("stops within 60 s of SIGTERM", again.waitFor(60, TimeUnit.SECONDS));
         String text2 = Files.readString(log2);
@@ -234,7 +234,7 @@ public class ContinuousWarehouseTest {
                     Files.move(src, tmpName);
                     Files.move(tmpName, dst, StandardCopyOption.ATOMIC_MOVE);
                   } else {
-                    writeSlowly(Files.readAllBytes(src), dst);
+                    ChildJob.writeSlowly(Files.readAllBytes(src), dst, 4, 400);
                   }
                   written.incrementAndGet();
                 }
@@ -290,7 +290,8 @@ public class ContinuousWarehouseTest {
         Process child = start(in, out, url, log);
         awaitLedger(
             c, child, log, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'", total);
-        awaitLog(log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
+        ChildJob.awaitLog(
+            log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
         new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
         assertTrue(child.waitFor(60, TimeUnit.SECONDS));
         String text = Files.readString(log);
@@ -352,30 +353,6 @@ public class ContinuousWarehouseTest {
 
   private static final int KILLS = 5;
 
-  /** Writes {@code bytes} to {@code file} in four pieces 400 ms apart: over more than one poll. */
-  private static void writeSlowly(byte[] bytes, Path file) throws Exception {
-    try (OutputStream o = Files.newOutputStream(file)) {
-      int piece = bytes.length / 4 + 1;
-      for (int off = 0; off < bytes.length; off += piece) {
-        if (off > 0) {
-          Thread.sleep(400);
-        }
-        o.write(bytes, off, Math.min(piece, bytes.length - off));
-        o.flush();
-      }
-    }
-  }
-
-  private static void awaitLog(Path log, Process child, String text) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (!Files.readString(log).contains(text)) {
-      if (!child.isAlive() || System.currentTimeMillis() > deadline) {
-        throw new AssertionError("no '" + text + "' in: " + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
-  }
-
   private static long loaded(Connection c) {
     try {
       return WarehouseJobTest.count(
@@ -386,21 +363,14 @@ public class ContinuousWarehouseTest {
   }
 
   private static Process start(Path in, Path out, String url, Path log) throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(
-            javaBin,
-            "-cp",
-            System.getProperty("java.class.path"),
-            Strata.class.getName(),
-            "warehouse",
-            "--input=" + in,
-            "--output=" + out,
-            "--jdbcUrl=" + url,
-            "--continuous",
-            "--pollSeconds=1")
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    return ChildJob.start(
+        log,
+        "warehouse",
+        "--input=" + in,
+        "--output=" + out,
+        "--jdbcUrl=" + url,
+        "--continuous",
+        "--pollSeconds=1");
   }
 
   private static void awaitLedger(Connection c, Process child, Path log, String sql, long expected)
