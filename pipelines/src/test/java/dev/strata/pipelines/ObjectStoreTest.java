@@ -196,6 +196,11 @@ public class ObjectStoreTest {
           String glob = globs[i];
           String x = "read_parquet('" + localOut + "/" + glob + "', hive_partitioning=false)";
           String y = "read_parquet('" + copy + "/" + glob + "', hive_partitioning=false)";
+          if (glob.startsWith("run_stats")) {
+            // when a run's statistics were computed differs between any two runs
+            x = "(SELECT * EXCLUDE (recomputed_at) FROM " + x + ")";
+            y = "(SELECT * EXCLUDE (recomputed_at) FROM " + y + ")";
+          }
           assertEquals(glob, expected[i], duck.count(x));
           assertEquals(remote + glob, 0, duck.difference(x, y));
         }
