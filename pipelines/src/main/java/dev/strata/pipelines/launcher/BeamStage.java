@@ -65,6 +65,11 @@ public final class BeamStage {
    * Metrics.counter(transform, name)}), summed over every step that used it; 0 if none did.
    */
   public long counter(Class<?> transform, String name) {
+    return counter(metrics, transform, name);
+  }
+
+  /** {@link #counter(Class, String)} in any pipeline's metrics (a streaming job's, at its end). */
+  public static long counter(MetricQueryResults metrics, Class<?> transform, String name) {
     MetricNameFilter filter = MetricNameFilter.named(transform, name);
     long sum = 0;
     for (MetricResult<Long> c : metrics.getCounters()) {

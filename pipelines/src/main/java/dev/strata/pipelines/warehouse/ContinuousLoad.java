@@ -1,5 +1,6 @@
 package dev.strata.pipelines.warehouse;
 
+import dev.strata.pipelines.launcher.BeamStage;
 import dev.strata.pipelines.launcher.ContinuousControl;
 import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.pipelines.launcher.Store;
@@ -19,9 +20,6 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.ReadableFileCoder;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -180,34 +178,18 @@ final class ContinuousLoad {
 
     @ProcessElement
     public void process(@Element Failure f) throws java.io.IOException {
-      String source = f.source() == null ? "unknown" : f.source();
-      String name =
-          source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
-      String json = f.toJson();
-      String id =
-          Integer.toHexString(json.hashCode()) + "-" + Integer.toHexString(source.hashCode());
       Store.write(
-          Store.file(Store.dir(dir), name + "." + id + ".json"),
-          (json + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          Store.file(Store.dir(dir), WriteRejectFiles.fileName(f)),
+          (f.toJson() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 
-  /** A counter's value at the end of the run, summed over its steps; 0 if none reported it. */
+  /** A counter at the end of the run ({@link BeamStage#counter}); -1 if the runner has none. */
   private static long counter(PipelineResult r, Class<?> namespace, String name) {
-    long sum = 0;
     try {
-      for (MetricResult<Long> c :
-          r.metrics()
-              .queryMetrics(
-                  MetricsFilter.builder()
-                      .addNameFilter(MetricNameFilter.named(namespace, name))
-                      .build())
-              .getCounters()) {
-        sum += c.getAttempted();
-      }
+      return BeamStage.counter(r.metrics().allMetrics(), namespace, name);
     } catch (UnsupportedOperationException noMetrics) {
       return -1;
     }
-    return sum;
   }
 }

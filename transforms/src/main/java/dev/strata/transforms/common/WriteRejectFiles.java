@@ -30,15 +30,27 @@ public final class WriteRejectFiles extends DoFn<Failure, Void> {
     write(Path.of(dir), f);
   }
 
-  /** Writes one reject to {@code dir} (idempotent); returns its file. */
-  public static Path write(Path dir, Failure f) throws IOException {
+  /**
+   * The file name of a reject: the source file's name, then hashes of the reject and of the source
+   * path, {@code .json}. The same reject always gets the same name, so a replay rewrites it.
+   */
+  public static String fileName(Failure f) {
     String source = f.source() == null ? "unknown" : f.source();
     String name = source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
-    String json = f.toJson();
-    String id = Integer.toHexString(json.hashCode()) + "-" + Integer.toHexString(source.hashCode());
-    Path target = dir.resolve(name + "." + id + ".json");
-    Path tmp = dir.resolve("." + name + "." + id + ".json.tmp");
-    Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
+    return name
+        + "."
+        + Integer.toHexString(f.toJson().hashCode())
+        + "-"
+        + Integer.toHexString(source.hashCode())
+        + ".json";
+  }
+
+  /** Writes one reject to {@code dir} (idempotent); returns its file. */
+  public static Path write(Path dir, Failure f) throws IOException {
+    String name = fileName(f);
+    Path target = dir.resolve(name);
+    Path tmp = dir.resolve("." + name + ".tmp");
+    Files.writeString(tmp, f.toJson() + "\n", StandardCharsets.UTF_8);
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return target;
   }
