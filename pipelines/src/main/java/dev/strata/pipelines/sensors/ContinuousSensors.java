@@ -201,10 +201,12 @@ final class ContinuousSensors {
     }
 
     String line() throws IOException {
+      List<RunLedger.Entry> all = ledger.entries();
+      Map<String, RunLedger.RunRecord> records = ledger.runs();
       Map<String, RunLedger.Entry> entries = new HashMap<>();
       long rows = 0;
       long rejectedFiles = 0;
-      for (RunLedger.Entry e : ledger.entries()) {
+      for (RunLedger.Entry e : all) {
         entries.put(e.path(), e);
         rows += e.rows();
         if (e.accepted() == 0) {
@@ -227,7 +229,7 @@ final class ContinuousSensors {
           oldestPending = Math.min(oldestPending, m.lastModifiedMillis());
         }
       }
-      TreeSet<String> dirty = ledger.dirtyRuns();
+      TreeSet<String> dirty = RunLedger.dirtyRuns(all, records);
       long now = System.nanoTime();
       double rate = lastRows < 0 ? 0 : (rows - lastRows) / ((now - lastAt) / 1e9);
       lastRows = rows;
@@ -243,7 +245,7 @@ final class ContinuousSensors {
           oldestPending == Long.MAX_VALUE
               ? "-"
               : String.format("%.1f s", (System.currentTimeMillis() - oldestPending) / 1e3),
-          ledger.runs().size(),
+          records.size(),
           dirty.size(),
           rate);
     }

@@ -132,6 +132,8 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
     private final Counter rowsRead = Metrics.counter(ContinuousRuns.class, ROWS_READ);
     private final Counter rowsRejected = Metrics.counter(ContinuousRuns.class, ROWS_REJECTED);
 
+    // State makes the DoFn keyed: the runner hands one path's versions to one instance, in order,
+    // so two versions of a file are never staged at once. What it holds is not read.
     @StateId("seen")
     private final StateSpec<ValueState<Long>> seenSpec = StateSpecs.value(VarLongCoder.of());
 
@@ -336,6 +338,7 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
   static final class PublishFn extends DoFn<KV<String, String>, Void> {
     private final RunLedger ledger;
 
+    // State makes the DoFn keyed, so its one key is one instance: one writer of run_stats/.
     @StateId("published")
     private final StateSpec<ValueState<Long>> publishedSpec = StateSpecs.value(VarLongCoder.of());
 

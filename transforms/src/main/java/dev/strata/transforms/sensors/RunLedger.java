@@ -59,7 +59,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class RunLedger implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
-  public static final String STATS_FILE = "part-00000-of-00001.parquet";
+
+  /**
+   * The name of every one-file dataset part: a run's table, {@code run_stats/} (the batch names).
+   */
+  public static final String PART_FILE = "part-00000-of-00001.parquet";
 
   private final String root;
   private transient @Nullable Map<String, Cached> cache;
@@ -371,13 +375,17 @@ public final class RunLedger implements Serializable {
    * fingerprint, or a record of a run no file holds any more.
    */
   public TreeSet<String> dirtyRuns() throws IOException {
+    return dirtyRuns(entries(), runs());
+  }
+
+  /** {@link #dirtyRuns()} from entries and run records already read. */
+  public static TreeSet<String> dirtyRuns(List<Entry> entries, Map<String, RunRecord> records) {
     Map<String, List<Entry>> byRun = new TreeMap<>();
-    for (Entry e : entries()) {
+    for (Entry e : entries) {
       for (String r : e.runs().keySet()) {
         byRun.computeIfAbsent(r, k -> new ArrayList<>()).add(e);
       }
     }
-    Map<String, RunRecord> records = runs();
     TreeSet<String> dirty = new TreeSet<>();
     byRun.forEach(
         (r, es) -> {
@@ -405,11 +413,11 @@ public final class RunLedger implements Serializable {
   }
 
   public Path runFile(String run) {
-    return output().resolve("runs").resolve("run_uuid=" + run).resolve(STATS_FILE);
+    return output().resolve("runs").resolve("run_uuid=" + run).resolve(PART_FILE);
   }
 
   public Path statsFile() {
-    return output().resolve("run_stats").resolve(STATS_FILE);
+    return output().resolve("run_stats").resolve(PART_FILE);
   }
 
   public Path runRejects(String run) {
