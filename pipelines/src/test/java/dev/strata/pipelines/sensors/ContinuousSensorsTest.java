@@ -186,14 +186,7 @@ public class ContinuousSensorsTest {
     }
     ChildJob.awaitLog(
         log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
-    new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
-    boolean ended = child.waitFor(60, TimeUnit.SECONDS);
-    if (!ended) {
-      child.destroyForcibly();
-    }
-    String text = Files.readString(log);
-    assertTrue("stops within 60 s of SIGTERM: " + text, ended);
-    assertEquals(text, 0, child.exitValue());
+    String text = ChildJob.sigterm(child, log);
     assertTrue(text, text.contains("[sensors] stopped"));
   }
 
@@ -250,7 +243,7 @@ public class ContinuousSensorsTest {
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(runs, "run_uuid=*")) {
       for (Path d : ds) {
-        Path f = d.resolve(RunLedger.STATS_FILE);
+        Path f = d.resolve(RunLedger.PART_FILE);
         if (Files.exists(f)) {
           m.put(
               d.getFileName().toString().substring("run_uuid=".length()),

@@ -37,6 +37,26 @@ public final class ChildJob {
   }
 
   /**
+   * Sends SIGTERM and waits up to 60 s for the job to end; fails unless it ended, with status 0.
+   * Returns its log.
+   */
+  public static String sigterm(Process child, Path log) throws Exception {
+    new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
+    boolean ended = child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+    if (!ended) {
+      child.destroyForcibly();
+    }
+    String text = Files.readString(log);
+    if (!ended) {
+      throw new AssertionError("did not stop within 60 s of SIGTERM: " + text);
+    }
+    if (child.exitValue() != 0) {
+      throw new AssertionError("exit " + child.exitValue() + " after SIGTERM: " + text);
+    }
+    return text;
+  }
+
+  /**
    * Writes {@code bytes} to {@code file} in place, in {@code parts} pieces {@code pauseMs} apart: a
    * producer still writing when the job lists the file.
    */

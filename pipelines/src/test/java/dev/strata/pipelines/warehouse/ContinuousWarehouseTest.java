@@ -93,10 +93,7 @@ public class ContinuousWarehouseTest {
             7 * 200 - 200 + 50 + 300,
             WarehouseJobTest.count(c, "SELECT count(*) FROM dwh.data_sample"));
       }
-      new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
-      assertTrue("stops within 60 s of SIGTERM", child.waitFor(60, TimeUnit.SECONDS));
-      String text = Files.readString(log);
-      assertEquals(text, 0, child.exitValue());
+      String text = ChildJob.sigterm(child, log);
       assertTrue(text, text.contains("[load] stopped: the ledger holds 8 files loaded"));
       assertStatusLines(text, 8);
       assertEquals(0, WarehouseJobTest.verify(in, out, url));
@@ -123,10 +120,7 @@ public class ContinuousWarehouseTest {
                 + newTime,
             1);
         ChildJob.awaitLog(log2, again, "continuous: watching");
-        new ProcessBuilder("kill", "-TERM", Long.toString(again.pid())).start().waitFor();
-        assertTrue("stops within 60 s of SIGTERM", again.waitFor(60, TimeUnit.SECONDS));
-        String text2 = Files.readString(log2);
-        assertEquals(text2, 0, again.exitValue());
+        String text2 = ChildJob.sigterm(again, log2);
         assertTrue(
             text2,
             text2.contains(
@@ -292,10 +286,7 @@ public class ContinuousWarehouseTest {
             c, child, log, "SELECT count(*) FROM dwh.load_ledger WHERE status = 'loaded'", total);
         ChildJob.awaitLog(
             log, child, "continuous: watching"); // SIGTERM before the JVM handles it is 143
-        new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor();
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-        String text = Files.readString(log);
-        assertEquals(text, 0, child.exitValue());
+        String text = ChildJob.sigterm(child, log);
         assertTrue(
             text,
             text.contains(FINAL + "files seen " + total + ", done " + total + ", pending 0,"));
@@ -317,36 +308,14 @@ public class ContinuousWarehouseTest {
           "--jdbcUrl=" + url,
           "--table=batch.data_sample");
       try (Connection c = pg.getPostgresDatabase().getConnection()) {
-        String cols = "department_name, sensor_serial, create_at, product_name, product_expire";
-        String ledger = "file_name, size_bytes, sha256, rows, status";
-        for (String[] ab : new String[][] {{"dwh", "batch"}, {"batch", "dwh"}}) {
-          assertEquals(
-              0,
-              WarehouseJobTest.count(
-                  c,
-                  "SELECT count(*) FROM (SELECT "
-                      + cols
-                      + " FROM "
-                      + ab[0]
-                      + ".data_sample EXCEPT ALL SELECT "
-                      + cols
-                      + " FROM "
-                      + ab[1]
-                      + ".data_sample) d"));
-          assertEquals(
-              0,
-              WarehouseJobTest.count(
-                  c,
-                  "SELECT count(*) FROM (SELECT "
-                      + ledger
-                      + " FROM "
-                      + ab[0]
-                      + ".load_ledger EXCEPT SELECT "
-                      + ledger
-                      + " FROM "
-                      + ab[1]
-                      + ".load_ledger) d"));
-        }
+        assertEquals(
+            0,
+            WarehouseJobTest.difference(
+                c, WarehouseJobTest.DATA_COLUMNS, "data_sample", "dwh", "batch"));
+        assertEquals(
+            0,
+            WarehouseJobTest.difference(
+                c, "file_name, size_bytes, sha256, rows, status", "load_ledger", "dwh", "batch"));
       }
     }
   }

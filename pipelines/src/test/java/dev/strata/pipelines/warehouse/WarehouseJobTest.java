@@ -118,6 +118,29 @@ public class WarehouseJobTest {
     }
   }
 
+  /** The data columns of the table, as the job loads them (not its load_file_id). */
+  static final String DATA_COLUMNS =
+      "department_name, sensor_serial, create_at, product_name, product_expire";
+
+  /**
+   * Rows of {@code a}'s {@code table} not in {@code b}'s, plus the reverse, as multisets over
+   * {@code columns}: 0 when the two schemas' tables hold the same rows.
+   */
+  static long difference(Connection c, String columns, String table, String a, String b)
+      throws Exception {
+    long n = 0;
+    for (String[] ab : new String[][] {{a, b}, {b, a}}) {
+      n +=
+          count(
+              c,
+              String.format(
+                  "SELECT count(*) FROM (SELECT %1$s FROM %2$s.%4$s EXCEPT ALL SELECT %1$s FROM"
+                      + " %3$s.%4$s) d",
+                  columns, ab[0], ab[1], table));
+    }
+    return n;
+  }
+
   static int verify(Path in, Path out, String url) throws Exception {
     return JobRun.cli("warehouse", "verify", "--input=" + in, "--output=" + out, "--jdbcUrl=" + url)
         .code();
@@ -234,23 +257,8 @@ public class WarehouseJobTest {
         assertEquals(k, direct.at("/counters/" + k).asLong(), flink.at("/counters/" + k).asLong());
       }
       assertEquals(70 * 40, flink.at("/counters/rows").asLong());
-      String cols = "department_name, sensor_serial, create_at, product_name, product_expire";
       try (Connection c = pg.getPostgresDatabase().getConnection()) {
-        for (String[] ab : new String[][] {{"direct", "flink"}, {"flink", "direct"}}) {
-          assertEquals(
-              0,
-              count(
-                  c,
-                  "SELECT count(*) FROM (SELECT "
-                      + cols
-                      + " FROM "
-                      + ab[0]
-                      + ".data_sample EXCEPT ALL SELECT "
-                      + cols
-                      + " FROM "
-                      + ab[1]
-                      + ".data_sample) d"));
-        }
+        assertEquals(0, difference(c, DATA_COLUMNS, "data_sample", "direct", "flink"));
         assertEquals(
             0,
             count(
