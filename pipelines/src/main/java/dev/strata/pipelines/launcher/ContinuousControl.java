@@ -1,5 +1,6 @@
 package dev.strata.pipelines.launcher;
 
+import dev.strata.transforms.common.Store;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

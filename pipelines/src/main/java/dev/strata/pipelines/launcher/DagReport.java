@@ -1,6 +1,7 @@
 package dev.strata.pipelines.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.transforms.common.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

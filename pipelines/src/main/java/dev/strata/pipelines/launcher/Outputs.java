@@ -1,6 +1,7 @@
 package dev.strata.pipelines.launcher;
 
 import dev.strata.transforms.common.ParquetChannels;
+import dev.strata.transforms.common.Store;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

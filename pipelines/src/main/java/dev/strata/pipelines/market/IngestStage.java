@@ -7,7 +7,7 @@ import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.pipelines.launcher.Outputs;
 import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
-import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.market.BarFileParser;
 import dev.strata.transforms.market.JoinSecurityNames;

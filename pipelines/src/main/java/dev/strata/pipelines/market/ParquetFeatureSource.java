@@ -1,7 +1,7 @@
 package dev.strata.pipelines.market;
 
 import dev.strata.model.train.FeatureSource;
-import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.market.BarSeries;
 import dev.strata.transforms.market.MarketParquet;
 import java.io.IOException;

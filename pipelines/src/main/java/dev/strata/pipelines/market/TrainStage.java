@@ -8,7 +8,7 @@ import dev.strata.model.train.TrainConfig;
 import dev.strata.model.train.TrainVolumeModel;
 import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
-import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

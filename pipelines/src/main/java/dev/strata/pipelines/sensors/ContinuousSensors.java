@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.ContinuousControl;
 import dev.strata.pipelines.launcher.ContinuousOptions;
-import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WatchArrivals;
 import dev.strata.transforms.sensors.ContinuousRuns;
 import dev.strata.transforms.sensors.RunLedger;

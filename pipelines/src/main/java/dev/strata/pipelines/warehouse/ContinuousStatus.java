@@ -41,7 +41,7 @@ final class ContinuousStatus implements AutoCloseable {
   ContinuousStatus(
       ResourceId input, LoadToPostgres.Target target, FileLoader loader, PrintStream log)
       throws Exception {
-    this.glob = dev.strata.pipelines.launcher.Store.str(input) + "/*.parquet";
+    this.glob = dev.strata.transforms.common.Store.str(input) + "/*.parquet";
     this.loader = loader;
     this.log = log;
     this.connection = Database.connect(target);

@@ -1,6 +1,6 @@
 package dev.strata.pipelines.warehouse;
 
-import dev.strata.pipelines.launcher.Store;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.warehouse.LoadToPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;

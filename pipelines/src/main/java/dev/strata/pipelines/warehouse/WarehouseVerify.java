@@ -1,7 +1,7 @@
 package dev.strata.pipelines.warehouse;
 
-import dev.strata.pipelines.launcher.Store;
 import dev.strata.transforms.common.Checksums;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.warehouse.FileLoader;
 import dev.strata.transforms.warehouse.LoadToPostgres;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package dev.strata.pipelines.market.download;
 
-import dev.strata.pipelines.launcher.Store;
 import dev.strata.pipelines.market.download.KaggleDownload.Failed;
+import dev.strata.transforms.common.Store;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.strata.pipelines.launcher;
+package dev.strata.transforms.common;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;

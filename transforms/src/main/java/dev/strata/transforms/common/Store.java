@@ -1,4 +1,4 @@
-package dev.strata.pipelines.launcher;
+package dev.strata.transforms.common;
 
 import java.io.IOException;
 import java.io.InputStream;
