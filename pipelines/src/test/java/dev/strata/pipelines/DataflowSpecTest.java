@@ -115,6 +115,30 @@ public class DataflowSpecTest {
     assertTrue("the batch spec is streaming", batch.contains("\"type\":\"JOB_TYPE_BATCH\""));
   }
 
+  /**
+   * {@code sensors --continuous}: a Dataflow streaming job's spec, with the ledger's recovery
+   * gating the arrivals, the staging, the per-run settle timer and the one publisher.
+   */
+  @Test
+  public void sensorsContinuousWritesAStreamingSpec() throws Exception {
+    Path in = TMP.newFolder("sensors-in").toPath();
+    String log = run("sensors", "--input=" + in, "--continuous", "--settleSeconds=30");
+    assertTrue(log, log.contains("[sensors-continuous] writing its Dataflow streaming job spec"));
+    String spec = spec(log, "sensors-continuous");
+    assertTrue("not a streaming job", spec.contains("\"type\":\"JOB_TYPE_STREAMING\""));
+    assertSteps(
+        spec,
+        "Recover",
+        "Arrivals/ListEveryPoll",
+        "Arrivals/AwaitStable",
+        "Runs/StageFileVersions",
+        "Runs/SettleAndRecompute",
+        "Runs/PublishRunStats");
+    // nothing was written to --output: the job writes its ledger when it runs
+    Path out = Path.of(log.substring(log.lastIndexOf('@') + 1)).resolveSibling("out");
+    assertTrue(out + " was written", !Files.exists(out));
+  }
+
   private static final String DB = "--jdbcUrl=jdbc:postgresql://db.internal:5432/dwh";
 
   /**
@@ -132,6 +156,13 @@ public class DataflowSpecTest {
     String sensors = run("sensors", "--input=" + b + "machina/*.csv", "--output=" + b + "sensors");
     assertTrue(spec(sensors, "clean").contains(b + "machina/*.csv"));
     assertSteps(spec(sensors, "runs"), "AlignRuns", "WriteRunStatistics");
+    String live =
+        run(
+            "sensors",
+            "--input=" + b + "machina",
+            "--output=" + b + "sensors-live",
+            "--continuous");
+    assertSteps(spec(live, "sensors-continuous"), "Recover", "Arrivals", "Runs/SettleAndRecompute");
     String warehouse =
         run("warehouse", "--input=" + b + "datawow", "--output=" + b + "warehouse", DB);
     assertSteps(spec(warehouse, "load"), "LoadToPostgres");

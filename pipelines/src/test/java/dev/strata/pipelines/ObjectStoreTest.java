@@ -49,16 +49,6 @@ public class ObjectStoreTest {
     }
   }
 
-  /** Copies the objects under {@code prefix} to a local directory, to read them with DuckDB. */
-  static Path download(String prefix, Path dir) throws Exception {
-    for (String name : MemoryObjectStore.names(prefix)) {
-      Path f = dir.resolve(name.substring(prefix.length()));
-      Files.createDirectories(f.getParent());
-      Files.write(f, MemoryObjectStore.get(name));
-    }
-    return dir;
-  }
-
   /** Runs a job; on the DirectRunner unless {@code args} name a runner. */
   static String run(String... args) throws Exception {
     boolean runner =
@@ -135,7 +125,7 @@ public class ObjectStoreTest {
         MemoryObjectStore.names(out).stream()
             .noneMatch(n -> n.contains(".inprogress-") || n.contains(".temp-beam")));
 
-    Path copy = download(out, tmp.newFolder("copy").toPath());
+    Path copy = MemoryObjectStore.download(out, tmp.newFolder("copy").toPath());
     try (Duck duck = Duck.open()) {
       for (String data : new String[] {"raw", "features"}) {
         String x = "read_parquet('" + localOut + "/" + data + "/*.parquet')";
@@ -178,7 +168,7 @@ public class ObjectStoreTest {
         JsonNode disk = Json.MAPPER.readTree(localOut.resolve(stage + "_manifest.json").toFile());
         assertEquals(remote + stage, disk.path("rows"), manifest(remote + stage).path("rows"));
       }
-      Path copy = download(remote, tmp.newFolder().toPath());
+      Path copy = MemoryObjectStore.download(remote, tmp.newFolder().toPath());
       JsonNode runs = Json.MAPPER.readTree(localOut.resolve("runs/_manifest.json").toFile());
       // rows each dataset must hold, from the local run's manifests (footer counts)
       long[] expected = {

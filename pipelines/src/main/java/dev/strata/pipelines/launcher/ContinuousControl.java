@@ -3,8 +3,7 @@ package dev.strata.pipelines.launcher;
 import dev.strata.transforms.common.Store;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import sun.misc.Signal;
@@ -15,37 +14,35 @@ import sun.misc.Signal;
  * handler first, so a stop at any moment from then on is a marker the job's watch sees (before its
  * first listing too: then the pipeline starts, sees it and ends). The handler replaces the JVM's,
  * so the process is not killed with status 143: the job drains and its command returns 0.
+ *
+ * <p>The folder is on any Beam file system (a local directory, {@code gs://}): every worker of a
+ * cluster reads the marker where the launcher wrote it.
  */
 public final class ContinuousControl {
-  private final Path folder;
-  private final Path marker;
+  private final ResourceId folder;
+  private final ResourceId marker;
   private final AtomicBoolean stopAsked = new AtomicBoolean();
 
-  private ContinuousControl(Path folder) {
+  private ContinuousControl(ResourceId folder) {
     this.folder = folder;
-    this.marker = folder.resolve("stop");
+    this.marker = Store.file(folder, "stop");
   }
 
   /**
-   * The control folder of {@code output} (a local directory: the marker must be seen by every
-   * worker), with the signal handlers installed; {@code stage} names the job's log lines.
+   * The control folder of {@code output}, with the signal handlers installed; {@code stage} names
+   * the job's log lines.
    */
   public static ContinuousControl open(ResourceId output, String stage, PrintStream log)
       throws IOException {
-    if (!Store.isLocal(output)) {
-      throw new IllegalArgumentException(
-          "--continuous keeps its stop marker in --output, which must be a local directory here");
-    }
-    ContinuousControl c =
-        new ContinuousControl(
-            Files.createDirectories(Path.of(Store.str(output)).resolve("_continuous")));
-    Files.deleteIfExists(c.marker);
+    ContinuousControl c = new ContinuousControl(Store.sub(output, "_continuous"));
+    Store.createDirectory(c.folder);
+    Store.deleteIfExists(c.marker);
     Runnable stop =
         () -> {
           if (c.stopAsked.compareAndSet(false, true)) {
             log.printf("[%s] stopping: no new listings; what is in flight commits%n", stage);
             try {
-              Files.writeString(c.marker, "stop\n");
+              Store.write(c.marker, "stop\n".getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
               log.printf("[%s] cannot write %s: %s%n", stage, c.marker, e.getMessage());
             }
@@ -58,11 +55,11 @@ public final class ContinuousControl {
   }
 
   /** {@code <output>/_continuous/}: the job's own records live here. */
-  public Path folder() {
+  public ResourceId folder() {
     return folder;
   }
 
-  /** The stop marker's path, for {@code WatchArrivals.stoppingAt}. */
+  /** The stop marker, for {@code WatchArrivals.stoppingAt}. */
   public String stopMarker() {
     return marker.toString();
   }

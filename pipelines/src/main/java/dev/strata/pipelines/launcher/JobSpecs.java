@@ -56,6 +56,25 @@ public final class JobSpecs {
     throw new Written(stage, location);
   }
 
+  /**
+   * Spec mode for a job that is one streaming pipeline, not stages: writes {@code p}'s spec as
+   * {@code <templateLocation>/<stage>.json} under the job name {@code <jobName>-<stage>}, saying so
+   * on {@code log}.
+   */
+  public static void writeStreaming(Pipeline p, String stage, java.io.PrintStream log) {
+    String jobName = p.getOptions().getJobName();
+    p.getOptions().setJobName(jobName + "-" + stage);
+    log.printf("[%s] writing its Dataflow streaming job spec%n", stage);
+    try {
+      writeIfAsked(p, stage);
+      throw new IllegalStateException("not in spec mode: " + stage + " would have run");
+    } catch (Written written) {
+      log.println(written.getMessage());
+    } finally {
+      p.getOptions().setJobName(jobName);
+    }
+  }
+
   /** The location as given (a stage sets its own file only while it runs, then restores it). */
   private static String given(PipelineOptions o) {
     String read = (String) call(o, "getTemplateLocation", null);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.ContinuousControl;
 import dev.strata.pipelines.launcher.ContinuousOptions;
+import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WatchArrivals;
 import dev.strata.transforms.sensors.ContinuousRuns;
@@ -26,6 +27,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.joda.time.Duration;
 
 /**
@@ -38,9 +40,10 @@ import org.joda.time.Duration;
  * <p>The outputs are the batch job's datasets, made per run: {@code clean/run-<id>.parquet}, {@code
  * run_sources/run-<id>.parquet}, {@code runs/run_uuid=<id>/} and {@code run_stats/}, each file
  * replaced atomically; a run's files are rewritten only when a file touching it arrives. What
- * survives a crash is on disk ({@link RunLedger}): at start, files that vanished are forgotten,
- * runs whose outputs do not match their files are recomputed, and every file is listed again (a
- * version the ledger holds is not read twice).
+ * survives a crash is next to the outputs ({@link RunLedger}, local or on an object store): at
+ * start, files that vanished are forgotten, runs whose outputs do not match their files are
+ * recomputed, and every file is listed again (a version the ledger holds is not read twice). With
+ * {@code --templateLocation} it writes a Dataflow streaming job spec instead of running.
  */
 final class ContinuousSensors {
   static final String STAGE = "sensors";
@@ -49,7 +52,7 @@ final class ContinuousSensors {
   private ContinuousSensors() {}
 
   static void run(SensorsOptions o, PrintStream log) throws Exception {
-    Duration poll = ContinuousOptions.poll(o);
+    ContinuousOptions.poll(o);
     if (o.getSettleSeconds() < 0 || o.getSettleSeconds() > 86_400) {
       throw new IllegalArgumentException(
           "--settleSeconds must be in 0..86400, not " + o.getSettleSeconds());
@@ -58,57 +61,33 @@ final class ContinuousSensors {
       throw new IllegalArgumentException(
           "--force does not apply to --continuous: to start over, give a new --output");
     }
-    ContinuousRuns.Rules rules =
-        new ContinuousRuns.Rules(
-            SensorsJob.rules(o),
-            SensorsJob.spikeDetector(o),
-            o.getDropSpikes(),
-            SensorsJob.alignSpec(o));
     String glob = glob(o.getInput());
     ResourceId output = Store.dir(o.getOutput());
-    if (!Store.isLocal(output)) {
-      throw new IllegalArgumentException(
-          "--continuous writes its records next to its outputs: --output must be a local"
-              + " directory here");
+    if (JobSpecs.specOnly(o)) {
+      writeSpec(o, glob, output, log);
+      return;
     }
-    Path out = Path.of(Store.str(output));
     for (String stage : SensorsJob.STAGES) {
-      if (Files.exists(out.resolve(stage).resolve("_manifest.json"))) {
+      if (Store.exists(Store.file(Store.sub(output, stage), "_manifest.json"))) {
         throw new IllegalArgumentException(
             "--output "
-                + out
+                + Store.str(output)
                 + " holds a batch run's output ("
                 + stage
                 + "/_manifest.json): give --continuous an --output of its own");
       }
     }
-    Files.createDirectories(out);
     ContinuousControl control = ContinuousControl.open(output, STAGE, log);
-    requireSameOptions(control.folder().resolve("options.json"), o);
-    RunLedger ledger = new RunLedger(out).create();
-    List<RunLedger.Entry> gone = ledger.tidy();
-    TreeSet<String> dirty = ledger.dirtyRuns();
-    ledger.publishStats(ledger.runs().values());
+    RunLedger ledger = new RunLedger(output).create().requireOptions(options(o));
     log.printf(
-        "[%s] continuous: %,d file versions on record, %,d runs to recompute first%s%n",
-        STAGE,
-        ledger.entries().size(),
-        dirty.size(),
-        gone.isEmpty() ? "" : String.format(" (%,d files are gone)", gone.size()));
-
-    o.as(StreamingOptions.class).setStreaming(true);
-    Pipeline p = Pipeline.create(o);
-    p.apply("Input", Create.of(glob))
-        .apply("Arrivals", WatchArrivals.every(poll).stoppingAt(control.stopMarker()))
-        .apply(
-            "Runs",
-            ContinuousRuns.into(ledger, rules, Duration.standardSeconds(o.getSettleSeconds()))
-                .recomputing(dirty));
+        "[%s] continuous: %,d file versions on record, %,d runs published%n",
+        STAGE, ledger.entries().size(), ledger.runs().size());
+    Pipeline p = build(o, glob, output, control.stopMarker());
     log.printf(
         "[%s] continuous: watching %s every %d s, runs settle after %d s (SIGTERM or Ctrl-C"
             + " stops)%n",
         STAGE, glob, o.getPollSeconds(), o.getSettleSeconds());
-    Status status = new Status(glob, new RunLedger(out), log);
+    Status status = new Status(glob, new RunLedger(output), log);
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -127,13 +106,66 @@ final class ContinuousSensors {
     log.printf("[%s] stopped%n", STAGE);
   }
 
-  /** {@code --input} as a glob: a directory means every file in it. */
+  /** The Dataflow job spec's stage name, next to the batch job's {@code clean} and {@code runs}. */
+  static final String SPEC_STAGE = STAGE + "-continuous";
+
+  /**
+   * The streaming pipeline: the ledger tidied first ({@link ContinuousRuns#recover}), then the
+   * arrivals of {@code glob} (until {@code stopMarker} exists; for ever if it is null), each run
+   * they touch recomputed once settled, and the runs found dirty at start.
+   */
+  static Pipeline build(SensorsOptions o, String glob, ResourceId output, String stopMarker) {
+    ContinuousRuns.Rules rules =
+        new ContinuousRuns.Rules(
+            SensorsJob.rules(o),
+            SensorsJob.spikeDetector(o),
+            o.getDropSpikes(),
+            SensorsJob.alignSpec(o));
+    WatchArrivals arrivals = WatchArrivals.every(ContinuousOptions.poll(o));
+    if (stopMarker != null) {
+      arrivals = arrivals.stoppingAt(stopMarker);
+    }
+    RunLedger ledger = new RunLedger(output);
+    o.as(StreamingOptions.class).setStreaming(true);
+    Pipeline p = Pipeline.create(o);
+    PCollectionTuple start =
+        p.apply("Input", Create.of(glob))
+            .apply("Recover", ContinuousRuns.recover(ledger, options(o)));
+    start
+        .get(ContinuousRuns.WATCH)
+        .apply("Arrivals", arrivals)
+        .apply(
+            "Runs",
+            ContinuousRuns.into(ledger, rules, Duration.standardSeconds(o.getSettleSeconds()))
+                .recomputing(start.get(ContinuousRuns.DIRTY)));
+    return p;
+  }
+
+  /**
+   * Dataflow spec mode: writes the streaming job's spec as {@code <templateLocation>/}{@value
+   * #SPEC_STAGE}{@code .json}, neither listing {@code --input} nor writing {@code --output} (the
+   * job does, through Beam's file systems: its ledger and outputs on {@code gs://} are written
+   * whole per object). It has no stop marker: it runs until it is drained or cancelled.
+   */
+  private static void writeSpec(SensorsOptions o, String glob, ResourceId output, PrintStream log) {
+    Pipeline p = build(o, glob, output, null);
+    JobSpecs.writeStreaming(p, SPEC_STAGE, log);
+  }
+
+  /**
+   * {@code --input} as a glob: a directory means every file in it. A local directory must exist; an
+   * object-store prefix is not checked (it has no directories, and spec mode must not list it).
+   */
   static String glob(String input) {
     String in = input.trim();
     if (in.isEmpty()) {
       throw new IllegalArgumentException("--input is empty: give a directory or a glob");
     }
-    if (!in.contains("*") && !in.contains("?") && !in.contains("[")) {
+    boolean pattern = in.contains("*") || in.contains("?") || in.contains("[");
+    if (in.contains("://") && !in.startsWith("file://")) {
+      return pattern ? in : in.replaceAll("/+$", "") + "/*";
+    }
+    if (!pattern) {
       Path dir = Path.of(in);
       if (!Files.isDirectory(dir)) {
         throw new IllegalArgumentException(
@@ -151,11 +183,8 @@ final class ContinuousSensors {
     return in;
   }
 
-  /**
-   * The records were made with one set of rules: a restart with others would mix them. The first
-   * start writes them; a later one with different rules stops with one line.
-   */
-  private static void requireSameOptions(Path file, SensorsOptions o) throws IOException {
+  /** The rules the records are made with, as a JSON object ({@link RunLedger#requireOptions}). */
+  static String options(SensorsOptions o) {
     ObjectNode n = JSON.createObjectNode();
     n.put("input", glob(o.getInput()))
         .put("positionBounds", o.getPositionBounds())
@@ -165,17 +194,7 @@ final class ContinuousSensors {
         .put("spikeThreshold", o.getSpikeThreshold())
         .put("gridStep", o.getGridStep())
         .put("maxGap", o.getMaxGap());
-    if (Files.exists(file)) {
-      ObjectNode before = (ObjectNode) JSON.readTree(file.toFile());
-      if (!before.equals(n)) {
-        throw new IllegalArgumentException(
-            "--output was made by --continuous with other options ("
-                + before
-                + "): run with those, or give a new --output");
-      }
-      return;
-    }
-    Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+    return n.toString();
   }
 
   /** The status line: what is listed, what the ledger holds, what is pending and how late. */

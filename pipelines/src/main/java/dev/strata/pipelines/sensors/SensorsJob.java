@@ -88,11 +88,7 @@ public final class SensorsJob {
     alignSpec(options);
     Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
     if (options.getContinuous()) {
-      if (JobSpecs.specOnly(options)) {
-        throw new IllegalArgumentException(
-            "sensors --continuous has no Dataflow job spec yet: its records are local files");
-      }
-      ContinuousSensors.run(options, log);
+      ContinuousSensors.run(options, log); // with --templateLocation: its streaming spec
       return Map.of();
     }
     ResourceId output = Store.dir(options.getOutput());

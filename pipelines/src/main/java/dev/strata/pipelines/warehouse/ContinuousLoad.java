@@ -11,8 +11,6 @@ import dev.strata.transforms.warehouse.FileLoader;
 import dev.strata.transforms.warehouse.LoadToPostgres;
 import dev.strata.transforms.warehouse.SkipKnownVersions;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -56,10 +54,10 @@ final class ContinuousLoad {
       PrintStream log)
       throws Exception {
     ContinuousControl control = ContinuousControl.open(output, WarehouseJob.LOAD, log);
-    Path out = Path.of(Store.str(output));
-    Path rejected = Files.createDirectories(out.resolve("_rejected").resolve(WarehouseJob.LOAD));
+    ResourceId rejected = Store.sub(Store.sub(output, "_rejected"), WarehouseJob.LOAD);
+    Store.createDirectory(rejected);
     Pipeline p =
-        build(o, input, target, control.stopMarker(), WriteRejectFiles.to(rejected.toString()));
+        build(o, input, target, control.stopMarker(), WriteRejectFiles.to(Store.str(rejected)));
 
     log.printf(
         "[%s] continuous: watching %s every %d s (SIGTERM or Ctrl-C stops)%n",
@@ -150,38 +148,8 @@ final class ContinuousLoad {
       LoadToPostgres.Target target,
       PrintStream log) {
     String rejected = Store.str(Store.sub(Store.sub(output, "_rejected"), WarehouseJob.LOAD));
-    Pipeline p = build(o, input, target, null, new WriteRejectObjects(rejected));
-    String jobName = o.getJobName();
-    o.setJobName(jobName + "-" + SPEC_STAGE);
-    log.printf("[%s] writing its Dataflow streaming job spec%n", SPEC_STAGE);
-    try {
-      JobSpecs.writeIfAsked(p, SPEC_STAGE);
-      throw new IllegalStateException("spec mode ran the continuous load");
-    } catch (JobSpecs.Written written) {
-      log.println(written.getMessage());
-    } finally {
-      o.setJobName(jobName);
-    }
-  }
-
-  /**
-   * Writes each reject to its own object in a directory of any Beam file system, named like {@link
-   * WriteRejectFiles}' files (the same reject is the same object, so a replay rewrites it): an
-   * object appears whole when it is closed, so no temporary name is needed.
-   */
-  static final class WriteRejectObjects extends DoFn<Failure, Void> {
-    private final String dir;
-
-    WriteRejectObjects(String dir) {
-      this.dir = dir;
-    }
-
-    @ProcessElement
-    public void process(@Element Failure f) throws java.io.IOException {
-      Store.write(
-          Store.file(Store.dir(dir), WriteRejectFiles.fileName(f)),
-          (f.toJson() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
+    Pipeline p = build(o, input, target, null, WriteRejectFiles.to(rejected));
+    JobSpecs.writeStreaming(p, SPEC_STAGE, log);
   }
 
   /** A counter at the end of the run ({@link BeamStage#counter}); -1 if the runner has none. */

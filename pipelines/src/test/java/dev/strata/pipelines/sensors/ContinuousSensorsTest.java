@@ -1,11 +1,14 @@
 package dev.strata.pipelines.sensors;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.strata.pipelines.testing.ChildJob;
 import dev.strata.pipelines.testing.Duck;
 import dev.strata.pipelines.testing.JobRun;
+import dev.strata.pipelines.testing.MemoryObjectStore;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.sensors.RunLedger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -18,7 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -167,6 +175,117 @@ public class ContinuousSensorsTest {
     assertSameAsBatch(in, out);
   }
 
+  /**
+   * On an object store ({@code mem://}: no folders, no renames, an object visible when closed), in
+   * this JVM on embedded Flink: files arrive and their runs are published. Then, while it is
+   * stopped, an input object is deleted, a run record is lost and an orphan blob is left (what a
+   * crash between two steps leaves); the restart recovers, and every dataset equals the batch job's
+   * over the remaining objects.
+   */
+  @Test(timeout = 300_000)
+  public void onAnObjectStoreItPublishesAndRecoversLikeOnADisk() throws Exception {
+    String bucket = "mem://sensors-continuous-" + System.nanoTime() + "/";
+    String in = bucket + "in/";
+    String out = bucket + "out/";
+    ExecutorService jobs = Executors.newSingleThreadExecutor();
+    try {
+      List<String> parts = pieces(sampleRows(), 4);
+      for (int k = 0; k < 3; k++) {
+        MemoryObjectStore.put(in + "part-" + k + ".csv", bytes(parts.get(k)));
+      }
+      Future<JobRun.Result> job = jobs.submit(() -> startInProcess(in, out));
+      awaitSettled(in, out, job, 3, 4);
+      MemoryObjectStore.put(in + "part-3.csv", bytes(parts.get(3)));
+      awaitSettled(in, out, job, 4, 4);
+      stopInProcess(job, out);
+
+      MemoryObjectStore.clear(in + "part-0.csv");
+      RunLedger ledger = new RunLedger(Store.dir(out));
+      String lost = ledger.runs().keySet().iterator().next();
+      MemoryObjectStore.clear(out + "_continuous/runs/" + RunLedger.key(lost) + ".bin");
+      String orphan = out + "_continuous/staged/orphan-000000000000.bin";
+      MemoryObjectStore.put(orphan, new byte[] {1, 2, 3});
+      job = jobs.submit(() -> startInProcess(in, out));
+      awaitSettled(in, out, job, 3, 4);
+      stopInProcess(job, out);
+      assertNull("the orphan blob was not removed", MemoryObjectStore.get(orphan));
+
+      JobRun.ok(
+          JobRun.args(
+              "sensors",
+              List.of("--input=" + in + "*", "--output=" + bucket + "batch/"),
+              JobRun.DIRECT));
+      Path local = tmp.newFolder("from-bucket").toPath();
+      assertSameDatasets(
+          MemoryObjectStore.download(out, local.resolve("continuous")),
+          MemoryObjectStore.download(bucket + "batch/", local.resolve("batch")));
+    } finally {
+      jobs.shutdownNow();
+      MemoryObjectStore.clear(bucket);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static JobRun.Result startInProcess(String in, String out) throws Exception {
+    return JobRun.cli(
+        "sensors",
+        "--input=" + in,
+        "--output=" + out,
+        "--continuous",
+        "--pollSeconds=1",
+        "--settleSeconds=1");
+  }
+
+  /** Stops an in-process job by its stop marker, as SIGTERM does, and expects exit code 0. */
+  private static void stopInProcess(Future<JobRun.Result> job, String out) throws Exception {
+    MemoryObjectStore.put(out + "_continuous/stop", bytes("stop\n"));
+    JobRun.Result r = job.get(120, TimeUnit.SECONDS);
+    assertEquals(r.log(), 0, r.code());
+    assertTrue(r.log(), r.log().contains("[sensors] stopped"));
+  }
+
+  /**
+   * Waits until {@code files} input objects are on record at their current size and mtime, no run
+   * is waiting to be recomputed, and {@code runs} runs are published.
+   */
+  private static void awaitSettled(
+      String in, String out, Future<JobRun.Result> job, int files, int runs) throws Exception {
+    long deadline = System.currentTimeMillis() + 150_000;
+    String state = "";
+    while (System.currentTimeMillis() < deadline) {
+      if (job.isDone()) {
+        throw new AssertionError("the job ended: " + job.get().log());
+      }
+      RunLedger ledger = new RunLedger(Store.dir(out));
+      int current = 0;
+      for (RunLedger.Entry e : ledger.entries()) {
+        MatchResult.Metadata m = Store.stat(FileSystems.matchNewResource(e.path(), false));
+        if (m != null && m.sizeBytes() == e.size() && m.lastModifiedMillis() == e.mtime()) {
+          current++;
+        }
+      }
+      int published = 0;
+      for (RunLedger.RunRecord r : ledger.runs().values()) {
+        published += r.stats() == null ? 0 : 1;
+      }
+      int inputs = MemoryObjectStore.names(in).size();
+      state = current + " of " + inputs + " files on record, " + published + " runs published";
+      if (inputs == files
+          && current == files
+          && ledger.entries().size() == files
+          && ledger.dirtyRuns().isEmpty()
+          && published == runs
+          && MemoryObjectStore.get(out + "run_stats/" + RunLedger.PART_FILE) != null) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not settled after 150 s: " + state);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static Process start(Path in, Path out, Path log) throws Exception {
@@ -268,6 +387,11 @@ public class ContinuousSensorsTest {
   private void assertSameAsBatch(Path in, Path out) throws Exception {
     Path batch = tmp.newFolder().toPath();
     JobRun.direct(SensorsJob::run, SensorsOptions.class, in + "/*", batch);
+    assertSameDatasets(out, batch);
+  }
+
+  /** Every dataset of {@code out} equals {@code batch}'s, row for row, and none is empty. */
+  private static void assertSameDatasets(Path out, Path batch) throws Exception {
     try (Duck duck = Duck.open()) {
       for (String[] t :
           new String[][] {

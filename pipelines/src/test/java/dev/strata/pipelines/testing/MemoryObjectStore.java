@@ -44,6 +44,17 @@ public final class MemoryObjectStore extends FileSystem<MemoryObjectStore.Id> {
     return OBJECTS.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
   }
 
+  /** Copies the objects under {@code prefix} to files under {@code dir}; returns {@code dir}. */
+  public static java.nio.file.Path download(String prefix, java.nio.file.Path dir)
+      throws IOException {
+    for (String name : names(prefix)) {
+      java.nio.file.Path f = dir.resolve(name.substring(prefix.length()));
+      java.nio.file.Files.createDirectories(f.getParent());
+      java.nio.file.Files.write(f, get(name));
+    }
+    return dir;
+  }
+
   public static void clear(String prefix) {
     OBJECTS.keySet().removeIf(k -> k.startsWith(prefix));
   }

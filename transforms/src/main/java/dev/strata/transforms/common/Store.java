@@ -244,6 +244,61 @@ public final class Store {
     }
   }
 
+  /** What writes a file's bytes to a channel, for {@link #write(ResourceId, ChannelWriter)}. */
+  public interface ChannelWriter {
+    void write(WritableByteChannel channel) throws IOException;
+  }
+
+  /**
+   * Writes a whole file by streaming it to a channel, committed like {@link #write(ResourceId,
+   * byte[])}: locally a hidden temporary file in the same folder renamed into place, so readers see
+   * the old or the new file; an object store makes an object visible only when it is closed. If
+   * {@code writer} fails, nothing is left behind and the old file stays.
+   */
+  public static void write(ResourceId file, ChannelWriter writer) throws IOException {
+    if (isLocal(file)) {
+      Path target = local(file);
+      Files.createDirectories(target.getParent());
+      Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
+      try {
+        try (WritableByteChannel ch =
+            Files.newByteChannel(
+                tmp,
+                java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+          writer.write(ch);
+        }
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      return;
+    }
+    try (WritableByteChannel ch = FileSystems.create(file, MimeTypes.BINARY)) {
+      writer.write(ch);
+    }
+  }
+
+  /**
+   * Deletes files that may not exist. An empty local folder left behind by the last one is not
+   * removed; object stores have no folders.
+   */
+  public static void deleteIfExists(ResourceId... files) throws IOException {
+    List<ResourceId> objects = new ArrayList<>();
+    for (ResourceId f : files) {
+      if (isLocal(f)) {
+        Files.deleteIfExists(local(f));
+      } else {
+        objects.add(f);
+      }
+    }
+    if (!objects.isEmpty()) {
+      FileSystems.delete(
+          objects, org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    }
+  }
+
   /** Copies a local file to {@code dst} (of any scheme). */
   public static void upload(Path src, ResourceId dst) throws IOException {
     try (WritableByteChannel ch = FileSystems.create(dst, MimeTypes.BINARY);

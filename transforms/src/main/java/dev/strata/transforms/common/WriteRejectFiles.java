@@ -2,16 +2,15 @@ package dev.strata.transforms.common;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 
 /**
- * Writes each {@link Failure} to its own JSON file in a local directory, to a temporary name and
- * then renamed: the same reject written twice (a replay) is the same file, so rejects stay exact on
- * unbounded input, where {@link WriteFailures}' {@code TextIO} cannot write. The name is the source
- * file's name plus hashes of the source path and of the reject itself.
+ * Writes each {@link Failure} to its own JSON file in a directory of any Beam file system ({@link
+ * Store#write}: a local file by rename, an object whole on close): the same reject written twice (a
+ * replay) is the same file, so rejects stay exact on unbounded input, where {@link WriteFailures}'
+ * {@code TextIO} cannot write. The name is the source file's name plus hashes of the source path
+ * and of the reject itself.
  */
 public final class WriteRejectFiles extends DoFn<Failure, Void> {
   private final String dir;
@@ -20,14 +19,14 @@ public final class WriteRejectFiles extends DoFn<Failure, Void> {
     this.dir = dir;
   }
 
-  /** Rejects to files in {@code dir}, a local directory that exists. */
+  /** Rejects to files in {@code dir}: a local directory or an object-store prefix. */
   public static WriteRejectFiles to(String dir) {
     return new WriteRejectFiles(dir);
   }
 
   @ProcessElement
   public void process(@Element Failure f) throws IOException {
-    write(Path.of(dir), f);
+    write(Store.dir(dir), f);
   }
 
   /**
@@ -46,12 +45,9 @@ public final class WriteRejectFiles extends DoFn<Failure, Void> {
   }
 
   /** Writes one reject to {@code dir} (idempotent); returns its file. */
-  public static Path write(Path dir, Failure f) throws IOException {
-    String name = fileName(f);
-    Path target = dir.resolve(name);
-    Path tmp = dir.resolve("." + name + ".tmp");
-    Files.writeString(tmp, f.toJson() + "\n", StandardCharsets.UTF_8);
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  public static ResourceId write(ResourceId dir, Failure f) throws IOException {
+    ResourceId target = Store.file(dir, fileName(f));
+    Store.write(target, (f.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
     return target;
   }
 }

@@ -2,14 +2,13 @@ package dev.strata.transforms.sensors;
 
 import dev.strata.transforms.common.Checksums;
 import dev.strata.transforms.common.Failure;
+import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WriteRejectFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -31,17 +30,21 @@ import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -56,15 +59,23 @@ import org.joda.time.Duration;
  * <p>Consumes unbounded stable file versions (e.g. {@code WatchArrivals}) in the global window;
  * works on processing-time timers only (no event time reaches it on Flink). Nothing lives only in
  * Beam state: a crash loses at most work the ledger does not yet record, and {@link
- * RunLedger#dirtyRuns} finds it again ({@link #recomputing} them first). Counters (namespace: this
- * class): {@link #FILES_STAGED}, {@link #ROWS_READ}, {@link #ROWS_REJECTED}, {@link
- * #RUNS_RECOMPUTED}.
+ * RunLedger#dirtyRuns} finds it again. {@link #recover} does that at the start of the pipeline,
+ * before the watch it gates lists anything, and its {@link #DIRTY} runs go to {@link #recomputing}.
+ * Counters (namespace: this class): {@link #FILES_STAGED}, {@link #ROWS_READ}, {@link
+ * #ROWS_REJECTED}, {@link #RUNS_RECOMPUTED}, {@link #FILES_GONE}.
  */
 public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDone> {
   public static final String FILES_STAGED = "filesStaged";
   public static final String ROWS_READ = "rowsRead";
   public static final String ROWS_REJECTED = "rowsRejected";
   public static final String RUNS_RECOMPUTED = "runsRecomputed";
+  public static final String FILES_GONE = "filesGoneAtStart";
+
+  /** {@link #recover}'s main output: its input (the globs to watch), once the ledger is tidy. */
+  public static final TupleTag<String> WATCH = new TupleTag<String>("watch") {};
+
+  /** {@link #recover}'s runs to recompute first: their outputs do not match their files. */
+  public static final TupleTag<String> DIRTY = new TupleTag<String>("dirty") {};
 
   /** How a run is made from its readings: the batch job's rules. */
   public record Rules(
@@ -74,9 +85,10 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
   private final RunLedger ledger;
   private final Rules rules;
   private final Duration settle;
-  private final List<String> dirty;
+  private final @Nullable PCollection<String> dirty;
 
-  private ContinuousRuns(RunLedger ledger, Rules rules, Duration settle, List<String> dirty) {
+  private ContinuousRuns(
+      RunLedger ledger, Rules rules, Duration settle, @Nullable PCollection<String> dirty) {
     this.ledger = ledger;
     this.rules = rules;
     this.settle = settle;
@@ -84,12 +96,69 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
   }
 
   public static ContinuousRuns into(RunLedger ledger, Rules rules, Duration settle) {
-    return new ContinuousRuns(ledger, rules, settle, List.of());
+    return new ContinuousRuns(ledger, rules, settle, null);
   }
 
-  /** Also recomputes {@code runs} (found dirty at start: a crash came between their steps). */
-  public ContinuousRuns recomputing(java.util.Collection<String> runs) {
-    return new ContinuousRuns(ledger, rules, settle, List.copyOf(new TreeSet<>(runs)));
+  /** Also recomputes {@code runs} ({@link #recover}'s {@link #DIRTY} output). */
+  public ContinuousRuns recomputing(PCollection<String> runs) {
+    return new ContinuousRuns(ledger, rules, settle, runs);
+  }
+
+  /**
+   * The start of a continuous job: makes the ledger consistent after a crash ({@link
+   * RunLedger#tidy}: gone files forgotten, orphans and temporary files removed), republishes {@code
+   * run_stats/} from the run records, and only then passes its input on ({@link #WATCH}), with the
+   * runs to recompute ({@link #DIRTY}). Gating the watch on it means no file is staged while the
+   * ledger is being tidied. {@code options} (a JSON object of the rules) must equal what the ledger
+   * was made with ({@link RunLedger#requireOptions}).
+   */
+  public static Recover recover(RunLedger ledger, String options) {
+    return new Recover(ledger, options);
+  }
+
+  /** See {@link #recover}. */
+  public static final class Recover extends PTransform<PCollection<String>, PCollectionTuple> {
+    private final RunLedger ledger;
+    private final String options;
+
+    private Recover(RunLedger ledger, String options) {
+      this.ledger = ledger;
+      this.options = options;
+    }
+
+    @Override
+    public PCollectionTuple expand(PCollection<String> globs) {
+      PCollectionTuple out =
+          globs.apply(
+              "TidyLedger",
+              ParDo.of(new RecoverFn(ledger, options))
+                  .withOutputTags(WATCH, TupleTagList.of(DIRTY)));
+      out.get(WATCH).setCoder(StringUtf8Coder.of());
+      out.get(DIRTY).setCoder(StringUtf8Coder.of());
+      return out;
+    }
+  }
+
+  static final class RecoverFn extends DoFn<String, String> {
+    private final RunLedger ledger;
+    private final String options;
+    private final Counter gone = Metrics.counter(ContinuousRuns.class, FILES_GONE);
+
+    RecoverFn(RunLedger ledger, String options) {
+      this.ledger = ledger;
+      this.options = options;
+    }
+
+    @ProcessElement
+    public void process(@Element String glob, MultiOutputReceiver out) throws IOException {
+      ledger.create().requireOptions(options);
+      gone.inc(ledger.tidy().size());
+      for (String r : ledger.dirtyRuns()) {
+        out.get(DIRTY).output(r);
+      }
+      ledger.publishStats(ledger.runs().values());
+      out.get(WATCH).output(glob);
+    }
   }
 
   @Override
@@ -104,15 +173,20 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
             .setCoder(KvCoder.of(StringUtf8Coder.of(), MetadataCoderV2.of()))
             .apply("StageFileVersions", ParDo.of(new StageFn(ledger, rules.readings())))
             .setCoder(pairs);
-    List<KV<String, String>> atStart = new ArrayList<>();
-    for (String r : dirty) {
-      atStart.add(KV.of(r, "(start)"));
+    PCollectionList<KV<String, String>> all = PCollectionList.of(touched);
+    if (dirty != null) {
+      all =
+          all.and(
+              dirty
+                  .apply(
+                      "DirtyAtStart",
+                      MapElements.into(
+                              TypeDescriptors.kvs(
+                                  TypeDescriptors.strings(), TypeDescriptors.strings()))
+                          .via((String r) -> KV.of(r, "(start)")))
+                  .setCoder(pairs));
     }
-    PCollection<KV<String, String>> again =
-        files.getPipeline().apply("DirtyAtStart", Create.of(atStart).withCoder(pairs));
-    PCollectionList.of(touched)
-        .and(again)
-        .apply("RunsTouched", Flatten.pCollections())
+    all.apply("RunsTouched", Flatten.pCollections())
         .apply("SettleAndRecompute", ParDo.of(new SettleFn(ledger, rules, settle)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
         .apply("PublishRunStats", ParDo.of(new PublishFn(ledger)));
@@ -145,7 +219,7 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
     /** A file that could not be staged: one reject file, by name. */
     private void reject(String path, String reason, String message) throws IOException {
       WriteRejectFiles.write(
-          ledger.output().resolve("_rejected").resolve("clean"),
+          ledger.fileRejectsDir(),
           Failure.of("StageFileVersions", path, null, reason, message, ""));
     }
 
@@ -270,13 +344,13 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
     String fingerprint = RunLedger.fingerprint(entries);
     List<SignalSeries> pieces = new ArrayList<>();
     for (RunLedger.Entry e : entries) {
-      try {
-        pieces.addAll(ledger.staged(e, run));
-      } catch (NoSuchFileException replaced) {
+      List<SignalSeries> staged = ledger.staged(e, run);
+      if (staged == null) {
         // A newer version replaced this one since the listing: it touches this run again, and
         // the run is recomputed once that has settled.
         return;
       }
+      pieces.addAll(staged);
     }
     if (pieces.isEmpty()) {
       ledger.deleteOutputs(run);
@@ -301,7 +375,7 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
         ledger.sourcesFile(run), RunSources.SCHEMA, w -> RunSources.writeRows(w, run, sources));
     RunStatistics stats = null;
     if (clean.isEmpty()) {
-      Files.deleteIfExists(ledger.cleanFile(run));
+      Store.deleteIfExists(ledger.cleanFile(run));
     } else {
       RunLedger.writeParquet(
           ledger.cleanFile(run),
@@ -319,12 +393,10 @@ public final class ContinuousRuns extends PTransform<PCollection<Metadata>, PDon
       }
     }
     if (stats == null) {
-      Path f = ledger.runFile(run);
-      Files.deleteIfExists(f);
-      Files.deleteIfExists(f.getParent());
+      ledger.deleteRunFile(run);
     }
     if (rejects.isEmpty()) {
-      Files.deleteIfExists(ledger.runRejects(run));
+      Store.deleteIfExists(ledger.runRejects(run));
     } else {
       RunLedger.writeRejects(ledger.runRejects(run), rejects);
     }

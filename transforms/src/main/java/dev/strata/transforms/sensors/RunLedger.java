@@ -6,35 +6,42 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.transforms.common.Checksums;
 import dev.strata.transforms.common.Failure;
 import dev.strata.transforms.common.ParquetChannels;
+import dev.strata.transforms.common.Store;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What the continuous sensors job keeps on disk, and its outputs: the only record that survives a
- * crash (no Flink state is needed). Under {@code <output>/_continuous/}:
+ * What the continuous sensors job keeps next to its outputs, and its outputs: the only record that
+ * survives a crash (no Flink state is needed). Under {@code <output>/_continuous/}:
  *
  * <ul>
  *   <li>{@code files/<key>.json}: one entry per input file, the version last staged (path, size,
@@ -49,12 +56,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       after a crash).
  * </ul>
  *
- * Outputs, each replaced by a write to a hidden temporary name and an atomic rename, so readers see
- * the old or the new file, never half of one: {@code clean/run-<id>.parquet}, {@code
- * run_sources/run-<id>.parquet}, {@code runs/run_uuid=<id>/part-00000-of-00001.parquet} (the batch
- * job's name), {@code run_stats/part-00000-of-00001.parquet} (all runs, rebuilt from the run
- * records), and rejects in {@code _rejected/clean/<file>.<sha12>.jsonl} (per file version) and
- * {@code _rejected/runs/run-<id>.jsonl} (per run). Local directories only.
+ * Outputs: {@code clean/run-<id>.parquet}, {@code run_sources/run-<id>.parquet}, {@code
+ * runs/run_uuid=<id>/part-00000-of-00001.parquet} (the batch job's name), {@code
+ * run_stats/part-00000-of-00001.parquet} (all runs, rebuilt from the run records), and rejects in
+ * {@code _rejected/clean/<file>.<sha12>.jsonl} (per file version) and {@code
+ * _rejected/runs/run-<id>.jsonl} (per run).
+ *
+ * <p>Every file is written whole through {@link Store} (Beam's file systems, so {@code --output}
+ * may be a local directory or an object-store prefix such as {@code gs://}): a local file goes to a
+ * hidden temporary name and is renamed into place, an object becomes visible only when it is
+ * closed; either way a reader sees the old or the new file, never half of one. Nothing is renamed
+ * on an object store, and the commit order (blob, entry; outputs, run record) is what makes a crash
+ * at any point recoverable.
  */
 public final class RunLedger implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -93,28 +106,65 @@ public final class RunLedger implements Serializable {
 
   private record Cached(long modified, long length, Entry entry) {}
 
+  /** The ledger of the job writing to {@code output} (a directory of any Beam file system). */
+  public RunLedger(ResourceId output) {
+    this.root = Store.str(output);
+  }
+
+  /** The ledger of a local output directory. */
   public RunLedger(Path output) {
-    this.root = output.toString();
+    this(Store.dir(output.toAbsolutePath().toString()));
   }
 
-  public Path output() {
-    return Path.of(root);
+  public ResourceId output() {
+    return Store.dir(root);
   }
 
-  private Path control(String sub) {
-    return output().resolve("_continuous").resolve(sub);
+  private ResourceId dir(String... names) {
+    ResourceId d = output();
+    for (String n : names) {
+      d = Store.sub(d, n);
+    }
+    return d;
   }
 
-  /** Creates every folder the job writes. */
+  private ResourceId control(String sub) {
+    return dir("_continuous", sub);
+  }
+
+  /** Creates every folder the job writes (object stores need none). */
   public RunLedger create() throws IOException {
     for (String d : new String[] {"files", "staged", "runs"}) {
-      Files.createDirectories(control(d));
+      Store.createDirectory(control(d));
     }
     for (String d : new String[] {"clean", "runs", "run_sources", "run_stats"}) {
-      Files.createDirectories(output().resolve(d));
+      Store.createDirectory(dir(d));
     }
-    Files.createDirectories(output().resolve("_rejected").resolve("clean"));
-    Files.createDirectories(output().resolve("_rejected").resolve("runs"));
+    Store.createDirectory(dir("_rejected", "clean"));
+    Store.createDirectory(dir("_rejected", "runs"));
+    return this;
+  }
+
+  /**
+   * The records were made with one set of rules, {@code options} (a JSON object): a restart with
+   * others would mix them. The first start writes them to {@code _continuous/options.json}; a later
+   * one with different rules fails, saying which were recorded.
+   */
+  public RunLedger requireOptions(String options) throws IOException {
+    JsonNode now = JSON.readTree(options);
+    ResourceId file = Store.file(dir("_continuous"), "options.json");
+    byte[] before = readIfExists(file);
+    if (before == null) {
+      Store.write(
+          file,
+          (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(now) + "\n")
+              .getBytes(StandardCharsets.UTF_8));
+    } else if (!JSON.readTree(before).equals(now)) {
+      throw new IllegalArgumentException(
+          "--output was made by --continuous with other options ("
+              + JSON.readTree(before)
+              + "): run with those, or give a new --output");
+    }
     return this;
   }
 
@@ -123,23 +173,28 @@ public final class RunLedger implements Serializable {
     return Checksums.sha256(s.getBytes(StandardCharsets.UTF_8)).substring(0, 20);
   }
 
-  // ------------------------------------------------------------------ file entries
-
-  private Path entryFile(String path) {
-    return control("files").resolve(key(path) + ".json");
+  /** A file's bytes, or null if it does not exist (a local file or an object). */
+  private static byte @Nullable [] readIfExists(ResourceId f) throws IOException {
+    try {
+      return Store.read(f);
+    } catch (FileNotFoundException | NoSuchFileException gone) {
+      return null;
+    }
   }
 
-  private Path blob(Entry e) {
-    return control("staged").resolve(key(e.path()) + "-" + e.version() + ".bin");
+  // ------------------------------------------------------------------ file entries
+
+  private ResourceId entryFile(String path) {
+    return Store.file(control("files"), key(path) + ".json");
+  }
+
+  private ResourceId blob(Entry e) {
+    return Store.file(control("staged"), key(e.path()) + "-" + e.version() + ".bin");
   }
 
   public @Nullable Entry entry(String path) throws IOException {
-    Path f = entryFile(path);
-    try {
-      return parse(Files.readAllBytes(f));
-    } catch (NoSuchFileException e) {
-      return null;
-    }
+    byte[] b = readIfExists(entryFile(path));
+    return b == null ? null : parse(b);
   }
 
   /** Every entry, re-reading only the entry files changed since the last call on this object. */
@@ -148,27 +203,17 @@ public final class RunLedger implements Serializable {
       cache = new ConcurrentHashMap<>();
     }
     Map<String, Cached> seen = new HashMap<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(control("files"), "*.json")) {
-      for (Path f : ds) {
-        String name = f.getFileName().toString();
-        long modified;
-        long length;
-        try {
-          modified = Files.getLastModifiedTime(f).toMillis();
-          length = Files.size(f);
-        } catch (NoSuchFileException gone) {
+    for (Metadata m : Store.list(control("files"), ".json")) {
+      String name = m.resourceId().getFilename();
+      Cached c = cache.get(name);
+      if (c == null || c.modified != m.lastModifiedMillis() || c.length != m.sizeBytes()) {
+        byte[] b = readIfExists(m.resourceId());
+        if (b == null) {
           continue;
         }
-        Cached c = cache.get(name);
-        if (c == null || c.modified != modified || c.length != length) {
-          try {
-            c = new Cached(modified, length, parse(Files.readAllBytes(f)));
-          } catch (NoSuchFileException gone) {
-            continue;
-          }
-        }
-        seen.put(name, c);
+        c = new Cached(m.lastModifiedMillis(), m.sizeBytes(), parse(b));
       }
+      seen.put(name, c);
     }
     cache.keySet().retainAll(seen.keySet());
     cache.putAll(seen);
@@ -193,7 +238,7 @@ public final class RunLedger implements Serializable {
 
   /**
    * Stages a new version of a file: its blob (readings by run, in {@code series}) first, then its
-   * entry, both atomically; then the previous version's blob and rejects are removed.
+   * entry, each written whole; then the previous version's blob and rejects are removed.
    */
   public Entry stage(
       String path,
@@ -220,17 +265,16 @@ public final class RunLedger implements Serializable {
       runs.put(run.getKey(), new long[] {start, bytes.size() - start, readings});
     }
     Entry e = new Entry(path, size, mtime, sha256, counts[0], counts[1], counts[2], runs);
-    writeAtomically(blob(e), bytes.toByteArray());
-    Path rejectFile = fileRejects(e);
+    Store.write(blob(e), bytes.toByteArray());
+    ResourceId rejectFile = fileRejects(e);
     if (rejects.isEmpty()) {
-      Files.deleteIfExists(rejectFile);
+      Store.deleteIfExists(rejectFile);
     } else {
       writeRejects(rejectFile, rejects);
     }
     put(e);
     if (previous != null && !previous.version().equals(e.version())) {
-      Files.deleteIfExists(blob(previous));
-      Files.deleteIfExists(fileRejects(previous));
+      Store.deleteIfExists(blob(previous), fileRejects(previous));
     }
     return e;
   }
@@ -242,9 +286,7 @@ public final class RunLedger implements Serializable {
 
   /** Forgets a file that is gone: its entry, blob and rejects. */
   public void remove(Entry e) throws IOException {
-    Files.deleteIfExists(entryFile(e.path()));
-    Files.deleteIfExists(blob(e));
-    Files.deleteIfExists(fileRejects(e));
+    Store.deleteIfExists(entryFile(e.path()), blob(e), fileRejects(e));
   }
 
   private void put(Entry e) throws IOException {
@@ -261,7 +303,7 @@ public final class RunLedger implements Serializable {
         .forEach(
             (r, v) ->
                 runs.putObject(r).put("offset", v[0]).put("length", v[1]).put("readings", v[2]));
-    writeAtomically(entryFile(e.path()), JSON.writeValueAsBytes(n));
+    Store.write(entryFile(e.path()), JSON.writeValueAsBytes(n));
   }
 
   private static Entry parse(byte[] json) throws IOException {
@@ -289,23 +331,26 @@ public final class RunLedger implements Serializable {
         runs);
   }
 
-  /** The staged readings of {@code run} in file version {@code e}. */
-  public List<SignalSeries> staged(Entry e, String run) throws IOException {
+  /**
+   * The staged readings of {@code run} in file version {@code e}, read from its byte range of the
+   * blob; null if the blob is gone (a newer version of the file replaced it since the listing).
+   */
+  public @Nullable List<SignalSeries> staged(Entry e, String run) throws IOException {
     long[] range = e.runs().get(run);
     if (range == null) {
       return List.of();
     }
     byte[] b = new byte[Math.toIntExact(range[1])];
-    try (FileChannel ch = FileChannel.open(blob(e), StandardOpenOption.READ)) {
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
-      long pos = range[0];
+    try (SeekableByteChannel ch = Store.openSeekable(blob(e))) {
+      ch.position(range[0]);
+      ByteBuffer buf = ByteBuffer.wrap(b);
       while (buf.hasRemaining()) {
-        int n = ch.read(buf, pos);
-        if (n < 0) {
+        if (ch.read(buf) < 0) {
           throw new IOException(blob(e) + " is shorter than its entry says");
         }
-        pos += n;
       }
+    } catch (FileNotFoundException | NoSuchFileException replaced) {
+      return null;
     }
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
     int n = in.readInt();
@@ -329,8 +374,8 @@ public final class RunLedger implements Serializable {
 
   // ------------------------------------------------------------------ run records
 
-  private Path runRecord(String run) {
-    return control("runs").resolve(key(run) + ".bin");
+  private ResourceId runRecord(String run) {
+    return Store.file(control("runs"), key(run) + ".bin");
   }
 
   public void putRun(RunRecord r) throws IOException {
@@ -343,29 +388,26 @@ public final class RunLedger implements Serializable {
       RunStatisticsCoder.of().encode(r.stats(), d);
     }
     d.flush();
-    writeAtomically(runRecord(r.run()), b.toByteArray());
+    Store.write(runRecord(r.run()), b.toByteArray());
   }
 
   public void removeRun(String run) throws IOException {
-    Files.deleteIfExists(runRecord(run));
+    Store.deleteIfExists(runRecord(run));
   }
 
   /** Every run record, by run. */
   public Map<String, RunRecord> runs() throws IOException {
     Map<String, RunRecord> out = new TreeMap<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(control("runs"), "*.bin")) {
-      for (Path f : ds) {
-        DataInputStream in;
-        try {
-          in = new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(f)));
-        } catch (NoSuchFileException gone) {
-          continue;
-        }
-        String run = in.readUTF();
-        String fp = in.readUTF();
-        RunStatistics s = in.readBoolean() ? RunStatisticsCoder.of().decode(in) : null;
-        out.put(run, new RunRecord(run, fp, s));
+    for (Metadata m : Store.list(control("runs"), ".bin")) {
+      byte[] b = readIfExists(m.resourceId());
+      if (b == null) {
+        continue;
       }
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
+      String run = in.readUTF();
+      String fp = in.readUTF();
+      RunStatistics s = in.readBoolean() ? RunStatisticsCoder.of().decode(in) : null;
+      out.put(run, new RunRecord(run, fp, s));
     }
     return out;
   }
@@ -404,35 +446,38 @@ public final class RunLedger implements Serializable {
 
   // ------------------------------------------------------------------ outputs
 
-  public Path cleanFile(String run) {
-    return output().resolve("clean").resolve("run-" + run + ".parquet");
+  public ResourceId cleanFile(String run) {
+    return Store.file(dir("clean"), "run-" + run + ".parquet");
   }
 
-  public Path sourcesFile(String run) {
-    return output().resolve("run_sources").resolve("run-" + run + ".parquet");
+  public ResourceId sourcesFile(String run) {
+    return Store.file(dir("run_sources"), "run-" + run + ".parquet");
   }
 
-  public Path runFile(String run) {
-    return output().resolve("runs").resolve("run_uuid=" + run).resolve(PART_FILE);
+  public ResourceId runFile(String run) {
+    return Store.file(dir("runs", "run_uuid=" + run), PART_FILE);
   }
 
-  public Path statsFile() {
-    return output().resolve("run_stats").resolve(PART_FILE);
+  public ResourceId statsFile() {
+    return Store.file(dir("run_stats"), PART_FILE);
   }
 
-  public Path runRejects(String run) {
-    return output().resolve("_rejected").resolve("runs").resolve("run-" + run + ".jsonl");
+  public ResourceId runRejects(String run) {
+    return Store.file(dir("_rejected", "runs"), "run-" + run + ".jsonl");
   }
 
-  public Path fileRejects(Entry e) {
+  /** Where single rejects of whole files go ({@code vanished}, {@code unreadable}). */
+  public ResourceId fileRejectsDir() {
+    return dir("_rejected", "clean");
+  }
+
+  public ResourceId fileRejects(Entry e) {
     String name = e.path().substring(e.path().lastIndexOf('/') + 1);
-    return output()
-        .resolve("_rejected")
-        .resolve("clean")
-        .resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + "." + e.version() + ".jsonl");
+    return Store.file(
+        fileRejectsDir(), name.replaceAll("[^A-Za-z0-9._-]", "_") + "." + e.version() + ".jsonl");
   }
 
-  /** Writes all runs' statistics to {@code run_stats/} from the run records, atomically. */
+  /** Writes all runs' statistics to {@code run_stats/} from the run records, whole. */
   public void publishStats(Collection<RunRecord> records) throws IOException {
     List<RunStatistics> rows = new ArrayList<>();
     for (RunRecord r : records) {
@@ -456,102 +501,117 @@ public final class RunLedger implements Serializable {
     void write(ParquetWriter<Group> w) throws IOException;
   }
 
-  /** Writes a Parquet file to a hidden temporary name in its folder, then renames it into place. */
+  /** Writes a Parquet file whole ({@link Store#write(ResourceId, Store.ChannelWriter)}). */
   public static void writeParquet(
-      Path target, org.apache.parquet.schema.MessageType schema, Rows rows) throws IOException {
-    Files.createDirectories(target.getParent());
-    Path tmp =
-        target.resolveSibling("." + target.getFileName() + ".tmp-" + java.util.UUID.randomUUID());
-    try {
-      try (FileChannel ch =
-              FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          ParquetWriter<Group> w = ParquetChannels.groupWriter(ch, schema)) {
-        rows.write(w);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+      ResourceId target, org.apache.parquet.schema.MessageType schema, Rows rows)
+      throws IOException {
+    Store.write(
+        target,
+        ch -> {
+          try (ParquetWriter<Group> w = ParquetChannels.groupWriter(ch, schema)) {
+            rows.write(w);
+          }
+        });
   }
 
-  /** Rejects as JSON lines to {@code target}, atomically. */
-  public static void writeRejects(Path target, List<Failure> rejects) throws IOException {
+  /** Rejects as JSON lines to {@code target}, whole. */
+  public static void writeRejects(ResourceId target, List<Failure> rejects) throws IOException {
     StringBuilder b = new StringBuilder();
     for (Failure f : rejects) {
       b.append(f.toJson()).append('\n');
     }
-    writeAtomically(target, b.toString().getBytes(StandardCharsets.UTF_8));
+    Store.write(target, b.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp =
-        target.resolveSibling("." + target.getFileName() + ".tmp-" + java.util.UUID.randomUUID());
-    try {
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+  /** Deletes a run's table: its file, and locally its then empty {@code run_uuid=} folder. */
+  public void deleteRunFile(String run) throws IOException {
+    ResourceId f = runFile(run);
+    Store.deleteIfExists(f);
+    if (Store.isLocal(f)) {
+      Files.deleteIfExists(Store.local(f).getParent());
     }
   }
 
   /** Deletes a run's outputs (it has no readings left). */
   public void deleteOutputs(String run) throws IOException {
-    Files.deleteIfExists(runFile(run));
-    Files.deleteIfExists(runFile(run).getParent());
-    Files.deleteIfExists(cleanFile(run));
-    Files.deleteIfExists(sourcesFile(run));
-    Files.deleteIfExists(runRejects(run));
+    deleteRunFile(run);
+    Store.deleteIfExists(cleanFile(run), sourcesFile(run), runRejects(run));
   }
 
   /**
-   * After a crash: removes temporary files, blobs and file rejects that no entry names, and entries
-   * of files that are gone (their runs are then dirty). Returns the entries removed.
+   * After a crash: removes blobs and file rejects that no entry names, entries of files that are
+   * gone (their runs are then dirty), and locally the temporary files of interrupted writes.
+   * Returns the entries removed.
    */
   public List<Entry> tidy() throws IOException {
     List<Entry> gone = new ArrayList<>();
-    java.util.Set<String> blobs = new java.util.HashSet<>();
-    java.util.Set<String> rejectFiles = new java.util.HashSet<>();
+    Set<String> blobs = new HashSet<>();
+    Set<String> rejectFiles = new HashSet<>();
     for (Entry e : entries()) {
-      if (!Files.exists(Path.of(e.path()))) {
+      if (!Store.exists(FileSystems.matchNewResource(e.path(), false))) {
         remove(e);
         gone.add(e);
         continue;
       }
-      blobs.add(blob(e).getFileName().toString());
-      rejectFiles.add(fileRejects(e).getFileName().toString());
+      blobs.add(blob(e).getFilename());
+      rejectFiles.add(fileRejects(e).getFilename());
     }
     if (!gone.isEmpty()) {
       entries();
     }
-    sweep(control("staged"), n -> !blobs.contains(n));
-    sweep(
-        output().resolve("_rejected").resolve("clean"),
-        n -> n.startsWith(".") || (n.endsWith(".jsonl") && !rejectFiles.contains(n)));
-    for (String d : new String[] {"files", "runs"}) {
-      sweep(control(d), n -> n.startsWith("."));
-    }
-    for (String d : new String[] {"clean", "run_sources", "run_stats", "_rejected/runs"}) {
-      sweep(output().resolve(d), n -> n.startsWith("."));
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(output().resolve("runs"))) {
-      for (Path p : ds) {
-        if (Files.isDirectory(p)) {
-          sweep(p, n -> n.startsWith("."));
-        }
-      }
+    sweep(control("staged"), "", n -> !blobs.contains(n));
+    sweep(fileRejectsDir(), ".jsonl", n -> !rejectFiles.contains(n));
+    if (Store.isLocal(output())) {
+      sweepTemporary(Store.local(output()));
     }
     return gone;
   }
 
-  private static void sweep(Path dir, java.util.function.Predicate<String> delete)
+  private static void sweep(ResourceId dir, String suffix, Predicate<String> delete)
       throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
+    List<ResourceId> doomed = new ArrayList<>();
+    for (Metadata m : Store.list(dir, suffix)) {
+      if (delete.test(m.resourceId().getFilename())) {
+        doomed.add(m.resourceId());
+      }
     }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        if (Files.isRegularFile(p) && delete.test(p.getFileName().toString())) {
-          Files.deleteIfExists(p);
+    Store.deleteIfExists(doomed.toArray(ResourceId[]::new));
+  }
+
+  /** Deletes the hidden temporary files an interrupted local write left in the job's folders. */
+  private static void sweepTemporary(Path out) throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    for (String d :
+        new String[] {
+          "_continuous/files",
+          "_continuous/staged",
+          "_continuous/runs",
+          "clean",
+          "run_sources",
+          "run_stats",
+          "_rejected/clean",
+          "_rejected/runs"
+        }) {
+      dirs.add(out.resolve(d));
+    }
+    if (Files.isDirectory(out.resolve("runs"))) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(out.resolve("runs"))) {
+        for (Path p : ds) {
+          if (Files.isDirectory(p)) {
+            dirs.add(p);
+          }
+        }
+      }
+    }
+    for (Path dir : dirs) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*")) {
+        for (Path p : ds) {
+          if (Files.isRegularFile(p)) {
+            Files.deleteIfExists(p);
+          }
         }
       }
     }

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import dev.strata.transforms.common.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -126,12 +127,12 @@ public class ContinuousRunsTest {
                   + out
                   + "/run_sources/*.parquet') ORDER BY run_uuid, source_file DESC"));
     }
-    assertTrue(Files.exists(ledger.runFile("11")));
+    assertTrue(Files.exists(Store.local(ledger.runFile("11"))));
     assertTrue(ledger.dirtyRuns().isEmpty());
 
     // Second start: the changed file arrives; the unchanged one again (a restart lists it).
     Files.move(f1b, f1, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    FileTime run11Before = Files.getLastModifiedTime(ledger.runFile("11"));
+    FileTime run11Before = Files.getLastModifiedTime(Store.local(ledger.runFile("11")));
     org.apache.beam.sdk.Pipeline again =
         org.apache.beam.sdk.Pipeline.create(
             org.apache.beam.sdk.options.PipelineOptionsFactory.create());
@@ -147,8 +148,9 @@ public class ContinuousRunsTest {
     assertEquals(1, SensorsTesting.counter(r2, ContinuousRuns.class, ContinuousRuns.FILES_STAGED));
     assertEquals(
         2, SensorsTesting.counter(r2, ContinuousRuns.class, ContinuousRuns.RUNS_RECOMPUTED));
-    assertFalse("run 22 is in no file any more", Files.exists(ledger.runFile("22")));
-    assertTrue(Files.getLastModifiedTime(ledger.runFile("11")).compareTo(run11Before) >= 0);
+    assertFalse("run 22 is in no file any more", Files.exists(Store.local(ledger.runFile("22"))));
+    assertTrue(
+        Files.getLastModifiedTime(Store.local(ledger.runFile("11"))).compareTo(run11Before) >= 0);
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement s = c.createStatement()) {
       assertEquals(
@@ -197,8 +199,8 @@ public class ContinuousRunsTest {
     assertEquals(rejects.toString(), 1, rejects.size());
     assertTrue(
         rejects.get(0), rejects.get(0).contains("gone.csv") && rejects.get(0).contains("vanished"));
-    assertTrue(Files.exists(ledger.runFile("44")));
-    assertFalse(Files.exists(ledger.runFile("33")));
+    assertTrue(Files.exists(Store.local(ledger.runFile("44"))));
+    assertFalse(Files.exists(Store.local(ledger.runFile("33"))));
     assertEquals(1, ledger.entries().size());
   }
 
