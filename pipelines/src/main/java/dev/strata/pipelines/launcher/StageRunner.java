@@ -164,6 +164,80 @@ public final class StageRunner {
   }
 
   /**
+   * Like {@link #run(String, List, Map, Body)}, recording {@code details} (by input path: fields
+   * added to that input's entry in the manifest, e.g. a checksum). The body may still add to {@code
+   * details} while it runs: they are read when the manifest is written.
+   */
+  public Outcome run(
+      String stage,
+      List<MatchResult.Metadata> inputs,
+      Map<String, ObjectNode> details,
+      Map<String, String> options,
+      Body body)
+      throws Exception {
+    return execute(
+        stage, inputs, details, options, List.of(), (d, r, extra) -> body.run(d, r), false);
+  }
+
+  /**
+   * Adds to the published version of {@code stage} instead of replacing it: the body writes only
+   * new files (names of their own, e.g. {@code inc-<run>-*.parquet}, and state under {@code
+   * _state/}) to {@code dataDir}, and sets the manifest's {@code outputs} (and {@code state}) to
+   * the whole new version: the files kept plus the new ones. Commit: the new files are moved into
+   * the published folder, the new rejects next to the old ones, then the manifest is replaced
+   * (locally by an atomic rename): that is the commit point. Then the files the new manifest does
+   * not list are deleted. Readers that go through the manifest see the old or the new version; a
+   * plain glob may see new files before the manifest names them. Files a crash left in the folder
+   * that no manifest lists are deleted before the body runs.
+   */
+  public Outcome increment(
+      String stage,
+      List<MatchResult.Metadata> inputs,
+      Map<String, ObjectNode> details,
+      Map<String, String> options,
+      Body body)
+      throws Exception {
+    return execute(
+        stage, inputs, details, options, List.of(), (d, r, extra) -> body.run(d, r), true);
+  }
+
+  /**
+   * Whether {@link #run} would skip {@code stage}: a successful manifest with the same inputs and
+   * options, and no {@code --force}. A stage that must look at its inputs to choose how to run asks
+   * this first, so an unchanged stage costs a listing only.
+   */
+  public boolean unchanged(
+      String stage, List<MatchResult.Metadata> inputs, Map<String, String> options)
+      throws IOException {
+    if (force || specs) {
+      return false;
+    }
+    JsonNode previous = lastManifest(stage);
+    return previous != null
+        && "succeeded".equals(previous.path("status").asText())
+        && fingerprint(inputs, options).equals(previous.path("fingerprint").asText());
+  }
+
+  /** Whether {@code --force} was given: every stage recomputes everything. */
+  public boolean forced() {
+    return force;
+  }
+
+  private static String fingerprint(
+      List<MatchResult.Metadata> inputs, Map<String, String> options) {
+    List<MatchResult.Metadata> sorted = new ArrayList<>(inputs);
+    sorted.sort(Comparator.comparing(md -> md.resourceId().toString()));
+    MessageDigest digest = sha256();
+    for (MatchResult.Metadata md : sorted) {
+      digest.update(
+          (md.resourceId() + "\0" + md.sizeBytes() + "\0" + md.lastModifiedMillis() + "\n")
+              .getBytes(StandardCharsets.UTF_8));
+    }
+    digest.update(("options:" + new TreeMap<>(options)).getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /**
    * Like {@link #run(String, List, Map, Body)}, for a stage that also owns the sibling directories
    * {@code extraDirs}: they are written in {@code .inprogress} directories too and swapped into
    * place with the stage's own, before its manifest.
@@ -175,21 +249,25 @@ public final class StageRunner {
       List<String> extraDirs,
       MultiBody body)
       throws Exception {
-    ArrayNode inputList = JSON.createArrayNode();
+    return execute(stage, inputs, Map.of(), options, extraDirs, body, false);
+  }
+
+  private Outcome execute(
+      String stage,
+      List<MatchResult.Metadata> inputs,
+      Map<String, ObjectNode> details,
+      Map<String, String> options,
+      List<String> extraDirs,
+      MultiBody body,
+      boolean increment)
+      throws Exception {
     List<MatchResult.Metadata> sorted = new ArrayList<>(inputs);
     sorted.sort(Comparator.comparing(md -> md.resourceId().toString()));
-    MessageDigest digest = sha256();
     long inputBytes = 0;
     for (MatchResult.Metadata md : sorted) {
-      String p = md.resourceId().toString();
-      long size = md.sizeBytes();
-      long modified = md.lastModifiedMillis();
-      inputBytes += size;
-      inputList.addObject().put("path", p).put("size", size).put("modified_ms", modified);
-      digest.update((p + "\0" + size + "\0" + modified + "\n").getBytes(StandardCharsets.UTF_8));
+      inputBytes += md.sizeBytes();
     }
-    digest.update(("options:" + new TreeMap<>(options)).getBytes(StandardCharsets.UTF_8));
-    String fingerprint = HexFormat.of().formatHex(digest.digest());
+    String fingerprint = fingerprint(sorted, options);
 
     ResourceId finalData = dataDir(stage);
     ResourceId finalRejected = rejectedDir(stage);
@@ -223,6 +301,9 @@ public final class StageRunner {
       // began, and says so like any other failed stage
       log.printf("[%s] FAILED: cannot create its folders under %s: %s%n", stage, outputRoot, e);
       throw e;
+    }
+    if (increment) {
+      sweep(finalData, lastManifest(stage)); // what a crashed increment left unlisted
     }
     Instant start = Instant.now();
     if (specs) {
@@ -265,6 +346,13 @@ public final class StageRunner {
       m.put("status", "spec_written");
       m.put("spec", spec.location);
       return new Outcome(true, m);
+    } catch (Fallback f) {
+      for (ResourceId t : tmpExtra.values()) {
+        Store.deleteTree(t);
+      }
+      Store.deleteTree(tmpData);
+      Store.deleteTree(tmpRejected);
+      throw f;
     } catch (Exception | Error e) {
       log.printf("[%s] FAILED: %s%n", stage, e);
       throw e;
@@ -299,7 +387,24 @@ public final class StageRunner {
     counts.extra().forEach((k, v) -> m.set(k, JSON.valueToTree(v)));
     m.put("rejected_dir", finalRejected.toString());
     m.put("input_bytes", inputBytes);
-    m.set("inputs", inputList);
+    ArrayNode inputList = m.putArray("inputs");
+    for (MatchResult.Metadata md : sorted) {
+      String p = md.resourceId().toString();
+      ObjectNode in =
+          inputList
+              .addObject()
+              .put("path", p)
+              .put("size", md.sizeBytes())
+              .put("modified_ms", md.lastModifiedMillis());
+      ObjectNode more = details.get(p);
+      if (more != null) {
+        in.setAll(more);
+      }
+    }
+    if (increment) {
+      publishIncrement(stage, run, tmpData, tmpRejected, m, start, counts);
+      return new Outcome(false, m);
+    }
 
     // Swap into place: invalidate the old manifest first, manifest of the new run last.
     // Locally the data directory is swapped in with its manifest inside (one atomic rename); on
@@ -338,6 +443,137 @@ public final class StageRunner {
     }
     return new Outcome(false, m);
   }
+
+  /** Commits an increment ({@link #increment}); the manifest is the commit point. */
+  private void publishIncrement(
+      String stage,
+      String run,
+      ResourceId tmpData,
+      ResourceId tmpRejected,
+      ObjectNode m,
+      Instant start,
+      StageCounts counts)
+      throws IOException {
+    ResourceId finalData = dataDir(stage);
+    ResourceId finalRejected = rejectedDir(stage);
+    moveInto(tmpData, finalData, "");
+    moveInto(tmpRejected, finalRejected, "inc-" + run + "-");
+    Store.write(Store.file(finalData, MANIFEST), JSON.writeValueAsBytes(m));
+    int removed = sweep(finalData, m);
+    Store.deleteTree(tmpData);
+    Store.deleteTree(tmpRejected);
+    log.printf(
+        "[%s] %,d %s in -> %,d out + %,d rejected%s, added to the published version (%d files no"
+            + " longer listed removed) in %.1f s [%s]%n",
+        stage,
+        counts.rowsIn(),
+        counts.unit(),
+        counts.rowsOut(),
+        counts.rowsRejected(),
+        counts.rejectedByReason().isEmpty() ? "" : " " + counts.rejectedByReason(),
+        removed,
+        Duration.between(start, Instant.now()).toMillis() / 1000.0,
+        counts.runner());
+  }
+
+  /** Moves every file under {@code from} to the same relative path under {@code to}. */
+  private static void moveInto(ResourceId from, ResourceId to, String namePrefix)
+      throws IOException {
+    String base = Store.str(from) + "/";
+    List<ResourceId> src = new ArrayList<>();
+    List<ResourceId> dst = new ArrayList<>();
+    for (MatchResult.Metadata md : Store.tree(from)) {
+      String rel = md.resourceId().toString().substring(base.length());
+      String[] parts = rel.split("/");
+      if (java.util.Arrays.stream(parts).anyMatch(x -> x.startsWith("."))) {
+        continue; // a runner's temporary leftovers (FileIO's .temp-beam folders)
+      }
+      ResourceId d = to;
+      for (int i = 0; i < parts.length - 1; i++) {
+        d = Store.sub(d, parts[i]);
+      }
+      Store.createDirectory(d);
+      src.add(md.resourceId());
+      dst.add(Store.file(d, namePrefix + parts[parts.length - 1]));
+    }
+    if (!src.isEmpty()) {
+      FileSystems.rename(src, dst);
+    }
+  }
+
+  /**
+   * Deletes the data files ({@code *.parquet}, also under {@code _state/}) of {@code dir} that
+   * {@code manifest}'s {@code outputs} and {@code state} do not list; returns how many.
+   */
+  private static int sweep(ResourceId dir, JsonNode manifest) throws IOException {
+    if (manifest == null || !manifest.has("outputs")) {
+      return 0;
+    }
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    manifest.path("outputs").forEach(n -> listed.add(n.asText()));
+    manifest.path("state").forEach(n -> listed.add(n.asText()));
+    List<ResourceId> doomed = new ArrayList<>();
+    for (MatchResult.Metadata md : Store.list(dir, ".parquet")) {
+      if (!listed.contains(md.resourceId().getFilename())) {
+        doomed.add(md.resourceId());
+      }
+    }
+    for (MatchResult.Metadata md : Store.list(Store.sub(dir, STATE), ".parquet")) {
+      if (!listed.contains(STATE + "/" + md.resourceId().getFilename())) {
+        doomed.add(md.resourceId());
+      }
+    }
+    Store.deleteIfExists(doomed.toArray(ResourceId[]::new));
+    return doomed.size();
+  }
+
+  /**
+   * Thrown by a body that finds it cannot do what it was chosen for (an increment that would not
+   * give what a full run gives): nothing is published, its folders are removed, no failure is
+   * logged, and the caller runs the stage another way.
+   */
+  public static final class Fallback extends RuntimeException {
+    public Fallback(String why) {
+      super(why, null, false, false);
+    }
+  }
+
+  /**
+   * The data files of {@code stage}'s published version: those its manifest's {@code outputs} lists
+   * (an increment's folder may hold others for a moment), or every {@code *.parquet} of a manifest
+   * that lists none.
+   */
+  public List<MatchResult.Metadata> publishedFiles(String stage) throws IOException {
+    JsonNode m = lastManifest(stage);
+    List<MatchResult.Metadata> all = Store.list(dataDir(stage), ".parquet");
+    if (m == null || !m.has("outputs")) {
+      return all;
+    }
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    m.path("outputs").forEach(n -> listed.add(n.asText()));
+    List<MatchResult.Metadata> out = new ArrayList<>();
+    for (MatchResult.Metadata md : all) {
+      if (listed.contains(md.resourceId().getFilename())) {
+        out.add(md);
+      }
+    }
+    if (out.size() != listed.size()) {
+      throw new IllegalStateException(
+          "stage "
+              + stage
+              + ": its manifest lists "
+              + listed.size()
+              + " files but "
+              + dataDir(stage)
+              + " holds "
+              + out.size()
+              + " of them: rerun it with --force");
+    }
+    return out;
+  }
+
+  /** The folder of a stage's state files (listed in its manifest's {@code state}). */
+  public static final String STATE = "_state";
 
   /**
    * After a stage was published, removes the {@code .inprogress} folders that earlier failed or

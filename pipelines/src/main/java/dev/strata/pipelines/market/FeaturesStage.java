@@ -3,6 +3,7 @@ package dev.strata.pipelines.market;
 import static dev.strata.pipelines.market.MarketJob.FEATURES;
 import static dev.strata.pipelines.market.MarketJob.INGEST;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.launcher.BeamStage;
 import dev.strata.pipelines.launcher.JobSpecs;
 import dev.strata.pipelines.launcher.Outputs;
@@ -10,18 +11,28 @@ import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WriteFailures;
+import dev.strata.transforms.market.BarSeries;
+import dev.strata.transforms.market.BarSeriesCoder;
 import dev.strata.transforms.market.ReadMarketParquet;
 import dev.strata.transforms.market.RollingFeatures;
 import dev.strata.transforms.market.WindowSpec;
 import dev.strata.transforms.market.WriteMarketParquet;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Stage {@code features} of the market job: the Parquet of {@code raw/} to the same rows with
@@ -38,48 +49,238 @@ final class FeaturesStage {
     if (!specOnly) {
       runner.requirePublished(FEATURES, INGEST, "ingest,features");
     }
-    List<MatchResult.Metadata> rawFiles = specOnly ? List.of() : Store.list(rawDir, ".parquet");
+    List<MatchResult.Metadata> rawFiles = specOnly ? List.of() : runner.publishedFiles(INGEST);
     Map<String, String> stageOptions = Map.of("window", window.toString());
+    if (specOnly || runner.unchanged(FEATURES, rawFiles, stageOptions)) {
+      return runner.run(FEATURES, rawFiles, stageOptions, full(options, rawFiles, window, runner));
+    }
+    String why = whyNotIncremental(runner, rawFiles, window, stageOptions);
+    if (why == null) {
+      JsonNode previous = runner.lastManifest(FEATURES);
+      Set<String> had = new HashSet<>();
+      previous.path("inputs").forEach(n -> had.add(n.path("path").asText()));
+      List<MatchResult.Metadata> added = new ArrayList<>();
+      for (MatchResult.Metadata m : rawFiles) {
+        if (!had.contains(m.resourceId().toString())) {
+          added.add(m);
+        }
+      }
+      runner
+          .log()
+          .printf(
+              "[%s] incremental: %d new raw files, %d unchanged%n",
+              FEATURES, added.size(), rawFiles.size() - added.size());
+      try {
+        return runner.increment(
+            FEATURES,
+            rawFiles,
+            Map.of(),
+            stageOptions,
+            increment(options, window, added, previous, runner));
+      } catch (StageRunner.Fallback f) {
+        why = f.getMessage();
+      }
+    }
+    runner.log().printf("[%s] full run: %s%n", FEATURES, why);
+    StageRunner.Body body = full(options, rawFiles, window, runner);
+    String reason = why;
     return runner.run(
         FEATURES,
         rawFiles,
         stageOptions,
-        (dataDir, rejectedDir) -> {
-          Pipeline p = Pipeline.create(options);
-          build(p, Store.str(rawDir), window, Store.str(dataDir), Store.str(rejectedDir));
-          BeamStage stage = BeamStage.run(p, FEATURES, dataDir);
-          StageCounts c = stage.counts();
-          c.rowsIn(Outputs.parquetRows(rawDir))
-              .rowsOut(Outputs.parquetRows(dataDir))
-              .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
-          stage.record(
-              c,
-              RollingFeatures.class,
-              RollingFeatures.SYMBOLS,
-              RollingFeatures.ROWS,
-              RollingFeatures.WARMUP_ROWS,
-              RollingFeatures.DUPLICATE_DATES);
-          return c.extra("outputs", Outputs.fileNames(dataDir, ".parquet"));
-        });
+        (dataDir, rejectedDir) ->
+            body.run(dataDir, rejectedDir).extra("run", Map.of("kind", "full", "reason", reason)));
   }
 
   /**
-   * Wires stage features: stage-1 Parquet in {@code rawDir} to feature Parquet in {@code dataDir}.
+   * Why the features cannot be extended from the last run's, or null if they can: its manifest has
+   * every raw file it read still published (only new ones added), the same row window, and the
+   * tails of its symbols as state.
+   */
+  private static String whyNotIncremental(
+      StageRunner runner,
+      List<MatchResult.Metadata> rawFiles,
+      WindowSpec window,
+      Map<String, String> stageOptions)
+      throws java.io.IOException {
+    if (runner.forced()) {
+      return "--force";
+    }
+    JsonNode previous = runner.lastManifest(FEATURES);
+    if (previous == null || !"succeeded".equals(previous.path("status").asText())) {
+      return "no committed run to add to";
+    }
+    if (window.isCalendarDays()) {
+      return "a calendar-day window (" + window + ") is recomputed whole";
+    }
+    if (!window.toString().equals(previous.path("options").path("window").asText())) {
+      return "the window changed";
+    }
+    if (!previous.has("state") || !previous.has("outputs")) {
+      return "the last run kept no state to add to";
+    }
+    Map<String, MatchResult.Metadata> now = new java.util.HashMap<>();
+    rawFiles.forEach(m -> now.put(m.resourceId().toString(), m));
+    for (JsonNode in : previous.path("inputs")) {
+      MatchResult.Metadata m = now.get(in.path("path").asText());
+      if (m == null
+          || m.sizeBytes() != in.path("size").asLong()
+          || m.lastModifiedMillis() != in.path("modified_ms").asLong()) {
+        return "raw/ was rewritten, not added to ("
+            + in.path("path").asText()
+            + (m == null ? " is gone)" : " changed)");
+      }
+    }
+    return null;
+  }
+
+  /** Every symbol rolled from its whole history; with a row window, the tails kept as state. */
+  private static StageRunner.Body full(
+      MarketOptions options,
+      List<MatchResult.Metadata> rawFiles,
+      WindowSpec window,
+      StageRunner runner) {
+    List<String> paths = new ArrayList<>();
+    rawFiles.forEach(m -> paths.add(m.resourceId().toString()));
+    if (JobSpecs.specOnly(options)) {
+      // a job spec lists raw/ when the job runs, not now
+      paths.add(Store.str(runner.dataDir(INGEST)) + "/*.parquet");
+    }
+    return (dataDir, rejectedDir) -> {
+      Pipeline p = Pipeline.create(options);
+      build(p, paths, window, Store.str(dataDir), Store.str(rejectedDir));
+      BeamStage stage = BeamStage.run(p, FEATURES, dataDir);
+      StageCounts c = stage.counts();
+      c.rowsIn(Outputs.parquetRows(rawFiles))
+          .rowsOut(Outputs.parquetRows(dataDir))
+          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
+      record(stage, c);
+      return c.extra("outputs", Outputs.fileNames(dataDir, ".parquet"))
+          .extra("state", stateNames(dataDir))
+          .extra("rows_total", Map.of("out", c.rowsOut()));
+    };
+  }
+
+  /**
+   * The increment: the rows of the new raw files rolled on from each symbol's tail ({@link
+   * RollingFeatures#extending}), written as new part files {@code inc-<id>-*}, with every symbol's
+   * new tail as the new state.
+   */
+  private static StageRunner.Body increment(
+      MarketOptions options,
+      WindowSpec window,
+      List<MatchResult.Metadata> added,
+      JsonNode previous,
+      StageRunner runner) {
+    return (dataDir, rejectedDir) -> {
+      String tag = "inc-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+      ResourceId published = runner.dataDir(FEATURES);
+      List<String> addedPaths = new ArrayList<>();
+      added.forEach(m -> addedPaths.add(m.resourceId().toString()));
+      List<String> tailPaths = new ArrayList<>();
+      previous.path("state").forEach(n -> tailPaths.add(Store.str(published) + "/" + n.asText()));
+      Pipeline p = Pipeline.create(options);
+      PCollection<BarSeries> tails = read(p, "Tails", tailPaths);
+      PCollectionTuple rolled =
+          read(p, "Raw", addedPaths)
+              .apply("ExtendFeatures", RollingFeatures.extending(window, tails));
+      write(rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dataDir, tag);
+      BeamStage stage = BeamStage.run(p, FEATURES, dataDir);
+      long notExtendable = stage.counter(RollingFeatures.class, RollingFeatures.NOT_EXTENDABLE);
+      if (notExtendable > 0) {
+        throw new StageRunner.Fallback(
+            notExtendable + " symbols have new rows that are not all after their last date");
+      }
+      StageCounts c = stage.counts();
+      c.rowsIn(Outputs.parquetRows(added))
+          .rowsOut(Outputs.parquetRows(dataDir))
+          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
+      record(stage, c);
+      List<String> outputs = new ArrayList<>();
+      previous.path("outputs").forEach(n -> outputs.add(n.asText()));
+      outputs.addAll(Outputs.fileNames(dataDir, ".parquet"));
+      long before =
+          previous.path("rows_total").has("out")
+              ? previous.path("rows_total").path("out").asLong()
+              : previous.path("rows").path("out").asLong();
+      return c.extra("outputs", outputs)
+          .extra("state", stateNames(dataDir))
+          .extra(
+              "run",
+              Map.of(
+                  "kind",
+                  "incremental",
+                  "raw_files_new",
+                  added.size(),
+                  "symbols_extended",
+                  c.counter(RollingFeatures.SYMBOLS)))
+          .extra("rows_total", Map.of("out", before + c.rowsOut()));
+    };
+  }
+
+  private static void record(BeamStage stage, StageCounts c) {
+    stage.record(
+        c,
+        RollingFeatures.class,
+        RollingFeatures.SYMBOLS,
+        RollingFeatures.ROWS,
+        RollingFeatures.WARMUP_ROWS,
+        RollingFeatures.DUPLICATE_DATES);
+  }
+
+  /** The state files under {@code dataDir}, as the manifest lists them ({@code _state/<name>}). */
+  private static List<String> stateNames(ResourceId dataDir) throws java.io.IOException {
+    List<String> out = new ArrayList<>();
+    for (String n : Outputs.fileNames(Store.sub(dataDir, StageRunner.STATE), ".parquet")) {
+      out.add(StageRunner.STATE + "/" + n);
+    }
+    return out;
+  }
+
+  private static PCollection<BarSeries> read(Pipeline p, String name, List<String> paths) {
+    return p.apply(name + "Files", Create.of(paths).withCoder(StringUtf8Coder.of()))
+        .apply("Match" + name, FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        .apply("Open" + name, FileIO.readMatches())
+        .apply("Read" + name, ReadMarketParquet.create());
+  }
+
+  /** Feature rows to {@code <prefix>-*.parquet}, the tails to {@code _state/tail-*.parquet}. */
+  private static void write(
+      PCollection<BarSeries> features,
+      PCollection<BarSeries> tails,
+      ResourceId dataDir,
+      String prefix) {
+    features.apply(
+        "WriteFeatures", WriteMarketParquet.features(Store.str(dataDir)).withPrefix(prefix));
+    tails.apply(
+        "WriteTails",
+        WriteMarketParquet.raw(Store.str(Store.sub(dataDir, StageRunner.STATE)))
+            .withPrefix("tail-" + prefix));
+  }
+
+  /**
+   * Wires stage features: the raw Parquet files {@code rawFiles} to feature Parquet in {@code
+   * dataDir}; with a row window, also each symbol's tail to {@code dataDir/_state/}.
    */
   public static void build(
-      Pipeline p, String rawDir, WindowSpec window, String dataDir, String rejectedDir) {
+      Pipeline p, List<String> rawFiles, WindowSpec window, String dataDir, String rejectedDir) {
     PCollectionTuple rolled =
-        p.apply(
-                "MatchRaw",
-                FileIO.match()
-                    .filepattern(rawDir + "/*.parquet")
-                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-            .apply("OpenRaw", FileIO.readMatches())
-            .apply("ReadRaw", ReadMarketParquet.create())
-            .apply("RollingFeatures", RollingFeatures.of(window));
-    rolled
-        .get(RollingFeatures.FEATURES)
-        .apply("WriteFeatures", WriteMarketParquet.features(dataDir));
+        read(p, "Raw", rawFiles).apply("RollingFeatures", RollingFeatures.of(window));
+    PCollection<BarSeries> features = rolled.get(RollingFeatures.FEATURES);
+    if (window.isCalendarDays()) {
+      features.apply("WriteFeatures", WriteMarketParquet.features(dataDir));
+    } else {
+      write(
+          features,
+          features
+              .apply(
+                  "Tails",
+                  MapElements.into(TypeDescriptor.of(BarSeries.class))
+                      .via((BarSeries s) -> RollingFeatures.tail(s, window)))
+              .setCoder(BarSeriesCoder.of()),
+          Store.dir(dataDir),
+          "part");
+    }
     rolled.get(RollingFeatures.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 }

@@ -9,7 +9,9 @@ import dev.strata.pipelines.launcher.StageCounts;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WriteFailures;
+import dev.strata.transforms.market.BarAppend;
 import dev.strata.transforms.market.BarFileParser;
+import dev.strata.transforms.market.BarSeries;
 import dev.strata.transforms.market.JoinSecurityNames;
 import dev.strata.transforms.market.ParseBarFiles;
 import dev.strata.transforms.market.ReadSymbolMetadata;
@@ -23,13 +25,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Stage {@code ingest} of the market job: the Kaggle layout under {@code --input} (bar files in
@@ -71,7 +79,186 @@ final class IngestStage {
     List<MatchResult.Metadata> inputs = new ArrayList<>(barFiles);
     inputs.add(metadata);
     Map<String, String> stageOptions = Map.of("input", Store.str(input));
-    return runner.run(INGEST, inputs, stageOptions, body(options, input, barFiles, known, runner));
+    if (runner.unchanged(INGEST, inputs, stageOptions)) {
+      return runner.run(
+          INGEST, inputs, stageOptions, body(options, input, barFiles, known, runner));
+    }
+    IngestPlan plan =
+        IngestPlan.of(
+            runner.forced() ? null : runner.lastManifest(INGEST),
+            barFiles,
+            metadata,
+            symbolsOf(metadata.resourceId()));
+    if (plan.incremental()) {
+      runner
+          .log()
+          .printf(
+              "[%s] incremental: %d files grown, %d new, %d unchanged%n",
+              INGEST, plan.grown().size(), plan.added().size(), plan.unchanged());
+      try {
+        return runner.increment(
+            INGEST, inputs, plan.details(), stageOptions, increment(options, input, plan, runner));
+      } catch (StageRunner.Fallback f) {
+        plan = plan.full(f.getMessage());
+      }
+    }
+    runner.log().printf("[%s] full run: %s%n", INGEST, plan.reason());
+    Map<String, com.fasterxml.jackson.databind.node.ObjectNode> details = plan.details();
+    StageRunner.Body full = body(options, input, barFiles, known, runner);
+    IngestPlan fullPlan = plan;
+    return runner.run(
+        INGEST,
+        inputs,
+        details,
+        stageOptions,
+        (dataDir, rejectedDir) -> {
+          StageCounts c = full.run(dataDir, rejectedDir);
+          recordLastDays(dataDir, details, barFiles);
+          return c.extra("run", fullPlan.describe())
+              .extra("rows_total", Map.of("out", c.rowsOut()));
+        });
+  }
+
+  /** The metadata's {@code NASDAQ Symbol} → {@code Symbol}: how bar files become symbols. */
+  static Map<String, String> symbolsOf(ResourceId metadata) throws IOException {
+    Map<String, String> out = new java.util.HashMap<>();
+    for (SymbolMetadata m :
+        SymbolMetadata.parseCsv(new String(Store.read(metadata), StandardCharsets.UTF_8))) {
+      out.putIfAbsent(m.nasdaqSymbol(), m.symbol());
+    }
+    return out;
+  }
+
+  /** The folder of the pipeline's (file, last date) lines, read into the manifest, then removed. */
+  static final String LAST_DAYS = "_last_days";
+
+  /**
+   * Puts each bar file's last date in {@code raw/} into its manifest entry, from the lines the
+   * pipeline wrote under {@link #LAST_DAYS} (a file without kept rows has none). A file that
+   * changed while it was read loses its checksum, so the next run reads it whole again.
+   */
+  static void recordLastDays(
+      ResourceId dataDir,
+      Map<String, com.fasterxml.jackson.databind.node.ObjectNode> details,
+      List<MatchResult.Metadata> barFiles)
+      throws IOException {
+    ResourceId dir = Store.sub(dataDir, LAST_DAYS);
+    for (MatchResult.Metadata f : Store.list(dir, ".txt")) {
+      for (String line :
+          new String(Store.read(f.resourceId()), StandardCharsets.UTF_8).split("\n")) {
+        int tab = line.lastIndexOf('\t');
+        if (tab < 0) {
+          continue;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode d = details.get(line.substring(0, tab));
+        if (d != null) {
+          d.put("last_day", Integer.parseInt(line.substring(tab + 1)));
+        }
+      }
+    }
+    Store.deleteTree(dir);
+    for (MatchResult.Metadata f : barFiles) {
+      MatchResult.Metadata now = Store.stat(f.resourceId());
+      if (now == null
+          || now.sizeBytes() != f.sizeBytes()
+          || now.lastModifiedMillis() != f.lastModifiedMillis()) {
+        details.remove(f.resourceId().toString());
+      }
+    }
+  }
+
+  /**
+   * The increment: only the rows appended to grown files ({@link ParseBarFiles#appended}) and the
+   * new files whole, joined with the metadata and written as new part files {@code inc-<id>-*}; the
+   * manifest's outputs are the published ones plus these.
+   */
+  private static StageRunner.Body increment(
+      MarketOptions options, ResourceId input, IngestPlan plan, StageRunner runner) {
+    return (dataDir, rejectedDir) -> {
+      if (plan.grown().isEmpty() && plan.added().isEmpty()) {
+        // files only touched, or an unfinished last line: the same rows, a new record of them
+        return new StageCounts()
+            .runner("none")
+            .extra("outputs", plan.previousOutputs())
+            .extra("run", plan.describe())
+            .extra("rows_total", Map.of("out", plan.previousRows()));
+      }
+      String tag = "inc-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+      Pipeline p = Pipeline.create(options);
+      PCollection<SymbolMetadata> metadata =
+          p.apply("ReadMetadata", ReadSymbolMetadata.from(Store.str(input) + "/" + METADATA_FILE));
+      PCollectionTuple appended =
+          p.apply("Appends", Create.of(plan.grown()).withCoder(BarAppend.Coder.of()))
+              .apply("ParseAppendedRows", ParseBarFiles.appended());
+      List<String> added = new ArrayList<>();
+      for (MatchResult.Metadata m : plan.added()) {
+        added.add(m.resourceId().toString());
+      }
+      PCollectionTuple whole =
+          p.apply("NewFiles", Create.of(added).withCoder(StringUtf8Coder.of()))
+              .apply(
+                  "MatchNewFiles",
+                  FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+              .apply("OpenNewFiles", FileIO.readMatches())
+              .apply("ParseBarFiles", ParseBarFiles.create());
+      PCollection<BarSeries> bars =
+          PCollectionList.of(appended.get(ParseBarFiles.BARS))
+              .and(whole.get(ParseBarFiles.BARS))
+              .apply("AllBars", Flatten.pCollections());
+      finish(
+          p,
+          bars,
+          PCollectionList.of(appended.get(ParseBarFiles.FAILURES))
+              .and(whole.get(ParseBarFiles.FAILURES))
+              .apply("AllFailures", Flatten.pCollections()),
+          metadata,
+          Store.str(dataDir),
+          Store.str(rejectedDir),
+          tag);
+      BeamStage stage = BeamStage.run(p, INGEST, dataDir);
+      if (stage.counter(ParseBarFiles.class, ParseBarFiles.APPENDS_NOT_ADDABLE) > 0) {
+        throw new StageRunner.Fallback(
+            stage.counter(ParseBarFiles.class, ParseBarFiles.APPENDS_NOT_ADDABLE)
+                + " grown files have appended rows that are not all after their last date");
+      }
+      StageCounts c = stage.counts();
+      c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ))
+          .rowsOut(Outputs.parquetRows(dataDir))
+          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
+      record(stage, c);
+      List<MatchResult.Metadata> changed = new ArrayList<>(plan.added());
+      changed.addAll(plan.grownFiles());
+      recordLastDays(dataDir, plan.details(), changed);
+      List<String> outputs = new ArrayList<>(plan.previousOutputs());
+      outputs.addAll(Outputs.fileNames(dataDir, ".parquet"));
+      return c.extra("outputs", outputs)
+          .extra("run", plan.describe())
+          .extra("rows_total", Map.of("out", plan.previousRows() + c.rowsOut()));
+    };
+  }
+
+  /** The counters every ingest run records. */
+  private static void record(BeamStage stage, StageCounts c) {
+    stage.record(
+        c,
+        ParseBarFiles.class,
+        ParseBarFiles.FILES,
+        ParseBarFiles.ROWS_READ,
+        ParseBarFiles.ROWS_KEPT,
+        ParseBarFiles.ROWS_REJECTED,
+        ParseBarFiles.OPEN_ZERO,
+        ParseBarFiles.HIGH_BELOW_LOW,
+        ParseBarFiles.ZERO_VOLUME,
+        ParseBarFiles.SCIENTIFIC_NOTATION,
+        ParseBarFiles.FLOAT_VOLUME,
+        ParseBarFiles.NEGATIVE_PRICE,
+        ParseBarFiles.EMPTY_FILES,
+        ParseBarFiles.BAD_HEADER_FILES);
+    stage.record(
+        c,
+        JoinSecurityNames.class,
+        JoinSecurityNames.UNMATCHED_FILES,
+        JoinSecurityNames.UNMATCHED_ROWS);
   }
 
   /**
@@ -108,26 +295,7 @@ final class IngestStage {
       c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ))
           .rowsOut(Outputs.parquetRows(dataDir))
           .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
-      stage.record(
-          c,
-          ParseBarFiles.class,
-          ParseBarFiles.FILES,
-          ParseBarFiles.ROWS_READ,
-          ParseBarFiles.ROWS_KEPT,
-          ParseBarFiles.ROWS_REJECTED,
-          ParseBarFiles.OPEN_ZERO,
-          ParseBarFiles.HIGH_BELOW_LOW,
-          ParseBarFiles.ZERO_VOLUME,
-          ParseBarFiles.SCIENTIFIC_NOTATION,
-          ParseBarFiles.FLOAT_VOLUME,
-          ParseBarFiles.NEGATIVE_PRICE,
-          ParseBarFiles.EMPTY_FILES,
-          ParseBarFiles.BAD_HEADER_FILES);
-      stage.record(
-          c,
-          JoinSecurityNames.class,
-          JoinSecurityNames.UNMATCHED_FILES,
-          JoinSecurityNames.UNMATCHED_ROWS);
+      record(stage, c);
       List<String> unmatched = unmatchedFiles(known, barFiles);
       List<String> empty =
           c.counter(ParseBarFiles.EMPTY_FILES) == 0 ? List.of() : filesWithoutData(barFiles);
@@ -179,11 +347,39 @@ final class IngestStage {
                 FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("OpenBarFiles", FileIO.readMatches())
             .apply("ParseBarFiles", ParseBarFiles.create());
-    parsed
-        .get(ParseBarFiles.BARS)
-        .apply("JoinSecurityNames", JoinSecurityNames.from(metadata))
-        .apply("WriteRaw", WriteMarketParquet.raw(dataDir));
-    parsed.get(ParseBarFiles.FAILURES).apply("WriteRejected", WriteFailures.to(rejectedDir));
+    finish(
+        p,
+        parsed.get(ParseBarFiles.BARS),
+        parsed.get(ParseBarFiles.FAILURES),
+        metadata,
+        dataDir,
+        rejectedDir,
+        "part");
+  }
+
+  /**
+   * The end both runs share: the bars joined with the metadata to {@code <prefix>-*.parquet} in
+   * {@code dataDir}, each file's last kept date to {@link #LAST_DAYS}, rejects to {@code
+   * rejectedDir}.
+   */
+  private static void finish(
+      Pipeline p,
+      PCollection<BarSeries> bars,
+      PCollection<dev.strata.transforms.common.Failure> failures,
+      PCollection<SymbolMetadata> metadata,
+      String dataDir,
+      String rejectedDir,
+      String prefix) {
+    bars.apply("JoinSecurityNames", JoinSecurityNames.from(metadata))
+        .apply("WriteRaw", WriteMarketParquet.raw(dataDir).withPrefix(prefix));
+    bars.apply(
+            "LastDays",
+            MapElements.into(TypeDescriptors.strings())
+                .via((BarSeries s) -> s.source() + "\t" + s.epochDay(s.size() - 1)))
+        .apply(
+            "WriteLastDays",
+            TextIO.write().to(dataDir + "/" + LAST_DAYS + "/part").withSuffix(".txt"));
+    failures.apply("WriteRejected", WriteFailures.to(rejectedDir));
   }
 
   /** The largest bar file {@link #filesWithoutData} reads to name it: no-data files are tiny. */

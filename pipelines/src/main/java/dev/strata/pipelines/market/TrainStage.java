@@ -87,7 +87,7 @@ final class TrainStage {
   static StageRunner.Outcome run(TrainConfig config, StageRunner runner) throws Exception {
     ResourceId featuresDir = runner.dataDir(FEATURES);
     runner.requirePublished(TRAIN, FEATURES, "ingest,features,train");
-    List<MatchResult.Metadata> featureFiles = Store.list(featuresDir, ".parquet");
+    List<MatchResult.Metadata> featureFiles = runner.publishedFiles(FEATURES);
     return runner.run(
         TRAIN,
         featureFiles,

@@ -99,13 +99,24 @@ public class MarketStagesTest {
     assertFalse(third.get("train").skipped);
     assertEquals("30d", third.get("features").manifest.at("/options/window").asText());
 
-    // an input changed: ingest reruns, and so does features, which reads ingest's new files
+    // an input touched, its bytes the same: ingest looks at it (an increment with nothing to
+    // add) and records its new time; raw/ is the same files, so features is skipped
     Path ai = in.resolve("stocks/AI.csv");
     Files.setLastModifiedTime(ai, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
     Map<String, StageRunner.Outcome> fourth =
         run(in, out, "--seed=7", "--window=30d", "--stages=ingest,features");
     assertFalse(fourth.get("ingest").skipped);
-    assertFalse(fourth.get("features").skipped);
+    assertEquals("incremental", fourth.get("ingest").manifest.at("/run/kind").asText());
+    assertEquals(0, fourth.get("ingest").manifest.at("/rows/out").asLong());
+    assertTrue(fourth.get("features").skipped);
+    // an input changed: ingest and features rerun (a calendar-day window is recomputed whole)
+    Files.writeString(
+        ai, Files.readString(ai).replaceFirst("\n(\\d{4}-\\d\\d-\\d\\d),(\\d)", "\n$1,9"));
+    Files.setLastModifiedTime(ai, FileTime.fromMillis(System.currentTimeMillis() + 120_000));
+    Map<String, StageRunner.Outcome> changed =
+        run(in, out, "--seed=7", "--window=30d", "--stages=ingest,features");
+    assertEquals("full", changed.get("ingest").manifest.at("/run/kind").asText());
+    assertFalse(changed.get("features").skipped);
 
     // --force reruns even when nothing changed; --stages picks stages
     Map<String, StageRunner.Outcome> fifth =

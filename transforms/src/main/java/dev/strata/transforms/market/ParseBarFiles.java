@@ -93,6 +93,13 @@ public final class ParseBarFiles
   /** Counter: files whose header lacks a required column (their rows are all rejected). */
   public static final String BAD_HEADER_FILES = "badHeaderFiles";
 
+  /**
+   * Counter of {@link #appended}: files whose appended rows cannot simply be added (a date not
+   * after the symbol's last one, a date twice among them, no header before them). The caller then
+   * recomputes instead; nothing of such a file is output.
+   */
+  public static final String APPENDS_NOT_ADDABLE = "appendsNotAddable";
+
   /** Counter name prefix of the rows rejected for one reason: {@code rejected_<code>}. */
   public static final String REJECTED_PREFIX = "rejected_";
 
@@ -105,6 +112,110 @@ public final class ParseBarFiles
 
   public static ParseBarFiles create() {
     return new ParseBarFiles();
+  }
+
+  /**
+   * Parses only the rows appended to bar files ({@link BarAppend}: a byte range of whole lines),
+   * with the file's header, validated by the same rules and counted by the same counters as a whole
+   * file; rejects carry their true line number in the file. A file whose appended rows are not all
+   * after its symbol's last date (or repeat a date, or follow no header) outputs nothing and counts
+   * {@link #APPENDS_NOT_ADDABLE}: adding them would not give what parsing the whole file gives, so
+   * the caller parses the whole file instead.
+   */
+  public static PTransform<PCollection<BarAppend>, PCollectionTuple> appended() {
+    return new PTransform<PCollection<BarAppend>, PCollectionTuple>("ParseAppendedRows") {
+      @Override
+      public PCollectionTuple expand(PCollection<BarAppend> appends) {
+        PCollectionTuple out =
+            appends.apply(
+                "ParseAppended",
+                ParDo.of(new ParseAppendedFn()).withOutputTags(BARS, TupleTagList.of(FAILURES)));
+        out.get(BARS).setCoder(BarSeriesCoder.of());
+        return out;
+      }
+    };
+  }
+
+  /** The longest header (with blank lines before it) an appended file's start is searched for. */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
+  static final class ParseAppendedFn extends DoFn<BarAppend, BarSeries> {
+    private final Counts counts = new Counts();
+    private final Counter notAddable = Metrics.counter(ParseBarFiles.class, APPENDS_NOT_ADDABLE);
+
+    @ProcessElement
+    public void process(@Element BarAppend a, MultiOutputReceiver out) throws IOException {
+      org.apache.beam.sdk.io.fs.ResourceId file =
+          org.apache.beam.sdk.io.FileSystems.matchNewResource(a.path(), false);
+      byte[] head;
+      byte[] rows = new byte[Math.toIntExact(a.to() - a.from())];
+      try (java.nio.channels.SeekableByteChannel ch =
+          dev.strata.transforms.common.Store.openSeekable(file)) {
+        head = new byte[(int) Math.min(a.from(), MAX_HEADER_BYTES)];
+        readFully(ch, 0, head);
+        readFully(ch, a.from(), rows);
+      }
+      int headerEnd = headerEnd(head);
+      if (headerEnd < 0) {
+        notAddable.inc();
+        return;
+      }
+      int headerLines = 0;
+      for (int i = 0; i < headerEnd; i++) {
+        headerLines += head[i] == '\n' ? 1 : 0;
+      }
+      byte[] content = new byte[headerEnd + rows.length];
+      System.arraycopy(head, 0, content, 0, headerEnd);
+      System.arraycopy(rows, 0, content, headerEnd, rows.length);
+      String symbol = symbolOfFile(file.getFilename());
+      BarFileParser.Result r = BarFileParser.parse(a.path(), content, symbol, null);
+      if (r.rejectedByReason.containsKey(BarRejection.DUPLICATE_DATE)
+          || (r.series.size() > 0 && r.series.epochDay(0) <= a.lastDay())) {
+        notAddable.inc();
+        return;
+      }
+      long shift = a.linesBefore() - headerLines;
+      List<Failure> failures = new ArrayList<>(r.failures.size());
+      for (Failure f : r.failures) {
+        Long line = f.line();
+        failures.add(
+            Failure.of(
+                f.step(),
+                f.source(),
+                line == null ? null : line + shift,
+                f.reason(),
+                f.message(),
+                f.payload()));
+      }
+      counts.count(r, failures, out, false);
+    }
+
+    private static void readFully(
+        java.nio.channels.SeekableByteChannel ch, long position, byte[] into) throws IOException {
+      ch.position(position);
+      ByteBuffer b = ByteBuffer.wrap(into);
+      while (b.hasRemaining()) {
+        if (ch.read(b) < 0) {
+          throw new IOException("the file is shorter than its recorded ingested length");
+        }
+      }
+    }
+
+    /** Just after the newline of the first line that is not blank, or -1 if there is none. */
+    static int headerEnd(byte[] b) {
+      boolean content = false;
+      for (int i = 0; i < b.length; i++) {
+        byte c = b[i];
+        if (c == '\n') {
+          if (content) {
+            return i + 1;
+          }
+        } else if (c != ' ' && c != '\t' && c != '\r' && !(i < 3 && (c & 0xff) >= 0xbb)) {
+          content = true; // the UTF-8 BOM (EF BB BF) is not content
+        }
+      }
+      return -1;
+    }
   }
 
   @Override
@@ -158,18 +269,7 @@ public final class ParseBarFiles
   }
 
   static final class ParseFn extends DoFn<KV<String, Iterable<FileIO.ReadableFile>>, BarSeries> {
-    private final Counter files = Metrics.counter(ParseBarFiles.class, FILES);
-    private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, ROWS_READ);
-    private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, ROWS_KEPT);
-    private final Counter rowsRejected = Metrics.counter(ParseBarFiles.class, ROWS_REJECTED);
-    private final Counter openZero = Metrics.counter(ParseBarFiles.class, OPEN_ZERO);
-    private final Counter highBelowLow = Metrics.counter(ParseBarFiles.class, HIGH_BELOW_LOW);
-    private final Counter zeroVolume = Metrics.counter(ParseBarFiles.class, ZERO_VOLUME);
-    private final Counter scientific = Metrics.counter(ParseBarFiles.class, SCIENTIFIC_NOTATION);
-    private final Counter floatVolume = Metrics.counter(ParseBarFiles.class, FLOAT_VOLUME);
-    private final Counter negativePrice = Metrics.counter(ParseBarFiles.class, NEGATIVE_PRICE);
-    private final Counter emptyFiles = Metrics.counter(ParseBarFiles.class, EMPTY_FILES);
-    private final Counter badHeaderFiles = Metrics.counter(ParseBarFiles.class, BAD_HEADER_FILES);
+    private final Counts counts = new Counts();
 
     @ProcessElement
     public void process(
@@ -189,7 +289,7 @@ public final class ParseBarFiles
                 symbol.getKey(),
                 null,
                 kept.isEmpty() ? null : kept::get);
-        count(r, out);
+        counts.count(r, r.failures, out, true);
         if (k + 1 < inPathOrder.size()) {
           for (int i = 0; i < r.series.size(); i++) {
             kept.putIfAbsent(r.series.epochDay(i), path + " line " + r.lines[i]);
@@ -197,18 +297,44 @@ public final class ParseBarFiles
         }
       }
     }
+  }
 
-    private void count(BarFileParser.Result r, MultiOutputReceiver out) {
-      files.inc();
-      if (r.rowsRead == 0) {
+  /** The counters of a parsed file, and its outputs: shared by whole and appended files. */
+  static final class Counts implements java.io.Serializable {
+    private final Counter files = Metrics.counter(ParseBarFiles.class, FILES);
+    private final Counter rowsRead = Metrics.counter(ParseBarFiles.class, ROWS_READ);
+    private final Counter rowsKept = Metrics.counter(ParseBarFiles.class, ROWS_KEPT);
+    private final Counter rowsRejected = Metrics.counter(ParseBarFiles.class, ROWS_REJECTED);
+    private final Counter openZero = Metrics.counter(ParseBarFiles.class, OPEN_ZERO);
+    private final Counter highBelowLow = Metrics.counter(ParseBarFiles.class, HIGH_BELOW_LOW);
+    private final Counter zeroVolume = Metrics.counter(ParseBarFiles.class, ZERO_VOLUME);
+    private final Counter scientific = Metrics.counter(ParseBarFiles.class, SCIENTIFIC_NOTATION);
+    private final Counter floatVolume = Metrics.counter(ParseBarFiles.class, FLOAT_VOLUME);
+    private final Counter negativePrice = Metrics.counter(ParseBarFiles.class, NEGATIVE_PRICE);
+    private final Counter emptyFiles = Metrics.counter(ParseBarFiles.class, EMPTY_FILES);
+    private final Counter badHeaderFiles = Metrics.counter(ParseBarFiles.class, BAD_HEADER_FILES);
+
+    /**
+     * Counts {@code r} and outputs its series and {@code failures}. {@code wholeFile}: a file read
+     * whole (it counts as a file, and as empty when it has no data row).
+     */
+    void count(
+        BarFileParser.Result r,
+        List<Failure> failures,
+        DoFn.MultiOutputReceiver out,
+        boolean wholeFile) {
+      if (wholeFile) {
+        files.inc();
+      }
+      if (wholeFile && r.rowsRead == 0) {
         emptyFiles.inc();
       }
-      if (r.headerProblem != null) {
+      if (wholeFile && r.headerProblem != null) {
         badHeaderFiles.inc();
       }
       rowsRead.inc(r.rowsRead);
       rowsKept.inc(r.series.size());
-      rowsRejected.inc(r.failures.size());
+      rowsRejected.inc(failures.size());
       for (Map.Entry<BarRejection, Long> e : r.rejectedByReason.entrySet()) {
         Metrics.counter(ParseBarFiles.class, rejectedCounter(e.getKey())).inc(e.getValue());
       }
@@ -221,7 +347,7 @@ public final class ParseBarFiles
       if (r.series.size() > 0) {
         out.get(BARS).output(r.series);
       }
-      for (Failure f : r.failures) {
+      for (Failure f : failures) {
         out.get(FAILURES).output(f);
       }
     }

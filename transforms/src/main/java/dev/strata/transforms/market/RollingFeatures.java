@@ -14,6 +14,9 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -205,6 +208,145 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
         offset += p.size();
       }
       throw new IndexOutOfBoundsException("row " + row);
+    }
+  }
+
+  /** {@link #extending}'s second output: each symbol's new tail. */
+  public static final TupleTag<BarSeries> TAILS = new TupleTag<BarSeries>() {};
+
+  /** Counter of {@link #extending}: symbols whose new rows are not all after their tail. */
+  public static final String NOT_EXTENDABLE = "notExtendable";
+
+  /**
+   * The rows of a symbol's rolled series that its next rows' features depend on: the last {@code
+   * length - 1} rows of a row window. Those rows and any rows after them give, through {@link
+   * #compute}, exactly the features the whole history gives (the window's volume sum is exact in an
+   * int64 and the median does not depend on order of arrival), so an increment needs no more. Row
+   * windows only: a calendar-day window also depends on the symbol's first date.
+   */
+  public static BarSeries tail(BarSeries rolled, WindowSpec window) {
+    if (window.isCalendarDays()) {
+      throw new IllegalArgumentException("a calendar-day window has no row tail: " + window);
+    }
+    int keep = Math.min(rolled.size(), window.length() - 1);
+    int[] index = new int[keep];
+    for (int k = 0; k < keep; k++) {
+      index[k] = rolled.size() - keep + k;
+    }
+    return rolled.select(index);
+  }
+
+  /**
+   * Rolls rows added after each symbol's {@code tails} ({@link #tail} of the last committed
+   * version): per symbol, the tail and the new rows (grouped by symbol, any number of pieces) make
+   * one series; only the rows after the tail go to {@link #FEATURES}, and every symbol's new tail
+   * (the old one if it has no new rows) to {@link #TAILS}. A symbol whose new rows repeat a date or
+   * are not all after its tail's last date outputs nothing and counts {@link #NOT_EXTENDABLE}: the
+   * caller recomputes it from its whole history. Row windows only.
+   */
+  public static PTransform<PCollection<BarSeries>, PCollectionTuple> extending(
+      WindowSpec window, PCollection<BarSeries> tails) {
+    if (window.isCalendarDays()) {
+      throw new IllegalArgumentException("only a row window can be extended: " + window);
+    }
+    return new PTransform<PCollection<BarSeries>, PCollectionTuple>("ExtendFeatures") {
+      @Override
+      public PCollectionTuple expand(PCollection<BarSeries> added) {
+        TupleTag<BarSeries> oldTag = new TupleTag<>("tail");
+        TupleTag<BarSeries> newTag = new TupleTag<>("added");
+        KvCoder<String, BarSeries> keyed = KvCoder.of(StringUtf8Coder.of(), BarSeriesCoder.of());
+        PCollection<KV<String, BarSeries>> t =
+            tails
+                .apply(
+                    "KeyTails",
+                    WithKeys.<String, BarSeries>of(BarSeries::symbol)
+                        .withKeyType(TypeDescriptors.strings()))
+                .setCoder(keyed);
+        PCollection<KV<String, BarSeries>> a =
+            added
+                .apply(
+                    "KeyAdded",
+                    WithKeys.<String, BarSeries>of(BarSeries::symbol)
+                        .withKeyType(TypeDescriptors.strings()))
+                .setCoder(keyed);
+        PCollectionTuple out =
+            KeyedPCollectionTuple.of(oldTag, t)
+                .and(newTag, a)
+                .apply("GroupBySymbol", CoGroupByKey.create())
+                .apply(
+                    "ExtendPerSymbol",
+                    ParDo.of(new ExtendFn(window, oldTag, newTag))
+                        .withOutputTags(FEATURES, TupleTagList.of(TAILS)));
+        out.get(FEATURES).setCoder(BarSeriesCoder.of());
+        out.get(TAILS).setCoder(BarSeriesCoder.of());
+        return out;
+      }
+    };
+  }
+
+  static final class ExtendFn extends DoFn<KV<String, CoGbkResult>, BarSeries> {
+    private final WindowSpec window;
+    private final TupleTag<BarSeries> oldTag;
+    private final TupleTag<BarSeries> newTag;
+    private final Counter symbols = Metrics.counter(RollingFeatures.class, SYMBOLS);
+    private final Counter rows = Metrics.counter(RollingFeatures.class, ROWS);
+    private final Counter warmupRows = Metrics.counter(RollingFeatures.class, WARMUP_ROWS);
+    private final Counter notExtendable = Metrics.counter(RollingFeatures.class, NOT_EXTENDABLE);
+
+    ExtendFn(WindowSpec window, TupleTag<BarSeries> oldTag, TupleTag<BarSeries> newTag) {
+      this.window = window;
+      this.oldTag = oldTag;
+      this.newTag = newTag;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, CoGbkResult> symbol, MultiOutputReceiver out) {
+      List<BarSeries> old = new ArrayList<>();
+      symbol.getValue().getAll(oldTag).forEach(old::add);
+      List<BarSeries> pieces = new ArrayList<>();
+      symbol.getValue().getAll(newTag).forEach(pieces::add);
+      if (old.size() > 1) {
+        notExtendable.inc();
+        return;
+      }
+      if (pieces.isEmpty()) {
+        out.get(TAILS).output(old.get(0));
+        return;
+      }
+      pieces.sort(PIECE_ORDER);
+      BarSeries added = BarSeries.concat(pieces);
+      boolean[] duplicate = {false};
+      int[] order = DayOrder.sortedUnique(added.days, added.size(), (r, k) -> duplicate[0] = true);
+      BarSeries tail = old.isEmpty() ? null : old.get(0);
+      BarSeries sorted = added.select(order);
+      if (duplicate[0]
+          || (tail != null
+              && tail.size() > 0
+              && sorted.epochDay(0) <= tail.epochDay(tail.size() - 1))) {
+        notExtendable.inc();
+        return;
+      }
+      List<BarSeries> all = new ArrayList<>();
+      if (tail != null && tail.size() > 0) {
+        all.add(tail.withIdentity(sorted.symbol(), sorted.securityName()));
+      }
+      all.add(sorted);
+      BarSeries rolled = compute(BarSeries.concat(all), window);
+      int from = rolled.size() - sorted.size();
+      int[] index = new int[sorted.size()];
+      long warm = 0;
+      for (int k = 0; k < index.length; k++) {
+        index[k] = from + k;
+        if (Double.isNaN(rolled.volMovingAvgColumn()[from + k])) {
+          warm++;
+        }
+      }
+      BarSeries result = rolled.select(index);
+      symbols.inc();
+      rows.inc(result.size());
+      warmupRows.inc(warm);
+      out.get(FEATURES).output(result);
+      out.get(TAILS).output(tail(rolled, window));
     }
   }
 

@@ -37,6 +37,11 @@ public final class WriteMarketParquet
     return new WriteMarketParquet(directory, "part", true);
   }
 
+  /** The same files named {@code <prefix>-SSSSS-of-NNNNN.parquet} (default {@code part}). */
+  public WriteMarketParquet withPrefix(String newPrefix) {
+    return new WriteMarketParquet(directory, newPrefix, features);
+  }
+
   @Override
   public WriteFilesResult<Void> expand(PCollection<BarSeries> series) {
     return series.apply(

@@ -1,0 +1,303 @@
+package dev.strata.pipelines.market;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.transforms.common.Store;
+import dev.strata.transforms.market.BarAppend;
+import dev.strata.transforms.market.ParseBarFiles;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.beam.sdk.io.fs.MatchResult;
+
+/**
+ * How stage ingest runs this time, decided from what its last manifest recorded of every bar file
+ * ({@link BarFileScan}) and the listing now. Incremental when every change is one it can add
+ * exactly: files that only grew (complete lines appended after the ingested bytes, which still have
+ * their checksum) and new files, each the only file of its symbol. Anything else (no earlier run,
+ * {@code --force}, a changed metadata file, a removed, shrunk or otherwise changed file, two files
+ * of one symbol) makes it a full run, and the reason is said; a later step recomputes single
+ * symbols instead.
+ *
+ * <p>Only files whose size or time changed are read (in parallel, to check and extend their
+ * checksums); a full run reads every file once more for its record.
+ */
+final class IngestPlan {
+  private final String reason; // null: incremental
+  private final List<BarAppend> grown;
+  private final List<MatchResult.Metadata> grownFiles;
+  private final List<MatchResult.Metadata> added;
+  private final int unchanged;
+  private final Map<String, ObjectNode> details;
+  private final List<String> previousOutputs;
+  private final long previousRows;
+  private final List<MatchResult.Metadata> barFiles;
+
+  private IngestPlan(
+      String reason,
+      List<BarAppend> grown,
+      List<MatchResult.Metadata> grownFiles,
+      List<MatchResult.Metadata> added,
+      int unchanged,
+      Map<String, ObjectNode> details,
+      List<String> previousOutputs,
+      long previousRows,
+      List<MatchResult.Metadata> barFiles) {
+    this.reason = reason;
+    this.grown = grown;
+    this.grownFiles = grownFiles;
+    this.added = added;
+    this.unchanged = unchanged;
+    this.details = details;
+    this.previousOutputs = previousOutputs;
+    this.previousRows = previousRows;
+    this.barFiles = barFiles;
+  }
+
+  /**
+   * The plan for {@code barFiles} and {@code metadata} after the run {@code previous} recorded
+   * (null: none, or {@code --force}); {@code symbols} maps a file's name to its {@code Symbol}.
+   */
+  static IngestPlan of(
+      JsonNode previous,
+      List<MatchResult.Metadata> barFiles,
+      MatchResult.Metadata metadata,
+      Map<String, String> symbols)
+      throws IOException {
+    if (previous == null) {
+      return full("no committed run to add to (a first run, or --force)", barFiles);
+    }
+    if (!"succeeded".equals(previous.path("status").asText()) || !previous.has("outputs")) {
+      return full("the last run left no manifest to add to", barFiles);
+    }
+    Map<String, JsonNode> before = new HashMap<>();
+    previous.path("inputs").forEach(n -> before.put(n.path("path").asText(), n));
+    JsonNode meta = before.remove(metadata.resourceId().toString());
+    if (meta == null || !sameStat(meta, metadata)) {
+      return full(IngestStage.METADATA_FILE + " changed", barFiles);
+    }
+    Map<String, MatchResult.Metadata> now = new LinkedHashMap<>();
+    for (MatchResult.Metadata m : barFiles) {
+      now.put(m.resourceId().toString(), m);
+    }
+    List<String> removed = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : before.entrySet()) {
+      if (BarFileScan.of(e.getValue()) == null) {
+        return full("the last run recorded no checksum of " + e.getKey(), barFiles);
+      }
+      if (!now.containsKey(e.getKey())) {
+        removed.add(e.getKey());
+      }
+    }
+    if (!removed.isEmpty()) {
+      return full(removed.size() + " files removed: " + sample(removed), barFiles);
+    }
+    Map<String, ObjectNode> details = new TreeMap<>();
+    List<MatchResult.Metadata> toRead = new ArrayList<>();
+    int unchanged = 0;
+    for (MatchResult.Metadata m : barFiles) {
+      JsonNode b = before.get(m.resourceId().toString());
+      if (b != null && sameStat(b, m)) {
+        details.put(m.resourceId().toString(), BarFileScan.of(b).toJson(lastDay(b)));
+        unchanged++;
+      } else {
+        toRead.add(m);
+      }
+    }
+    // only the checksum's outcome is kept of each file, not its bytes
+    record Read(long length, BarFileScan whole, BarFileScan grown) {}
+    Map<String, Read> reads =
+        scan(
+            toRead,
+            (m, content) -> {
+              JsonNode b = before.get(m.resourceId().toString());
+              return b == null
+                  ? new Read(content.length, BarFileScan.whole(content), null)
+                  : new Read(content.length, null, BarFileScan.grown(content, BarFileScan.of(b)));
+            });
+    List<BarAppend> grown = new ArrayList<>();
+    List<MatchResult.Metadata> grownFiles = new ArrayList<>();
+    List<MatchResult.Metadata> added = new ArrayList<>();
+    for (MatchResult.Metadata m : toRead) {
+      String path = m.resourceId().toString();
+      JsonNode b = before.get(path);
+      Read read = reads.get(path);
+      if (b == null) {
+        added.add(m);
+        details.put(path, read.whole().toJson(BarFileScan.NO_DAY));
+        continue;
+      }
+      BarFileScan was = BarFileScan.of(b);
+      BarFileScan is = read.grown();
+      if (is == null) {
+        return full(
+            path
+                + (read.length() < was.ingestedBytes()
+                    ? " shrank"
+                    : " changed before its end (not only rows appended)"),
+            barFiles);
+      }
+      details.put(path, is.toJson(lastDay(b)));
+      if (is.ingestedBytes() == was.ingestedBytes()) {
+        unchanged++; // touched, or only an unfinished line: nothing to add yet
+        continue;
+      }
+      grown.add(
+          new BarAppend(path, was.ingestedBytes(), is.ingestedBytes(), was.lines(), lastDay(b)));
+      grownFiles.add(m);
+    }
+    // a symbol made of two files (etfs/ and stocks/, or two names the metadata maps to one) is
+    // resolved across its files: only a full run does that exactly
+    Map<String, List<String>> bySymbol = new HashMap<>();
+    for (MatchResult.Metadata m : barFiles) {
+      String file = ParseBarFiles.symbolOfFile(m.resourceId().getFilename());
+      bySymbol
+          .computeIfAbsent(symbols.getOrDefault(file, file), k -> new ArrayList<>())
+          .add(m.resourceId().toString());
+    }
+    List<MatchResult.Metadata> changed = new ArrayList<>(grownFiles);
+    changed.addAll(added);
+    for (MatchResult.Metadata m : changed) {
+      String file = ParseBarFiles.symbolOfFile(m.resourceId().getFilename());
+      List<String> group = bySymbol.get(symbols.getOrDefault(file, file));
+      if (group.size() > 1) {
+        return full("symbol " + symbols.getOrDefault(file, file) + " has files " + group, barFiles);
+      }
+    }
+    List<String> outputs = new ArrayList<>();
+    previous.path("outputs").forEach(n -> outputs.add(n.asText()));
+    long rows =
+        previous.path("rows_total").has("out")
+            ? previous.path("rows_total").path("out").asLong()
+            : previous.path("rows").path("out").asLong();
+    return new IngestPlan(
+        null, grown, grownFiles, added, unchanged, details, outputs, rows, barFiles);
+  }
+
+  /** A full run: every bar file read for its record. */
+  private static IngestPlan full(String reason, List<MatchResult.Metadata> barFiles)
+      throws IOException {
+    Map<String, BarFileScan> scans = scan(barFiles, (m, content) -> BarFileScan.whole(content));
+    Map<String, ObjectNode> details = new TreeMap<>();
+    scans.forEach((path, scan) -> details.put(path, scan.toJson(BarFileScan.NO_DAY)));
+    return new IngestPlan(
+        reason, List.of(), List.of(), List.of(), 0, details, List.of(), 0, barFiles);
+  }
+
+  /** This plan turned into a full run for {@code why} (an increment that could not be added). */
+  IngestPlan full(String why) throws IOException {
+    return full(why, barFiles);
+  }
+
+  boolean incremental() {
+    return reason == null;
+  }
+
+  String reason() {
+    return reason;
+  }
+
+  List<BarAppend> grown() {
+    return grown;
+  }
+
+  List<MatchResult.Metadata> grownFiles() {
+    return grownFiles;
+  }
+
+  List<MatchResult.Metadata> added() {
+    return added;
+  }
+
+  int unchanged() {
+    return unchanged;
+  }
+
+  /** What the manifest records of each bar file (the body adds the last dates). */
+  Map<String, ObjectNode> details() {
+    return details;
+  }
+
+  List<String> previousOutputs() {
+    return previousOutputs;
+  }
+
+  long previousRows() {
+    return previousRows;
+  }
+
+  /** The manifest's {@code run}: the kind of run and what it touched. */
+  Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", incremental() ? "incremental" : "full");
+    if (!incremental()) {
+      m.put("reason", reason);
+      m.put("files", barFiles.size());
+    } else {
+      m.put("files_grown", grown.size());
+      m.put("files_new", added.size());
+      m.put("files_unchanged", unchanged);
+    }
+    return m;
+  }
+
+  private static boolean sameStat(JsonNode entry, MatchResult.Metadata m) {
+    return entry.path("size").asLong() == m.sizeBytes()
+        && entry.path("modified_ms").asLong() == m.lastModifiedMillis();
+  }
+
+  private static int lastDay(JsonNode entry) {
+    return entry.has("last_day") ? entry.path("last_day").asInt() : BarFileScan.NO_DAY;
+  }
+
+  private static String sample(List<String> paths) {
+    return paths.size() > 5 ? paths.subList(0, 5) + "..." : paths.toString();
+  }
+
+  /** What is made of one file's bytes. */
+  private interface Scanner<R> {
+    R scan(MatchResult.Metadata file, byte[] content);
+  }
+
+  /**
+   * {@code scanner} over every file's bytes, by a few threads (the checksum costs less than the
+   * reading); only the results are kept, so memory holds a few files at a time.
+   */
+  private static <R> Map<String, R> scan(List<MatchResult.Metadata> files, Scanner<R> scanner)
+      throws IOException {
+    Map<String, R> out = new HashMap<>();
+    if (files.isEmpty()) {
+      return out;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(files.size(), Math.max(2, Runtime.getRuntime().availableProcessors())));
+    try {
+      Map<String, Future<R>> reads = new LinkedHashMap<>();
+      for (MatchResult.Metadata m : files) {
+        reads.put(
+            m.resourceId().toString(),
+            pool.submit(() -> scanner.scan(m, Store.read(m.resourceId()))));
+      }
+      for (Map.Entry<String, Future<R>> e : reads.entrySet()) {
+        out.put(e.getKey(), e.getValue().get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while reading the bar files", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+}
