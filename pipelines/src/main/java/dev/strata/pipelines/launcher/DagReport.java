@@ -55,6 +55,13 @@ public final class DagReport {
         String.format(
             "%.1f s on %s",
             manifest.path("duration_s").asDouble(), manifest.path("runner").asText()));
+    JsonNode run = manifest.path("run");
+    if (run.has("kind")) {
+      lines.add(kind(run));
+    }
+    if (manifest.path("rows_total").has("out")) {
+      lines.add(String.format("holds %,d rows", manifest.path("rows_total").path("out").asLong()));
+    }
     lines.add(
         switch (state) {
           case "ran" -> "ran now";
@@ -63,6 +70,32 @@ public final class DagReport {
           default -> "not selected now";
         });
     return lines;
+  }
+
+  /**
+   * The kind of run a manifest's {@code run} says, in a few words: {@code full: <reason>} or {@code
+   * incremental: 3 grown, 1 new}, from its counts (fields ending in {@code _grown}, {@code _new},
+   * {@code _recomputed}, {@code _extended}).
+   */
+  static String kind(JsonNode run) {
+    String kind = run.path("kind").asText();
+    if (!"incremental".equals(kind)) {
+      String why = run.path("reason").asText("");
+      return why.isEmpty()
+          ? kind
+          : kind + ": " + (why.length() > 40 ? why.substring(0, 40) + "…" : why);
+    }
+    List<String> parts = new ArrayList<>();
+    run.fields()
+        .forEachRemaining(
+            f -> {
+              String k = f.getKey();
+              int u = k.lastIndexOf('_');
+              if (u > 0 && f.getValue().isNumber() && !k.endsWith("_unchanged")) {
+                parts.add(f.getValue().asLong() + " " + k.substring(u + 1));
+              }
+            });
+    return "incremental: " + String.join(", ", parts);
   }
 
   public void write(ResourceId outputDir) throws IOException {

@@ -202,6 +202,53 @@ public final class StageRunner {
   }
 
   /**
+   * Like {@link #increment}, but never skipped: for a new version of the same data (a compaction
+   * merging part files), whose inputs and options may be the ones recorded.
+   */
+  public Outcome rewrite(
+      String stage,
+      List<MatchResult.Metadata> inputs,
+      Map<String, ObjectNode> details,
+      Map<String, String> options,
+      Body body)
+      throws Exception {
+    boolean wasForced = forcedNow;
+    forcedNow = true;
+    try {
+      return increment(stage, inputs, details, options, body);
+    } finally {
+      forcedNow = wasForced;
+    }
+  }
+
+  private boolean forcedNow;
+
+  /**
+   * The inputs a manifest recorded, as listing entries (path, size, modification time), and the
+   * other fields of each in {@code details}: what {@link #rewrite} takes to keep a fingerprint.
+   */
+  public static List<MatchResult.Metadata> recordedInputs(
+      JsonNode manifest, Map<String, ObjectNode> details) {
+    List<MatchResult.Metadata> out = new ArrayList<>();
+    for (JsonNode in : manifest.path("inputs")) {
+      String path = in.path("path").asText();
+      out.add(
+          MatchResult.Metadata.builder()
+              .setResourceId(FileSystems.matchNewResource(path, false))
+              .setSizeBytes(in.path("size").asLong())
+              .setLastModifiedMillis(in.path("modified_ms").asLong())
+              .setIsReadSeekEfficient(true)
+              .build());
+      ObjectNode more = in.deepCopy();
+      more.remove(List.of("path", "size", "modified_ms"));
+      if (more.size() > 0) {
+        details.put(path, more);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Whether {@link #run} would skip {@code stage}: a successful manifest with the same inputs and
    * options, and no {@code --force}. A stage that must look at its inputs to choose how to run asks
    * this first, so an unchanged stage costs a listing only.
@@ -272,7 +319,7 @@ public final class StageRunner {
     ResourceId finalData = dataDir(stage);
     ResourceId finalRejected = rejectedDir(stage);
     ResourceId manifestPath = Store.file(finalData, MANIFEST);
-    if (!force && !specs && Store.exists(manifestPath)) {
+    if (!force && !forcedNow && !specs && Store.exists(manifestPath)) {
       JsonNode previous = JSON.readTree(Store.read(manifestPath));
       if (fingerprint.equals(previous.path("fingerprint").asText())
           && "succeeded".equals(previous.path("status").asText())) {

@@ -69,7 +69,8 @@ public final class MarketJob {
               "vol_moving_avg / adj_close_rolling_med (stage features),",
               "train the DJL volume model (stage train: model/model.bin)",
               "--input=DIR [--output=out/market] [--stages=ingest,features,train] [--force]",
-              "[--window=30|30d] [--epochs=10] [--seed=42] [--download=owner/dataset]"),
+              "[--window=30|30d] [--epochs=10] [--seed=42] [--download=owner/dataset]",
+              "[--compact] [--compactAfter=16]: merge the part files increments added"),
           MarketOptions.class,
           true,
           (args, out) -> {
@@ -93,6 +94,7 @@ public final class MarketJob {
         new StageRunner(output, options.getForce(), log).withFolders(FOLDERS).forSpecs(specOnly);
     TrainConfig training = TrainStage.config(options);
     requireRange("--downloadRetries", options.getDownloadRetries(), 0, 100);
+    requireRange("--compactAfter", options.getCompactAfter(), 0, 1_000_000);
     requireRange("--downloadBackoffMs", options.getDownloadBackoffMs(), 0, 3_600_000);
     requireRange("--downloadStallSeconds", options.getDownloadStallSeconds(), 1, 86_400);
     Map<String, StageRunner.Outcome> outcomes = new LinkedHashMap<>();
@@ -109,6 +111,10 @@ public final class MarketJob {
       if (stages.contains(FEATURES)) {
         failed = FEATURES;
         outcomes.put(FEATURES, FeaturesStage.run(options, window, runner));
+        if (!specOnly) {
+          failed = Compaction.STEP;
+          Compaction.maybe(options, runner, !outcomes.get(FEATURES).skipped);
+        }
       }
       if (stages.contains(TRAIN) && specOnly) {
         log.printf("[%s] not a Beam pipeline: no Dataflow job spec%n", TRAIN);

@@ -27,6 +27,22 @@ public interface MarketOptions extends StagedJobOptions {
 
   void setWindow(String value);
 
+  @Description(
+      "Merge the part files that increments added to raw/ and features/ into a few, now (also"
+          + " earlier merges), as an atomic commit of each stage's manifest.")
+  @Default.Boolean(false)
+  boolean getCompact();
+
+  void setCompact(boolean value);
+
+  @Description(
+      "Merge increments' part files automatically once a stage lists more than this many (in a"
+          + " run whose features changed); 0 never does.")
+  @Default.Integer(16)
+  int getCompactAfter();
+
+  void setCompactAfter(int value);
+
   @Description("Train: hidden layer sizes of the network, comma-separated. Example: --hidden=64,64")
   @Default.String("32,32")
   String getHidden();

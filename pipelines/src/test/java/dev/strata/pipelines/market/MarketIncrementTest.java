@@ -5,6 +5,7 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.pipelines.launcher.Json;
+import dev.strata.pipelines.testing.ChildJob;
 import dev.strata.pipelines.testing.Duck;
 import dev.strata.pipelines.testing.JobRun;
 import java.io.IOException;
@@ -294,6 +295,83 @@ public class MarketIncrementTest {
         "BMAR's last date in raw/ is the one of its new last line " + last,
         List.of(List.of(date(last))),
         duck.query("SELECT max(Date) FROM " + where(table(out, RAW), "Symbol = 'BMAR'")));
+  }
+
+  /**
+   * {@code kill -9} during increments and during a compaction, at seeded random moments (in the
+   * pipeline, while files are moved in, between the two stages' commits): after every kill each
+   * stage's manifest lists files that exist and hold exactly the rows it says (the old version or
+   * the new one, never half of one), and the run after the last kill ends with the tables of an
+   * uninterrupted full recompute.
+   */
+  @Test(timeout = 600_000)
+  public void killedDuringIncrementsAndACompactionItEndsAsAFullRecompute() throws Exception {
+    Path in = input("crash-in");
+    Path out = tmp.getRoot().toPath().resolve("crash-out");
+    market(in, out);
+    long seed = Long.getLong("crash.seed", 17);
+    Random kills = new Random(seed);
+    for (int k = 0; k < 4; k++) {
+      for (String f : FILES) {
+        appendDays(in.resolve(f), 1);
+      }
+      killAt(in, out, "[ingest] incremental", 200 + kills.nextInt(6_000), "seed " + seed);
+      expectCommittedVersion("after kill " + k, out);
+    }
+    killAt(in, out, "[compact] merging", kills.nextInt(3_000), "seed " + seed, "--compact");
+    expectCommittedVersion("after the kill in the compaction", out);
+    market(in, out, "--compact");
+    Path forced = tmp.getRoot().toPath().resolve("crash-forced");
+    market(in, forced, "--force");
+    expectSameTables("after the kills", out, forced);
+    expectOracle("after the kills", in, out);
+    for (String folder : List.of(RAW, FEATURES)) {
+      expectTrue(
+          folder
+              + " still lists increment files after --compact: "
+              + outputs(manifest(out, folder)),
+          outputs(manifest(out, folder)).stream().noneMatch(n -> n.startsWith("inc-")));
+    }
+  }
+
+  /** Starts the job in a process of its own and kills it {@code delayMs} after {@code line}. */
+  private static void killAt(
+      Path in, Path out, String line, long delayMs, String why, String... extra) throws Exception {
+    Path log = Files.createTempFile(out.getParent(), "child-", ".log");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "market",
+                "--input=" + in,
+                "--output=" + out,
+                "--stages=ingest,features",
+                JobRun.DIRECT));
+    args.addAll(List.of(extra));
+    Process child = ChildJob.start(log, args.toArray(String[]::new));
+    try {
+      ChildJob.awaitLog(log, child, line);
+      Thread.sleep(delayMs);
+    } finally {
+      new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
+      child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    System.out.println("killed " + delayMs + " ms after '" + line + "' (" + why + ")");
+  }
+
+  /** Each stage's manifest lists files that exist and that hold the rows it says it holds. */
+  private void expectCommittedVersion(String step, Path out) throws Exception {
+    for (String folder : List.of(RAW, FEATURES)) {
+      JsonNode m = manifest(out, folder);
+      for (String f : outputs(m)) {
+        expectTrue(
+            step + ": " + folder + "/" + f + " is listed but missing",
+            Files.exists(out.resolve(folder).resolve(f)));
+      }
+      expectEquals(
+          step + ": rows of the files " + folder + "/_manifest.json lists",
+          m.at("/rows_total/out").asLong(),
+          duck.count(table(out, folder)));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -24,20 +24,38 @@ public final class ReadMarketParquet
   /** Counter: rows read. */
   public static final String ROWS = "rows";
 
-  private ReadMarketParquet() {}
+  private final boolean withFeatures;
+
+  private ReadMarketParquet(boolean withFeatures) {
+    this.withFeatures = withFeatures;
+  }
 
   public static ReadMarketParquet create() {
-    return new ReadMarketParquet();
+    return new ReadMarketParquet(false);
+  }
+
+  /**
+   * Stage-2 files, each series with its {@code vol_moving_avg} and {@code adj_close_rolling_med}.
+   */
+  public static ReadMarketParquet withFeatures() {
+    return new ReadMarketParquet(true);
   }
 
   @Override
   public PCollection<BarSeries> expand(PCollection<FileIO.ReadableFile> files) {
-    return files.apply("ReadSeries", ParDo.of(new ReadFn())).setCoder(BarSeriesCoder.of());
+    return files
+        .apply("ReadSeries", ParDo.of(new ReadFn(withFeatures)))
+        .setCoder(BarSeriesCoder.of());
   }
 
   static final class ReadFn extends DoFn<FileIO.ReadableFile, BarSeries> {
     private final Counter files = Metrics.counter(ReadMarketParquet.class, FILES);
     private final Counter rows = Metrics.counter(ReadMarketParquet.class, ROWS);
+    private final boolean withFeatures;
+
+    ReadFn(boolean withFeatures) {
+      this.withFeatures = withFeatures;
+    }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<BarSeries> out)
@@ -47,6 +65,7 @@ public final class ReadMarketParquet
         MarketParquet.readSeries(
             channel,
             source,
+            withFeatures,
             s -> {
               rows.inc(s.size());
               out.output(s);
