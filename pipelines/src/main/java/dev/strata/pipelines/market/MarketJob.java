@@ -70,7 +70,9 @@ public final class MarketJob {
               "train the DJL volume model (stage train: model/model.bin)",
               "--input=DIR [--output=out/market] [--stages=ingest,features,train] [--force]",
               "[--window=30|30d] [--epochs=10] [--seed=42] [--download=owner/dataset]",
-              "[--compact] [--compactAfter=16]: merge the part files increments added"),
+              "[--compact] [--compactAfter=16]: merge the part files increments added",
+              "--continuous [--pollSeconds=2] [--settleSeconds=10]: run on each change of"
+                  + " --input"),
           MarketOptions.class,
           true,
           (args, out) -> {
@@ -80,10 +82,29 @@ public final class MarketJob {
 
   private MarketJob() {}
 
-  /** Runs the selected stages in DAG order; returns each stage's manifest outcome. */
+  /**
+   * Runs the selected stages in DAG order; returns each stage's manifest outcome. With {@code
+   * --continuous}, keeps running them on each change of the input ({@link ContinuousMarket}).
+   */
   public static Map<String, StageRunner.Outcome> run(MarketOptions options, PrintStream log)
       throws Exception {
     FileSystems.setDefaultPipelineOptions(options);
+    if (options.getContinuous()) {
+      if (JobSpecs.specOnly(options)) {
+        throw new IllegalArgumentException(
+            "market --continuous runs the DAG on each change; a Dataflow job spec is written by"
+                + " market without --continuous");
+      }
+      Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
+      ContinuousMarket.run(options, log);
+      return Map.of();
+    }
+    return runOnce(options, log);
+  }
+
+  /** One run of the selected stages in DAG order. */
+  static Map<String, StageRunner.Outcome> runOnce(MarketOptions options, PrintStream log)
+      throws Exception {
     Store.requireOutputOutsideInput(options.getInput(), options.getOutput());
     ResourceId input = Store.dir(options.getInput());
     ResourceId output = Store.dir(options.getOutput());

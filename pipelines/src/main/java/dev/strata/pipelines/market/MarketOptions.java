@@ -1,5 +1,6 @@
 package dev.strata.pipelines.market;
 
+import dev.strata.pipelines.launcher.ContinuousOptions;
 import dev.strata.pipelines.launcher.StagedJobOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -10,7 +11,7 @@ import org.apache.beam.sdk.options.Validation;
  * ({@code --input} is the Kaggle layout here), the features window, training and the download of
  * stage 0. Runner flags come from the command line or runner-configs.
  */
-public interface MarketOptions extends StagedJobOptions {
+public interface MarketOptions extends StagedJobOptions, ContinuousOptions {
   @Description(
       "Input directory in the Kaggle stock-market-dataset layout: symbols_valid_meta.csv, etfs/*.csv,"
           + " stocks/*.csv. Example: --input=data/stocks-sample")
@@ -26,6 +27,14 @@ public interface MarketOptions extends StagedJobOptions {
   String getWindow();
 
   void setWindow(String value);
+
+  @Description(
+      "With --continuous: seconds the input must stay unchanged after a change before the DAG runs"
+          + " on it (0..86400), so files that arrive together make one increment.")
+  @Default.Integer(10)
+  int getSettleSeconds();
+
+  void setSettleSeconds(int value);
 
   @Description(
       "Merge the part files that increments added to raw/ and features/ into a few, now (also"

@@ -364,6 +364,73 @@ public class MarketIncrementTest {
     expectSameTables("Direct vs Flink", direct, flink);
   }
 
+  /**
+   * {@code --continuous}: the job catches up, then each day appended to every file while it runs is
+   * one increment of both stages, published within the settle time; SIGTERM stops it with exit code
+   * 0, and the tables equal a {@code --force} run's.
+   */
+  @Test(timeout = 300_000)
+  public void continuousAppliesEachDayAsAnIncrement() throws Exception {
+    Path in = input("continuous-in");
+    Path out = tmp.getRoot().toPath().resolve("continuous-out");
+    Path log = Files.createTempFile(tmp.getRoot().toPath(), "continuous-", ".log");
+    Process child =
+        ChildJob.start(
+            log,
+            "market",
+            "--input=" + in,
+            "--output=" + out,
+            "--stages=ingest,features",
+            "--continuous",
+            "--pollSeconds=1",
+            "--settleSeconds=1",
+            JobRun.DIRECT);
+    try {
+      ChildJob.awaitLog(log, child, "[market] run 1: catching up");
+      awaitRows(out, log, child, -1);
+      for (int day = 0; day < 2; day++) {
+        long before = manifest(out, FEATURES).at("/rows_total/out").asLong();
+        for (String f : FILES) {
+          appendDays(in.resolve(f), 1);
+        }
+        awaitRows(out, log, child, before + FILES.size());
+        expectEquals(
+            "day " + day + ": the ingest run's kind",
+            "incremental",
+            field(manifest(out, RAW), "/run/kind"));
+        expectEquals(
+            "day " + day + ": the features run's kind",
+            "incremental",
+            field(manifest(out, FEATURES), "/run/kind"));
+      }
+    } finally {
+      String text = ChildJob.sigterm(child, log);
+      expectTrue(text, text.contains("[market] stopped after"));
+    }
+    Path forced = tmp.getRoot().toPath().resolve("continuous-forced");
+    market(in, forced, "--force");
+    expectSameTables("continuous", out, forced);
+  }
+
+  /** Waits until features/ holds {@code rows} rows (-1: any committed version). */
+  private static void awaitRows(Path out, Path log, Process child, long rows) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!child.isAlive()) {
+        throw new AssertionError("the job ended: " + Files.readString(log));
+      }
+      Path m = out.resolve(FEATURES).resolve("_manifest.json");
+      if (Files.exists(m)) {
+        long now = Json.MAPPER.readTree(m.toFile()).at("/rows_total/out").asLong();
+        if (rows < 0 ? now > 0 : now == rows) {
+          return;
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("features/ never held " + rows + " rows: " + Files.readString(log));
+  }
+
   /** Starts the job in a process of its own and kills it {@code delayMs} after {@code line}. */
   private static void killAt(
       Path in, Path out, String line, long delayMs, String why, String... extra) throws Exception {
