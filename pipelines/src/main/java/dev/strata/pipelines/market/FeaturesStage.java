@@ -13,6 +13,7 @@ import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.market.BarSeries;
 import dev.strata.transforms.market.BarSeriesCoder;
+import dev.strata.transforms.market.MarketParquet;
 import dev.strata.transforms.market.ReadMarketParquet;
 import dev.strata.transforms.market.RollingFeatures;
 import dev.strata.transforms.market.WindowSpec;
@@ -54,29 +55,31 @@ final class FeaturesStage {
     if (specOnly || runner.unchanged(FEATURES, rawFiles, stageOptions)) {
       return runner.run(FEATURES, rawFiles, stageOptions, full(options, rawFiles, window, runner));
     }
-    String why = whyNotIncremental(runner, rawFiles, window, stageOptions);
+    String why = whyNotIncremental(runner, window);
+    Delta delta = why == null ? Delta.of(runner, rawFiles) : null;
+    if (why == null && delta.why() != null) {
+      why = delta.why();
+    }
     if (why == null) {
       JsonNode previous = runner.lastManifest(FEATURES);
-      Set<String> had = new HashSet<>();
-      previous.path("inputs").forEach(n -> had.add(n.path("path").asText()));
-      List<MatchResult.Metadata> added = new ArrayList<>();
-      for (MatchResult.Metadata m : rawFiles) {
-        if (!had.contains(m.resourceId().toString())) {
-          added.add(m);
-        }
-      }
       runner
           .log()
           .printf(
-              "[%s] incremental: %d new raw files, %d unchanged%n",
-              FEATURES, added.size(), rawFiles.size() - added.size());
+              "[%s] incremental: %d new raw files (%d read), %d unchanged%s%n",
+              FEATURES,
+              delta.added(),
+              delta.read().size(),
+              rawFiles.size() - delta.added(),
+              delta.recomputed().isEmpty()
+                  ? ""
+                  : "; " + delta.recomputed().size() + " symbols recomputed");
       try {
         return runner.increment(
             FEATURES,
             rawFiles,
             Map.of(),
             stageOptions,
-            increment(options, window, added, previous, runner));
+            increment(options, window, delta, previous, runner));
       } catch (StageRunner.Fallback f) {
         why = f.getMessage();
       }
@@ -93,15 +96,10 @@ final class FeaturesStage {
   }
 
   /**
-   * Why the features cannot be extended from the last run's, or null if they can: its manifest has
-   * every raw file it read still published (only new ones added), the same row window, and the
-   * tails of its symbols as state.
+   * Why the features cannot be extended from the last run's at all, or null: there is a committed
+   * run with the same row window and its tails as state.
    */
-  private static String whyNotIncremental(
-      StageRunner runner,
-      List<MatchResult.Metadata> rawFiles,
-      WindowSpec window,
-      Map<String, String> stageOptions)
+  private static String whyNotIncremental(StageRunner runner, WindowSpec window)
       throws java.io.IOException {
     if (runner.forced()) {
       return "--force";
@@ -119,19 +117,71 @@ final class FeaturesStage {
     if (!previous.has("state") || !previous.has("outputs")) {
       return "the last run kept no state to add to";
     }
-    Map<String, MatchResult.Metadata> now = new java.util.HashMap<>();
-    rawFiles.forEach(m -> now.put(m.resourceId().toString(), m));
-    for (JsonNode in : previous.path("inputs")) {
-      MatchResult.Metadata m = now.get(in.path("path").asText());
-      if (m == null
-          || m.sizeBytes() != in.path("size").asLong()
-          || m.lastModifiedMillis() != in.path("modified_ms").asLong()) {
-        return "raw/ was rewritten, not added to ("
-            + in.path("path").asText()
-            + (m == null ? " is gone)" : " changed)");
-      }
-    }
     return null;
+  }
+
+  /**
+   * What changed in {@code raw/} since the features were made: its files now against those the
+   * features' manifest read. Either raw only gained files, or its last run was an increment that
+   * also rewrote parts without its recomputed symbols (then the features read exactly the version
+   * before it). The new {@code inc-*} files are read ({@code rw-*} files hold rows the features
+   * have), and the last run's recomputed symbols are rolled from all their rows.
+   */
+  record Delta(
+      String why,
+      int added,
+      List<MatchResult.Metadata> read,
+      java.util.SortedSet<String> recomputed) {
+    static Delta of(StageRunner runner, List<MatchResult.Metadata> rawFiles)
+        throws java.io.IOException {
+      JsonNode previous = runner.lastManifest(FEATURES);
+      JsonNode last = runner.lastManifest(INGEST).path("run");
+      Map<String, MatchResult.Metadata> now = new java.util.HashMap<>();
+      rawFiles.forEach(m -> now.put(m.resourceId().getFilename(), m));
+      Set<String> had = new HashSet<>();
+      Set<String> gone = new HashSet<>();
+      for (JsonNode in : previous.path("inputs")) {
+        String name =
+            in.path("path").asText().substring(in.path("path").asText().lastIndexOf('/') + 1);
+        had.add(name);
+        MatchResult.Metadata m = now.get(name);
+        if (m == null) {
+          gone.add(name);
+        } else if (m.sizeBytes() != in.path("size").asLong()
+            || m.lastModifiedMillis() != in.path("modified_ms").asLong()) {
+          return new Delta(
+              "raw/ was rewritten, not added to (" + name + " changed)", 0, List.of(), null);
+        }
+      }
+      Set<String> fresh = new java.util.TreeSet<>(now.keySet());
+      fresh.removeAll(had);
+      Set<String> lastAdded = new HashSet<>();
+      last.path("added").forEach(n -> lastAdded.add(n.asText()));
+      Set<String> rewritten = new HashSet<>();
+      last.path("parts_rewritten").forEach(n -> rewritten.add(n.asText()));
+      java.util.SortedSet<String> recomputed = new java.util.TreeSet<>();
+      boolean seesLast =
+          "incremental".equals(last.path("kind").asText()) && fresh.containsAll(lastAdded);
+      if (!gone.isEmpty()) {
+        if (!seesLast || !rewritten.containsAll(gone) || !fresh.equals(lastAdded)) {
+          return new Delta(
+              "raw/ was rewritten, not added to (" + gone.iterator().next() + " is gone)",
+              0,
+              List.of(),
+              null);
+        }
+      }
+      if (seesLast) {
+        last.path("recomputed").forEach(n -> recomputed.add(n.asText()));
+      }
+      List<MatchResult.Metadata> read = new ArrayList<>();
+      for (String name : fresh) {
+        if (!name.startsWith("rw-")) {
+          read.add(now.get(name));
+        }
+      }
+      return new Delta(null, fresh.size(), read, recomputed);
+    }
   }
 
   /** Every symbol rolled from its whole history; with a row window, the tails kept as state. */
@@ -169,22 +219,53 @@ final class FeaturesStage {
   private static StageRunner.Body increment(
       MarketOptions options,
       WindowSpec window,
-      List<MatchResult.Metadata> added,
+      Delta delta,
       JsonNode previous,
       StageRunner runner) {
     return (dataDir, rejectedDir) -> {
       String tag = "inc-" + java.util.UUID.randomUUID().toString().substring(0, 8);
       ResourceId published = runner.dataDir(FEATURES);
+      List<MatchResult.Metadata> added = delta.read();
       List<String> addedPaths = new ArrayList<>();
       added.forEach(m -> addedPaths.add(m.resourceId().toString()));
+      java.util.SortedSet<String> recomputed = delta.recomputed();
+      // the feature parts holding a recomputed symbol, again without its rows
+      List<String> affected = new ArrayList<>();
+      List<String> affectedPaths = new ArrayList<>();
+      List<MatchResult.Metadata> affectedFiles = new ArrayList<>();
+      if (!recomputed.isEmpty()) {
+        for (JsonNode n : previous.path("outputs")) {
+          ResourceId part = Store.file(published, n.asText());
+          try (java.nio.channels.SeekableByteChannel ch = Store.openSeekable(part)) {
+            java.util.SortedSet<String> in = MarketParquet.symbols(ch, part.toString());
+            in.retainAll(recomputed);
+            if (!in.isEmpty()) {
+              affected.add(n.asText());
+              affectedPaths.add(part.toString());
+              affectedFiles.add(Store.stat(part));
+            }
+          }
+        }
+      }
       List<String> tailPaths = new ArrayList<>();
       previous.path("state").forEach(n -> tailPaths.add(Store.str(published) + "/" + n.asText()));
       Pipeline p = Pipeline.create(options);
       PCollection<BarSeries> tails = read(p, "Tails", tailPaths);
       PCollectionTuple rolled =
           read(p, "Raw", addedPaths)
-              .apply("ExtendFeatures", RollingFeatures.extending(window, tails));
+              .apply("ExtendFeatures", RollingFeatures.extending(window, tails, recomputed));
       write(rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dataDir, tag);
+      p.apply("RewrittenFiles", Create.of(affectedPaths).withCoder(StringUtf8Coder.of()))
+          .apply("MatchRewritten", FileIO.matchAll())
+          .apply("OpenRewritten", FileIO.readMatches())
+          .apply("ReadRewritten", ReadMarketParquet.withFeatures())
+          .apply(
+              "WithoutRecomputed",
+              org.apache.beam.sdk.transforms.Filter.by(
+                  (BarSeries s) -> !recomputed.contains(s.symbol())))
+          .apply(
+              "WriteRewritten",
+              WriteMarketParquet.features(Store.str(dataDir)).withPrefix("rw-" + tag.substring(4)));
       BeamStage stage = BeamStage.run(p, FEATURES, dataDir);
       long notExtendable = stage.counter(RollingFeatures.class, RollingFeatures.NOT_EXTENDABLE);
       if (notExtendable > 0) {
@@ -192,12 +273,23 @@ final class FeaturesStage {
             notExtendable + " symbols have new rows that are not all after their last date");
       }
       StageCounts c = stage.counts();
-      c.rowsIn(Outputs.parquetRows(added))
-          .rowsOut(Outputs.parquetRows(dataDir))
-          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
+      long reread = Outputs.parquetRows(affectedFiles);
+      List<MatchResult.Metadata> written = Store.list(dataDir, ".parquet");
+      List<MatchResult.Metadata> rewritten = new ArrayList<>();
+      for (MatchResult.Metadata m : written) {
+        if (m.resourceId().getFilename().startsWith("rw-")) {
+          rewritten.add(m);
+        }
+      }
+      long kept = Outputs.parquetRows(rewritten);
+      c.rowsIn(Outputs.parquetRows(added) + reread)
+          .rowsOut(Outputs.parquetRows(written))
+          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()))
+          .rowsDropped(reread - kept);
       record(stage, c);
       List<String> outputs = new ArrayList<>();
       previous.path("outputs").forEach(n -> outputs.add(n.asText()));
+      outputs.removeAll(affected);
       outputs.addAll(Outputs.fileNames(dataDir, ".parquet"));
       long before =
           previous.path("rows_total").has("out")
@@ -213,8 +305,12 @@ final class FeaturesStage {
                   "raw_files_new",
                   added.size(),
                   "symbols_extended",
-                  c.counter(RollingFeatures.SYMBOLS)))
-          .extra("rows_total", Map.of("out", before + c.rowsOut()));
+                  c.counter(RollingFeatures.SYMBOLS),
+                  "symbols_recomputed",
+                  recomputed.size(),
+                  "parts_rewritten",
+                  affected))
+          .extra("rows_total", Map.of("out", before - reread + c.rowsOut()));
     };
   }
 

@@ -2,8 +2,10 @@ package dev.strata.pipelines.market;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.transforms.common.Store;
 import dev.strata.transforms.market.BarAppend;
+import dev.strata.transforms.market.MarketParquet;
 import dev.strata.transforms.market.ParseBarFiles;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * How stage ingest runs this time, decided from what its last manifest recorded of every bar file
@@ -34,7 +37,12 @@ final class IngestPlan {
   private final String reason; // null: incremental
   private final List<BarAppend> grown;
   private final List<MatchResult.Metadata> grownFiles;
-  private final List<MatchResult.Metadata> added;
+  private final List<MatchResult.Metadata> whole;
+  private final int added;
+  private final int changed;
+  private final int removed;
+  private final java.util.SortedSet<String> recompute;
+  private final List<String> affected;
   private final int unchanged;
   private final Map<String, ObjectNode> details;
   private final List<String> previousOutputs;
@@ -45,7 +53,12 @@ final class IngestPlan {
       String reason,
       List<BarAppend> grown,
       List<MatchResult.Metadata> grownFiles,
-      List<MatchResult.Metadata> added,
+      List<MatchResult.Metadata> whole,
+      int added,
+      int changed,
+      int removed,
+      java.util.SortedSet<String> recompute,
+      List<String> affected,
       int unchanged,
       Map<String, ObjectNode> details,
       List<String> previousOutputs,
@@ -54,7 +67,12 @@ final class IngestPlan {
     this.reason = reason;
     this.grown = grown;
     this.grownFiles = grownFiles;
+    this.whole = whole;
     this.added = added;
+    this.changed = changed;
+    this.removed = removed;
+    this.recompute = recompute;
+    this.affected = affected;
     this.unchanged = unchanged;
     this.details = details;
     this.previousOutputs = previousOutputs;
@@ -70,7 +88,8 @@ final class IngestPlan {
       JsonNode previous,
       List<MatchResult.Metadata> barFiles,
       MatchResult.Metadata metadata,
-      Map<String, String> symbols)
+      Map<String, String> identities,
+      ResourceId rawDir)
       throws IOException {
     if (previous == null) {
       return full("no committed run to add to (a first run, or --force)", barFiles);
@@ -81,8 +100,13 @@ final class IngestPlan {
     Map<String, JsonNode> before = new HashMap<>();
     previous.path("inputs").forEach(n -> before.put(n.path("path").asText(), n));
     JsonNode meta = before.remove(metadata.resourceId().toString());
+    Map<String, String> oldIdentities = identities;
     if (meta == null || !sameStat(meta, metadata)) {
-      return full(IngestStage.METADATA_FILE + " changed", barFiles);
+      oldIdentities = recordedMetadata(previous, rawDir);
+      if (oldIdentities == null) {
+        return full(
+            IngestStage.METADATA_FILE + " changed and the last run kept no copy of it", barFiles);
+      }
     }
     Map<String, MatchResult.Metadata> now = new LinkedHashMap<>();
     for (MatchResult.Metadata m : barFiles) {
@@ -96,9 +120,6 @@ final class IngestPlan {
       if (!now.containsKey(e.getKey())) {
         removed.add(e.getKey());
       }
-    }
-    if (!removed.isEmpty()) {
-      return full(removed.size() + " files removed: " + sample(removed), barFiles);
     }
     Map<String, ObjectNode> details = new TreeMap<>();
     List<MatchResult.Metadata> toRead = new ArrayList<>();
@@ -119,13 +140,15 @@ final class IngestPlan {
             toRead,
             (m, content) -> {
               JsonNode b = before.get(m.resourceId().toString());
-              return b == null
-                  ? new Read(content.length, BarFileScan.whole(content), null)
-                  : new Read(content.length, null, BarFileScan.grown(content, BarFileScan.of(b)));
+              return new Read(
+                  content.length,
+                  BarFileScan.whole(content),
+                  b == null ? null : BarFileScan.grown(content, BarFileScan.of(b)));
             });
     List<BarAppend> grown = new ArrayList<>();
     List<MatchResult.Metadata> grownFiles = new ArrayList<>();
     List<MatchResult.Metadata> added = new ArrayList<>();
+    List<MatchResult.Metadata> changed = new ArrayList<>();
     for (MatchResult.Metadata m : toRead) {
       String path = m.resourceId().toString();
       JsonNode b = before.get(path);
@@ -138,12 +161,9 @@ final class IngestPlan {
       BarFileScan was = BarFileScan.of(b);
       BarFileScan is = read.grown();
       if (is == null) {
-        return full(
-            path
-                + (read.length() < was.ingestedBytes()
-                    ? " shrank"
-                    : " changed before its end (not only rows appended)"),
-            barFiles);
+        changed.add(m); // edited, shrunk or rewritten: its symbol is recomputed
+        details.put(path, read.whole().toJson(BarFileScan.NO_DAY));
+        continue;
       }
       details.put(path, is.toJson(lastDay(b)));
       if (is.ingestedBytes() == was.ingestedBytes()) {
@@ -154,32 +174,125 @@ final class IngestPlan {
           new BarAppend(path, was.ingestedBytes(), is.ingestedBytes(), was.lines(), lastDay(b)));
       grownFiles.add(m);
     }
-    // a symbol made of two files (etfs/ and stocks/, or two names the metadata maps to one) is
-    // resolved across its files: only a full run does that exactly
+    // The symbols recomputed from all of their files: those of changed and removed files, those
+    // whose metadata row changed, and those made of two files (etfs/ and stocks/, or two names the
+    // metadata maps to one: resolved across their files) that gained rows.
+    java.util.SortedSet<String> recompute = new java.util.TreeSet<>();
+    for (MatchResult.Metadata m : changed) {
+      recompute.add(symbolOf(identities, m.resourceId().toString()));
+    }
+    for (String path : removed) {
+      recompute.add(symbolOf(oldIdentities, path));
+    }
+    if (oldIdentities != identities) {
+      List<String> names = new ArrayList<>(now.keySet());
+      names.addAll(removed);
+      for (String path : names) {
+        String file = ParseBarFiles.symbolOfFile(path);
+        if (!java.util.Objects.equals(oldIdentities.get(file), identities.get(file))) {
+          recompute.add(symbolOf(oldIdentities, path));
+          recompute.add(symbolOf(identities, path));
+        }
+      }
+    }
     Map<String, List<String>> bySymbol = new HashMap<>();
     for (MatchResult.Metadata m : barFiles) {
-      String file = ParseBarFiles.symbolOfFile(m.resourceId().getFilename());
       bySymbol
-          .computeIfAbsent(symbols.getOrDefault(file, file), k -> new ArrayList<>())
+          .computeIfAbsent(symbolOf(identities, m.resourceId().toString()), k -> new ArrayList<>())
           .add(m.resourceId().toString());
     }
-    List<MatchResult.Metadata> changed = new ArrayList<>(grownFiles);
-    changed.addAll(added);
-    for (MatchResult.Metadata m : changed) {
-      String file = ParseBarFiles.symbolOfFile(m.resourceId().getFilename());
-      List<String> group = bySymbol.get(symbols.getOrDefault(file, file));
-      if (group.size() > 1) {
-        return full("symbol " + symbols.getOrDefault(file, file) + " has files " + group, barFiles);
+    List<MatchResult.Metadata> gained = new ArrayList<>(grownFiles);
+    gained.addAll(added);
+    for (MatchResult.Metadata m : gained) {
+      String symbol = symbolOf(identities, m.resourceId().toString());
+      if (bySymbol.get(symbol).size() > 1) {
+        recompute.add(symbol);
+      }
+    }
+    // every file of a recomputed symbol is read whole; new files are read whole anyway
+    List<MatchResult.Metadata> whole = new ArrayList<>();
+    for (MatchResult.Metadata m : barFiles) {
+      if (recompute.contains(symbolOf(identities, m.resourceId().toString()))
+          || !before.containsKey(m.resourceId().toString())) {
+        whole.add(m);
+      }
+    }
+    // a file read whole is recorded whole (its last line too, as a full run reads it)
+    List<MatchResult.Metadata> unread = new ArrayList<>();
+    for (MatchResult.Metadata m : whole) {
+      if (!reads.containsKey(m.resourceId().toString())) {
+        unread.add(m);
+      }
+    }
+    Map<String, BarFileScan> more = scan(unread, (m, content) -> BarFileScan.whole(content));
+    for (MatchResult.Metadata m : whole) {
+      String path = m.resourceId().toString();
+      BarFileScan w = reads.containsKey(path) ? reads.get(path).whole() : more.get(path);
+      details.put(path, w.toJson(BarFileScan.NO_DAY));
+    }
+    List<BarAppend> appends = new ArrayList<>();
+    List<MatchResult.Metadata> appendFiles = new ArrayList<>();
+    for (int i = 0; i < grown.size(); i++) {
+      if (!recompute.contains(symbolOf(identities, grown.get(i).path()))) {
+        appends.add(grown.get(i));
+        appendFiles.add(grownFiles.get(i));
       }
     }
     List<String> outputs = new ArrayList<>();
     previous.path("outputs").forEach(n -> outputs.add(n.asText()));
+    List<String> affected = new ArrayList<>();
+    if (!recompute.isEmpty()) {
+      for (String name : outputs) {
+        ResourceId part = Store.file(rawDir, name);
+        try (java.nio.channels.SeekableByteChannel ch = Store.openSeekable(part)) {
+          java.util.SortedSet<String> in = MarketParquet.symbols(ch, part.toString());
+          in.retainAll(recompute);
+          if (!in.isEmpty()) {
+            affected.add(name);
+          }
+        }
+      }
+    }
     long rows =
         previous.path("rows_total").has("out")
             ? previous.path("rows_total").path("out").asLong()
             : previous.path("rows").path("out").asLong();
     return new IngestPlan(
-        null, grown, grownFiles, added, unchanged, details, outputs, rows, barFiles);
+        null,
+        appends,
+        appendFiles,
+        whole,
+        added.size(),
+        changed.size(),
+        removed.size(),
+        recompute,
+        affected,
+        unchanged,
+        details,
+        outputs,
+        rows,
+        barFiles);
+  }
+
+  /** A bar file's {@code Symbol} under {@code identities} ({@code NASDAQ Symbol} → identity). */
+  static String symbolOf(Map<String, String> identities, String path) {
+    String file = ParseBarFiles.symbolOfFile(path);
+    String identity = identities.get(file);
+    return identity == null ? file : identity.substring(0, identity.indexOf('\t'));
+  }
+
+  /** The metadata the last run read (its copy in raw's state), as identities; null if none. */
+  private static Map<String, String> recordedMetadata(JsonNode previous, ResourceId rawDir)
+      throws IOException {
+    for (JsonNode n : previous.path("state")) {
+      if (n.asText().startsWith(StageRunner.STATE + "/" + IngestStage.METADATA_COPY)) {
+        return IngestStage.identities(
+            new String(
+                Store.read(Store.file(rawDir, n.asText())),
+                java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return null;
   }
 
   /** A full run: every bar file read for its record. */
@@ -189,7 +302,20 @@ final class IngestPlan {
     Map<String, ObjectNode> details = new TreeMap<>();
     scans.forEach((path, scan) -> details.put(path, scan.toJson(BarFileScan.NO_DAY)));
     return new IngestPlan(
-        reason, List.of(), List.of(), List.of(), 0, details, List.of(), 0, barFiles);
+        reason,
+        List.of(),
+        List.of(),
+        List.of(),
+        0,
+        0,
+        0,
+        new java.util.TreeSet<>(),
+        List.of(),
+        0,
+        details,
+        List.of(),
+        0,
+        barFiles);
   }
 
   /** This plan turned into a full run for {@code why} (an increment that could not be added). */
@@ -213,8 +339,23 @@ final class IngestPlan {
     return grownFiles;
   }
 
-  List<MatchResult.Metadata> added() {
+  /** The files parsed whole: new files and every file of a recomputed symbol. */
+  List<MatchResult.Metadata> whole() {
+    return whole;
+  }
+
+  int added() {
     return added;
+  }
+
+  /** The symbols recomputed from all of their files (their old rows are dropped). */
+  java.util.SortedSet<String> recompute() {
+    return recompute;
+  }
+
+  /** The published part files holding rows of a recomputed symbol: rewritten without them. */
+  List<String> affected() {
+    return affected;
   }
 
   int unchanged() {
@@ -243,8 +384,13 @@ final class IngestPlan {
       m.put("files", barFiles.size());
     } else {
       m.put("files_grown", grown.size());
-      m.put("files_new", added.size());
+      m.put("files_new", added);
+      m.put("files_changed", changed);
+      m.put("files_removed", removed);
       m.put("files_unchanged", unchanged);
+      m.put("symbols_recomputed", recompute.size());
+      m.put("recomputed", List.copyOf(recompute));
+      m.put("parts_rewritten", List.copyOf(affected));
     }
     return m;
   }

@@ -14,6 +14,7 @@ import dev.strata.transforms.market.BarFileParser;
 import dev.strata.transforms.market.BarSeries;
 import dev.strata.transforms.market.JoinSecurityNames;
 import dev.strata.transforms.market.ParseBarFiles;
+import dev.strata.transforms.market.ReadMarketParquet;
 import dev.strata.transforms.market.ReadSymbolMetadata;
 import dev.strata.transforms.market.SymbolMetadata;
 import dev.strata.transforms.market.WriteMarketParquet;
@@ -88,13 +89,27 @@ final class IngestStage {
             runner.forced() ? null : runner.lastManifest(INGEST),
             barFiles,
             metadata,
-            symbolsOf(metadata.resourceId()));
+            identities(new String(Store.read(metadata.resourceId()), StandardCharsets.UTF_8)),
+            runner.dataDir(INGEST));
     if (plan.incremental()) {
       runner
           .log()
           .printf(
-              "[%s] incremental: %d files grown, %d new, %d unchanged%n",
-              INGEST, plan.grown().size(), plan.added().size(), plan.unchanged());
+              "[%s] incremental: %d files grown, %d new, %d unchanged%s%n",
+              INGEST,
+              plan.grown().size(),
+              plan.added(),
+              plan.unchanged(),
+              plan.recompute().isEmpty()
+                  ? ""
+                  : String.format(
+                      "; %d symbols recomputed from all their rows %s, %d part files rewritten"
+                          + " without them",
+                      plan.recompute().size(),
+                      plan.recompute().size() > 10
+                          ? List.copyOf(plan.recompute()).subList(0, 10) + "..."
+                          : plan.recompute(),
+                      plan.affected().size()));
       try {
         return runner.increment(
             INGEST, inputs, plan.details(), stageOptions, increment(options, input, plan, runner));
@@ -115,16 +130,36 @@ final class IngestStage {
           StageCounts c = full.run(dataDir, rejectedDir);
           recordLastDays(dataDir, details, barFiles);
           return c.extra("run", fullPlan.describe())
-              .extra("rows_total", Map.of("out", c.rowsOut()));
+              .extra("rows_total", Map.of("out", c.rowsOut()))
+              .extra("state", List.of(copyMetadata(input, dataDir)));
         });
   }
 
-  /** The metadata's {@code NASDAQ Symbol} → {@code Symbol}: how bar files become symbols. */
-  static Map<String, String> symbolsOf(ResourceId metadata) throws IOException {
+  /** The name the metadata's copy in raw's state starts with. */
+  static final String METADATA_COPY = "metadata-";
+
+  /**
+   * Keeps a copy of the metadata file this run read in raw's state ({@code
+   * _state/metadata-<id>.csv}), so the next run can tell which symbols' rows it changes.
+   */
+  static String copyMetadata(ResourceId input, ResourceId dataDir) throws IOException {
+    String name = METADATA_COPY + java.util.UUID.randomUUID().toString().substring(0, 8) + ".csv";
+    Store.write(
+        Store.file(Store.sub(dataDir, StageRunner.STATE), name),
+        Store.read(Store.file(input, METADATA_FILE)));
+    return StageRunner.STATE + "/" + name;
+  }
+
+  /**
+   * The metadata's {@code NASDAQ Symbol} → {@code Symbol} and {@code Security Name} (joined by a
+   * tab): how bar files become symbols, and what a symbol's rows carry. A file's rows change when
+   * its identity does.
+   */
+  static Map<String, String> identities(String metadataCsv) {
     Map<String, String> out = new java.util.HashMap<>();
-    for (SymbolMetadata m :
-        SymbolMetadata.parseCsv(new String(Store.read(metadata), StandardCharsets.UTF_8))) {
-      out.putIfAbsent(m.nasdaqSymbol(), m.symbol());
+    for (SymbolMetadata m : SymbolMetadata.parseCsv(metadataCsv)) {
+      out.putIfAbsent(
+          m.nasdaqSymbol(), m.symbol() + "\t" + (m.securityName() == null ? "" : m.securityName()));
     }
     return out;
   }
@@ -175,12 +210,14 @@ final class IngestStage {
   private static StageRunner.Body increment(
       MarketOptions options, ResourceId input, IngestPlan plan, StageRunner runner) {
     return (dataDir, rejectedDir) -> {
-      if (plan.grown().isEmpty() && plan.added().isEmpty()) {
+      String metadataCopy = copyMetadata(input, dataDir);
+      if (plan.grown().isEmpty() && plan.whole().isEmpty() && plan.affected().isEmpty()) {
         // files only touched, or an unfinished last line: the same rows, a new record of them
         return new StageCounts()
             .runner("none")
             .extra("outputs", plan.previousOutputs())
             .extra("run", plan.describe())
+            .extra("state", List.of(metadataCopy))
             .extra("rows_total", Map.of("out", plan.previousRows()));
       }
       String tag = "inc-" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -191,9 +228,29 @@ final class IngestStage {
           p.apply("Appends", Create.of(plan.grown()).withCoder(BarAppend.Coder.of()))
               .apply("ParseAppendedRows", ParseBarFiles.appended());
       List<String> added = new ArrayList<>();
-      for (MatchResult.Metadata m : plan.added()) {
+      for (MatchResult.Metadata m : plan.whole()) {
         added.add(m.resourceId().toString());
       }
+      // the parts that hold a recomputed symbol, again without its rows (already joined)
+      List<String> affected = new ArrayList<>();
+      List<MatchResult.Metadata> affectedFiles = new ArrayList<>();
+      for (String name : plan.affected()) {
+        ResourceId f = Store.file(runner.dataDir(INGEST), name);
+        affected.add(f.toString());
+        affectedFiles.add(Store.stat(f));
+      }
+      java.util.SortedSet<String> recompute = plan.recompute();
+      p.apply("RewrittenParts", Create.of(affected).withCoder(StringUtf8Coder.of()))
+          .apply("MatchRewritten", FileIO.matchAll())
+          .apply("OpenRewritten", FileIO.readMatches())
+          .apply("ReadRewritten", ReadMarketParquet.create())
+          .apply(
+              "WithoutRecomputed",
+              org.apache.beam.sdk.transforms.Filter.by(
+                  (BarSeries s) -> !recompute.contains(s.symbol())))
+          .apply(
+              "WriteRewritten",
+              WriteMarketParquet.raw(Store.str(dataDir)).withPrefix("rw-" + tag.substring(4)));
       PCollectionTuple whole =
           p.apply("NewFiles", Create.of(added).withCoder(StringUtf8Coder.of()))
               .apply(
@@ -222,18 +279,33 @@ final class IngestStage {
                 + " grown files have appended rows that are not all after their last date");
       }
       StageCounts c = stage.counts();
-      c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ))
-          .rowsOut(Outputs.parquetRows(dataDir))
-          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()));
+      long reread = Outputs.parquetRows(affectedFiles);
+      List<MatchResult.Metadata> written = Store.list(dataDir, ".parquet");
+      List<MatchResult.Metadata> rewritten = new ArrayList<>();
+      for (MatchResult.Metadata m : written) {
+        if (m.resourceId().getFilename().startsWith("rw-")) {
+          rewritten.add(m);
+        }
+      }
+      long kept = Outputs.parquetRows(rewritten);
+      c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ) + reread)
+          .rowsOut(Outputs.parquetRows(written))
+          .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()))
+          .rowsDropped(reread - kept);
       record(stage, c);
-      List<MatchResult.Metadata> changed = new ArrayList<>(plan.added());
+      List<MatchResult.Metadata> changed = new ArrayList<>(plan.whole());
       changed.addAll(plan.grownFiles());
       recordLastDays(dataDir, plan.details(), changed);
       List<String> outputs = new ArrayList<>(plan.previousOutputs());
-      outputs.addAll(Outputs.fileNames(dataDir, ".parquet"));
+      outputs.removeAll(plan.affected());
+      List<String> newFiles = Outputs.fileNames(dataDir, ".parquet");
+      outputs.addAll(newFiles);
+      Map<String, Object> run = plan.describe();
+      run.put("added", newFiles);
       return c.extra("outputs", outputs)
-          .extra("run", plan.describe())
-          .extra("rows_total", Map.of("out", plan.previousRows() + c.rowsOut()));
+          .extra("run", run)
+          .extra("state", List.of(metadataCopy))
+          .extra("rows_total", Map.of("out", plan.previousRows() - reread + c.rowsOut()));
     };
   }
 

@@ -146,11 +146,12 @@ public class MarketIncrementTest {
 
     // 4. a row in the middle of AFMD edited in place (Close and Adj Close, same length), and a
     // day appended: the file grew but did not only grow, which neither its size nor its last
-    // line tells. A full recompute for now; a later step of issue 17 recomputes just that symbol.
+    // line tells: AFMD alone is recomputed from its whole file.
     Path afmd = in.resolve("stocks/AFMD.csv");
     Edit edit = editMiddleRow(afmd);
     appendDays(afmd, 1);
-    step("a middle row of AFMD edited and a day appended", in, out, Expect.full());
+    step(
+        "a middle row of AFMD edited and a day appended", in, out, Expect.recomputing(0, 0, 12, 1));
     expectEquals(
         "AFMD's edited row " + edit + " has its new Close in raw/",
         1,
@@ -166,7 +167,7 @@ public class MarketIncrementTest {
 
     // 5. a file removed
     Files.delete(in.resolve("etfs/DAX.csv"));
-    step("etfs/DAX.csv removed", in, out, Expect.full());
+    step("etfs/DAX.csv removed", in, out, Expect.recomputing(0, 0, 12, 1));
     for (String folder : List.of(RAW, FEATURES)) {
       expectEquals(
           "rows of the removed DAX in " + folder + "/",
@@ -177,7 +178,7 @@ public class MarketIncrementTest {
     // 6. a new metadata file with one Security Name changed
     String renamed = "Apple Inc. - Common Stock (renamed)";
     renameSecurity(in.resolve(META), "AAPL", "Apple Inc. - Common Stock", renamed);
-    step("AAPL renamed in " + META, in, out, Expect.full());
+    step("AAPL renamed in " + META, in, out, Expect.recomputing(0, 0, 12, 1));
     for (String folder : List.of(RAW, FEATURES)) {
       String t = table(out, folder);
       long aapl = duck.count(where(t, "Symbol = 'AAPL'"));
@@ -290,7 +291,7 @@ public class MarketIncrementTest {
 
     // (d) BMAR shrinks by 3 lines: its two appended days and the sample's last one
     String last = dropLastLines(bmar, 3);
-    step("BMAR's last 3 lines removed", in, out, Expect.full());
+    step("BMAR's last 3 lines removed", in, out, Expect.recomputing(0, 0, 11, 1));
     expectEquals(
         "BMAR's last date in raw/ is the one of its new last line " + last,
         List.of(List.of(date(last))),
@@ -483,17 +484,22 @@ public class MarketIncrementTest {
   }
 
   /** The expected kind and, for an increment, the bar files grown, new and unchanged. */
-  record Expect(Kind kind, int grown, int added, int unchanged) {
+  record Expect(Kind kind, int grown, int added, int unchanged, int recomputed) {
     static Expect incremental(int grown, int added, int unchanged) {
-      return new Expect(Kind.INCREMENTAL, grown, added, unchanged);
+      return new Expect(Kind.INCREMENTAL, grown, added, unchanged, 0);
+    }
+
+    /** An increment that also recomputes {@code recomputed} symbols from all their rows. */
+    static Expect recomputing(int grown, int added, int unchanged, int recomputed) {
+      return new Expect(Kind.INCREMENTAL, grown, added, unchanged, recomputed);
     }
 
     static Expect full() {
-      return new Expect(Kind.FULL, -1, -1, -1);
+      return new Expect(Kind.FULL, -1, -1, -1, -1);
     }
 
     static Expect either() {
-      return new Expect(Kind.EITHER, -1, -1, -1);
+      return new Expect(Kind.EITHER, -1, -1, -1, -1);
     }
   }
 
@@ -527,7 +533,7 @@ public class MarketIncrementTest {
     expectSameRejects(step, out, forced, forcedOnly);
     expectRun(step, out, log, expect);
     expectRun(step + " (the forced run)", forced, forcedLog, Expect.full());
-    if (expect.kind() == Kind.INCREMENTAL) {
+    if (expect.kind() == Kind.INCREMENTAL && expect.recomputed() == 0) {
       expectAppendedParts(step, out, forced, RAW, rawBefore);
       expectAppendedParts(step, out, forced, FEATURES, featuresBefore);
     }
@@ -603,6 +609,10 @@ public class MarketIncrementTest {
             step + ": raw/_manifest.json run.files_new",
             String.valueOf(expect.added()),
             field(raw, "/run/files_new"));
+        expectEquals(
+            step + ": raw/_manifest.json run.symbols_recomputed",
+            String.valueOf(expect.recomputed()),
+            field(raw, "/run/symbols_recomputed"));
         Pattern line =
             Pattern.compile(
                 Pattern.quote("[ingest] incremental: ")

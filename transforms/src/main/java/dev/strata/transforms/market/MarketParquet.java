@@ -162,6 +162,48 @@ public final class MarketParquet {
    *
    * @throws IOException if the file cannot be read or lacks a stage-1 column
    */
+  /**
+   * The symbols a market Parquet file holds, from the dictionary pages of its {@code Symbol} column
+   * (one small page per row group: the file's rows are not read); a row group written without a
+   * dictionary is read whole instead.
+   */
+  public static java.util.SortedSet<String> symbols(SeekableByteChannel channel, String sourceName)
+      throws IOException {
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    boolean plain = false;
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            ParquetChannels.input(channel, sourceName), ParquetChannels.verifiedReadOptions())) {
+      MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
+      ColumnDescriptor symbol = fileSchema.getColumnDescription(new String[] {SYMBOL});
+      for (BlockMetaData block : reader.getFooter().getBlocks()) {
+        org.apache.parquet.column.page.DictionaryPageReadStore dictionaries =
+            reader.getDictionaryReader(block);
+        org.apache.parquet.column.page.DictionaryPage page =
+            dictionaries.readDictionaryPage(symbol);
+        boolean onlyDictionary = true;
+        for (ColumnChunkMetaData c : block.getColumns()) {
+          if (c.getPath().equals(ColumnPath.get(SYMBOL))) {
+            onlyDictionary = c.hasDictionaryPage() && !c.getEncodings().contains(Encoding.PLAIN);
+          }
+        }
+        if (page == null || !onlyDictionary) {
+          plain = true;
+          break;
+        }
+        org.apache.parquet.column.Dictionary d = page.getEncoding().initDictionary(symbol, page);
+        for (int i = 0; i <= d.getMaxId(); i++) {
+          out.add(d.decodeToBinary(i).toStringUsingUTF8());
+        }
+      }
+    }
+    if (plain) {
+      out.clear();
+      readSeries(channel, sourceName, s -> out.add(s.symbol()));
+    }
+    return out;
+  }
+
   public static void readSeries(
       SeekableByteChannel channel, String sourceName, Consumer<BarSeries> out) throws IOException {
     readSeries(channel, sourceName, false, out);

@@ -238,14 +238,16 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
 
   /**
    * Rolls rows added after each symbol's {@code tails} ({@link #tail} of the last committed
-   * version): per symbol, the tail and the new rows (grouped by symbol, any number of pieces) make
-   * one series; only the rows after the tail go to {@link #FEATURES}, and every symbol's new tail
-   * (the old one if it has no new rows) to {@link #TAILS}. A symbol whose new rows repeat a date or
-   * are not all after its tail's last date outputs nothing and counts {@link #NOT_EXTENDABLE}: the
-   * caller recomputes it from its whole history. Row windows only.
+   * version); a symbol in {@code recomputed} has all of its rows among the new ones and its tail is
+   * ignored (without new rows it is gone). Per symbol, the tail and the new rows (grouped by
+   * symbol, any number of pieces) make one series; only the rows after the tail go to {@link
+   * #FEATURES}, and every symbol's new tail (the old one if it has no new rows) to {@link #TAILS}.
+   * A symbol whose new rows repeat a date or are not all after its tail's last date outputs nothing
+   * and counts {@link #NOT_EXTENDABLE}: the caller recomputes it from its whole history. Row
+   * windows only.
    */
   public static PTransform<PCollection<BarSeries>, PCollectionTuple> extending(
-      WindowSpec window, PCollection<BarSeries> tails) {
+      WindowSpec window, PCollection<BarSeries> tails, java.util.SortedSet<String> recomputed) {
     if (window.isCalendarDays()) {
       throw new IllegalArgumentException("only a row window can be extended: " + window);
     }
@@ -275,7 +277,7 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
                 .apply("GroupBySymbol", CoGroupByKey.create())
                 .apply(
                     "ExtendPerSymbol",
-                    ParDo.of(new ExtendFn(window, oldTag, newTag))
+                    ParDo.of(new ExtendFn(window, oldTag, newTag, recomputed))
                         .withOutputTags(FEATURES, TupleTagList.of(TAILS)));
         out.get(FEATURES).setCoder(BarSeriesCoder.of());
         out.get(TAILS).setCoder(BarSeriesCoder.of());
@@ -288,21 +290,29 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     private final WindowSpec window;
     private final TupleTag<BarSeries> oldTag;
     private final TupleTag<BarSeries> newTag;
+    private final java.util.SortedSet<String> recomputed;
     private final Counter symbols = Metrics.counter(RollingFeatures.class, SYMBOLS);
     private final Counter rows = Metrics.counter(RollingFeatures.class, ROWS);
     private final Counter warmupRows = Metrics.counter(RollingFeatures.class, WARMUP_ROWS);
     private final Counter notExtendable = Metrics.counter(RollingFeatures.class, NOT_EXTENDABLE);
 
-    ExtendFn(WindowSpec window, TupleTag<BarSeries> oldTag, TupleTag<BarSeries> newTag) {
+    ExtendFn(
+        WindowSpec window,
+        TupleTag<BarSeries> oldTag,
+        TupleTag<BarSeries> newTag,
+        java.util.SortedSet<String> recomputed) {
       this.window = window;
       this.oldTag = oldTag;
       this.newTag = newTag;
+      this.recomputed = new java.util.TreeSet<>(recomputed);
     }
 
     @ProcessElement
     public void process(@Element KV<String, CoGbkResult> symbol, MultiOutputReceiver out) {
       List<BarSeries> old = new ArrayList<>();
-      symbol.getValue().getAll(oldTag).forEach(old::add);
+      if (!recomputed.contains(symbol.getKey())) {
+        symbol.getValue().getAll(oldTag).forEach(old::add); // a recomputed symbol starts afresh
+      }
       List<BarSeries> pieces = new ArrayList<>();
       symbol.getValue().getAll(newTag).forEach(pieces::add);
       if (old.size() > 1) {
@@ -310,8 +320,10 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
         return;
       }
       if (pieces.isEmpty()) {
-        out.get(TAILS).output(old.get(0));
-        return;
+        if (!old.isEmpty()) {
+          out.get(TAILS).output(old.get(0));
+        }
+        return; // a recomputed symbol without rows is gone
       }
       pieces.sort(PIECE_ORDER);
       BarSeries added = BarSeries.concat(pieces);
