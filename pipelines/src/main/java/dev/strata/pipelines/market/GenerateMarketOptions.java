@@ -5,10 +5,14 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
-/** Options of {@code strata generate-market}: a deterministic synthetic Kaggle-layout dataset. */
+/**
+ * Options of {@code strata generate-market}: a deterministic synthetic Kaggle-layout dataset, or
+ * {@code --extendDays} more trading days appended to one.
+ */
 public interface GenerateMarketOptions extends PipelineOptions {
   @Description(
-      "Directory to write symbols_valid_meta.csv, etfs/ and stocks/ into. Example: --output=/tmp/market-full")
+      "Directory to write symbols_valid_meta.csv, etfs/ and stocks/ into (with --extendDays: the"
+          + " dataset to extend). Example: --output=/tmp/market-full")
   @Validation.Required
   String getOutput();
 
@@ -34,4 +38,14 @@ public interface GenerateMarketOptions extends PipelineOptions {
   double getOddityRate();
 
   void setOddityRate(double value);
+
+  @Description(
+      "Instead of writing a dataset, append this many trading days (the weekdays after each file's"
+          + " last date) to every bar file already in --output, as a later snapshot would; the same"
+          + " --seed gives the same rows (extending by 1 twice = by 2 once). --scale is ignored."
+          + " Example: --extendDays=1")
+  @Default.Integer(0)
+  int getExtendDays();
+
+  void setExtendDays(int value);
 }
