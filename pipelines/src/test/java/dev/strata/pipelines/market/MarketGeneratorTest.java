@@ -118,14 +118,20 @@ public class MarketGeneratorTest {
       Files.setLastModifiedTime(f, old);
     }
     assertEquals(fa.size(), MarketGenerator.extend(a, 1, 5, 0.01, QUIET));
-    // the second day through the command line, as bench/market-increment.sh runs it
-    assertEquals(
-        0,
-        MarketGenerator.JOB
-            .command()
-            .run(
-                new String[] {"--output=" + a, "--seed=5", "--oddityRate=0.01", "--extendDays=1"},
-                QUIET));
+    // the second day through the command line, as bench/market-increment.sh runs it, in a JVM of
+    // its own (as a user does: in this one, the market job's options may be registered already,
+    // and Beam refuses two defaults of --seed among registered interfaces)
+    Path log = Files.createTempFile("extend-", ".log");
+    Process child =
+        dev.strata.pipelines.testing.ChildJob.start(
+            log,
+            "generate-market",
+            "--output=" + a,
+            "--seed=5",
+            "--oddityRate=0.01",
+            "--extendDays=1");
+    assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(Files.readString(log), 0, child.exitValue());
     assertEquals(2L * fb.size(), MarketGenerator.extend(b, 2, 5, 0.01, QUIET));
     assertEquals(fa.size(), fb.size());
     for (int i = 0; i < fa.size(); i++) {

@@ -109,14 +109,17 @@ public class MarketStagesTest {
     assertEquals("incremental", fourth.get("ingest").manifest.at("/run/kind").asText());
     assertEquals(0, fourth.get("ingest").manifest.at("/rows/out").asLong());
     assertTrue(fourth.get("features").skipped);
-    // an input changed: ingest and features rerun (a calendar-day window is recomputed whole)
+    // an input changed: ingest recomputes that symbol alone, and features reruns (a calendar-day
+    // window is recomputed whole)
     Files.writeString(
         ai, Files.readString(ai).replaceFirst("\n(\\d{4}-\\d\\d-\\d\\d),(\\d)", "\n$1,9"));
     Files.setLastModifiedTime(ai, FileTime.fromMillis(System.currentTimeMillis() + 120_000));
     Map<String, StageRunner.Outcome> changed =
         run(in, out, "--seed=7", "--window=30d", "--stages=ingest,features");
-    assertEquals("full", changed.get("ingest").manifest.at("/run/kind").asText());
+    assertEquals("incremental", changed.get("ingest").manifest.at("/run/kind").asText());
+    assertEquals("[\"AI\"]", changed.get("ingest").manifest.at("/run/recomputed").toString());
     assertFalse(changed.get("features").skipped);
+    assertEquals("full", changed.get("features").manifest.at("/run/kind").asText());
 
     // --force reruns even when nothing changed; --stages picks stages
     Map<String, StageRunner.Outcome> fifth =
