@@ -111,7 +111,7 @@ class ApiAbuseTest {
               + "Content-Length: 999999999\r\n\r\n[");
       Raw.Response r = c.readResponse(5_000);
       assertThat(r.status()).isEqualTo(413);
-      assertThat(c.closedWithin(2_000)).isTrue();
+      assertThat(c.closedWithin((int) Responses.LINGER_MILLIS + 3_000)).isTrue();
     } finally {
       api.server().stop().await(30, TimeUnit.SECONDS);
     }
@@ -301,7 +301,7 @@ class ApiAbuseTest {
               .isEqualTo(Integer.parseInt(k[1]));
           assertThat(r.headers()).containsIgnoringCase("content-type: application/json");
           assertThat(new JsonObject(r.body()).getString("error")).isNotBlank();
-          assertThat(c.closedWithin(2_000)).isTrue();
+          assertThat(c.closedWithin((int) Responses.LINGER_MILLIS + 3_000)).isTrue();
         }
       }
       assertThat(get(api, "/health").statusCode()).isEqualTo(200);
