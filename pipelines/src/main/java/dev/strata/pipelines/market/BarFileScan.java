@@ -3,6 +3,13 @@ package dev.strata.pipelines.market;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
 import java.util.zip.CRC32C;
 
 /**
@@ -19,12 +26,27 @@ record BarFileScan(long ingestedBytes, String crc32c, long lines, boolean endsWi
   /** No symbol date yet: every appended date is after it. */
   static final int NO_DAY = Integer.MIN_VALUE;
 
+  /** The bytes read at a time: one buffer per scanning thread, whatever the file's size. */
+  static final int CHUNK = 1 << 20;
+
+  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[CHUNK]);
+
   /** A file ingested whole. */
   static BarFileScan whole(byte[] b) {
-    CRC32C crc = new CRC32C();
-    crc.update(b, 0, b.length);
-    return new BarFileScan(
-        b.length, hex(crc), newlines(b, 0, b.length), b.length > 0 && b[b.length - 1] == '\n');
+    return whole(new ByteArrayChannel(b));
+  }
+
+  /** A file ingested whole, read from {@code ch} (from its start) a chunk at a time. */
+  static BarFileScan whole(SeekableByteChannel ch) {
+    try {
+      CRC32C crc = new CRC32C();
+      long[] lines = new long[1];
+      ch.position(0);
+      int last = stream(ch, ch.size(), crc, lines);
+      return new BarFileScan(ch.size(), hex(crc), lines[0], last == '\n');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -33,28 +55,87 @@ record BarFileScan(long ingestedBytes, String crc32c, long lines, boolean endsWi
    * have their checksum, or did not end a line (the file changed otherwise).
    */
   static BarFileScan grown(byte[] b, BarFileScan before) {
-    if (b.length < before.ingestedBytes || !before.endsWithNewline) {
-      return null;
-    }
-    int prefix = Math.toIntExact(before.ingestedBytes);
-    CRC32C crc = new CRC32C();
-    crc.update(b, 0, prefix);
-    if (!hex(crc).equals(before.crc32c)) {
-      return null;
-    }
-    int end = prefix;
-    for (int i = b.length - 1; i >= prefix; i--) {
-      if (b[i] == '\n') {
-        end = i + 1;
-        break;
+    return grown(new ByteArrayChannel(b), before);
+  }
+
+  /**
+   * {@link #grown(byte[], BarFileScan)} of the file {@code ch} reads. The ingested prefix is only
+   * checksummed (its lines are on record); only the bytes after it are searched for lines.
+   */
+  static BarFileScan grown(SeekableByteChannel ch, BarFileScan before) {
+    try {
+      long size = ch.size();
+      if (size < before.ingestedBytes || !before.endsWithNewline) {
+        return null;
       }
+      CRC32C crc = new CRC32C();
+      ch.position(0);
+      stream(ch, before.ingestedBytes, crc, null);
+      if (!hex(crc).equals(before.crc32c)) {
+        return null;
+      }
+      long end = lastLineEnd(ch, before.ingestedBytes, size);
+      long[] lines = {before.lines};
+      ch.position(before.ingestedBytes);
+      stream(ch, end - before.ingestedBytes, crc, lines);
+      return new BarFileScan(end, hex(crc), lines[0], true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    crc.update(b, prefix, end - prefix);
-    return new BarFileScan(
-        end,
-        hex(crc),
-        before.lines + newlines(b, prefix, end),
-        end == prefix || b[end - 1] == '\n');
+  }
+
+  /**
+   * Reads {@code length} bytes of {@code ch} from its position into {@code crc}, counting their
+   * newlines into {@code lines[0]} unless {@code lines} is null; the last byte read, or -1.
+   */
+  private static int stream(SeekableByteChannel ch, long length, CRC32C crc, long[] lines)
+      throws IOException {
+    byte[] buf = BUFFER.get();
+    ByteBuffer bb = ByteBuffer.wrap(buf);
+    long left = length;
+    int last = -1;
+    while (left > 0) {
+      bb.clear().limit((int) Math.min(buf.length, left));
+      int n = ch.read(bb);
+      if (n < 0) {
+        throw new IOException("the file ended while it was read (it shrank meanwhile)");
+      }
+      crc.update(buf, 0, n);
+      if (lines != null) {
+        lines[0] += newlines(buf, 0, n);
+      }
+      if (n > 0) {
+        last = buf[n - 1] & 0xff;
+      }
+      left -= n;
+    }
+    return last;
+  }
+
+  /**
+   * The end of the last complete line in {@code [from, size)} of {@code ch} (just after its
+   * newline), or {@code from} if there is none: read backwards from the end, usually one byte.
+   */
+  private static long lastLineEnd(SeekableByteChannel ch, long from, long size) throws IOException {
+    byte[] buf = BUFFER.get();
+    long hi = size;
+    while (hi > from) {
+      int n = (int) Math.min(buf.length, hi - from);
+      ch.position(hi - n);
+      ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+      while (bb.hasRemaining()) {
+        if (ch.read(bb) < 0) {
+          throw new IOException("the file ended while it was read (it shrank meanwhile)");
+        }
+      }
+      for (int i = n - 1; i >= 0; i--) {
+        if (buf[i] == '\n') {
+          return hi - n + i + 1;
+        }
+      }
+      hi -= n;
+    }
+    return from;
   }
 
   /** The recorded fields, as a manifest input entry holds them; null if it holds none. */
@@ -82,14 +163,82 @@ record BarFileScan(long ingestedBytes, String crc32c, long lines, boolean endsWi
     return n;
   }
 
-  private static long newlines(byte[] b, int from, int to) {
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+  private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+
+  /** The newlines in {@code b[from, to)}: eight bytes at a time (a byte is exactly 0 when x^NL). */
+  static long newlines(byte[] b, int from, int to) {
     long n = 0;
-    for (int i = from; i < to; i++) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long x = (long) LONGS.get(b, i) ^ NEWLINES;
+      // the high bit of each byte of y is set exactly where x has a zero byte
+      long y = ~(((x & LOW7) + LOW7) | x | LOW7);
+      n += Long.bitCount(y);
+    }
+    for (; i < to; i++) {
       if (b[i] == '\n') {
         n++;
       }
     }
     return n;
+  }
+
+  /** A byte array read as a channel: the scans of bytes already in memory. */
+  private static final class ByteArrayChannel implements SeekableByteChannel {
+    private final byte[] b;
+    private int pos;
+
+    ByteArrayChannel(byte[] b) {
+      this.b = b;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) {
+      if (pos >= b.length) {
+        return -1;
+      }
+      int n = Math.min(dst.remaining(), b.length - pos);
+      dst.put(b, pos, n);
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      throw new java.nio.channels.NonWritableChannelException();
+    }
+
+    @Override
+    public long position() {
+      return pos;
+    }
+
+    @Override
+    public SeekableByteChannel position(long p) {
+      pos = Math.toIntExact(p);
+      return this;
+    }
+
+    @Override
+    public long size() {
+      return b.length;
+    }
+
+    @Override
+    public SeekableByteChannel truncate(long size) {
+      throw new java.nio.channels.NonWritableChannelException();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 
   private static String hex(CRC32C crc) {

@@ -133,17 +133,16 @@ final class IngestPlan {
         toRead.add(m);
       }
     }
-    // only the checksum's outcome is kept of each file, not its bytes
-    record Read(long length, BarFileScan whole, BarFileScan grown) {}
+    // only the checksum's outcome is kept of each file, not its bytes; a grown file's prefix is
+    // only checksummed, and a file is scanned whole only if it is new or did not just grow
+    record Read(BarFileScan whole, BarFileScan grown) {}
     Map<String, Read> reads =
         scan(
             toRead,
-            (m, content) -> {
+            (m, ch) -> {
               JsonNode b = before.get(m.resourceId().toString());
-              return new Read(
-                  content.length,
-                  BarFileScan.whole(content),
-                  b == null ? null : BarFileScan.grown(content, BarFileScan.of(b)));
+              BarFileScan grown = b == null ? null : BarFileScan.grown(ch, BarFileScan.of(b));
+              return new Read(grown == null ? BarFileScan.whole(ch) : null, grown);
             });
     List<BarAppend> grown = new ArrayList<>();
     List<MatchResult.Metadata> grownFiles = new ArrayList<>();
@@ -220,14 +219,16 @@ final class IngestPlan {
     // a file read whole is recorded whole (its last line too, as a full run reads it)
     List<MatchResult.Metadata> unread = new ArrayList<>();
     for (MatchResult.Metadata m : whole) {
-      if (!reads.containsKey(m.resourceId().toString())) {
+      Read read = reads.get(m.resourceId().toString());
+      if (read == null || read.whole() == null) {
         unread.add(m);
       }
     }
-    Map<String, BarFileScan> more = scan(unread, (m, content) -> BarFileScan.whole(content));
+    Map<String, BarFileScan> more = scan(unread, (m, ch) -> BarFileScan.whole(ch));
     for (MatchResult.Metadata m : whole) {
       String path = m.resourceId().toString();
-      BarFileScan w = reads.containsKey(path) ? reads.get(path).whole() : more.get(path);
+      Read read = reads.get(path);
+      BarFileScan w = read != null && read.whole() != null ? read.whole() : more.get(path);
       details.put(path, w.toJson(BarFileScan.NO_DAY));
     }
     List<BarAppend> appends = new ArrayList<>();
@@ -298,7 +299,7 @@ final class IngestPlan {
   /** A full run: every bar file read for its record. */
   private static IngestPlan full(String reason, List<MatchResult.Metadata> barFiles)
       throws IOException {
-    Map<String, BarFileScan> scans = scan(barFiles, (m, content) -> BarFileScan.whole(content));
+    Map<String, BarFileScan> scans = scan(barFiles, (m, ch) -> BarFileScan.whole(ch));
     Map<String, ObjectNode> details = new TreeMap<>();
     scans.forEach((path, scan) -> details.put(path, scan.toJson(BarFileScan.NO_DAY)));
     return new IngestPlan(
@@ -408,14 +409,15 @@ final class IngestPlan {
     return paths.size() > 5 ? paths.subList(0, 5) + "..." : paths.toString();
   }
 
-  /** What is made of one file's bytes. */
+  /** What is made of one file's bytes, read from {@code ch} (a chunk at a time). */
   private interface Scanner<R> {
-    R scan(MatchResult.Metadata file, byte[] content);
+    R scan(MatchResult.Metadata file, java.nio.channels.SeekableByteChannel ch);
   }
 
   /**
    * {@code scanner} over every file's bytes, by a few threads (the checksum costs less than the
-   * reading); only the results are kept, so memory holds a few files at a time.
+   * reading); only the results are kept, and each thread reads through one buffer of {@link
+   * BarFileScan#CHUNK} bytes, so memory does not grow with the files.
    */
   private static <R> Map<String, R> scan(List<MatchResult.Metadata> files, Scanner<R> scanner)
       throws IOException {
@@ -431,7 +433,13 @@ final class IngestPlan {
       for (MatchResult.Metadata m : files) {
         reads.put(
             m.resourceId().toString(),
-            pool.submit(() -> scanner.scan(m, Store.read(m.resourceId()))));
+            pool.submit(
+                () -> {
+                  try (java.nio.channels.SeekableByteChannel ch =
+                      Store.openSeekable(m.resourceId())) {
+                    return scanner.scan(m, ch);
+                  }
+                }));
       }
       for (Map.Entry<String, Future<R>> e : reads.entrySet()) {
         out.put(e.getKey(), e.getValue().get());
@@ -440,7 +448,9 @@ final class IngestPlan {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while reading the bar files", e);
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      Throwable cause =
+          e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+      throw cause instanceof IOException io ? io : new IOException(cause);
     } finally {
       pool.shutdownNow();
     }
