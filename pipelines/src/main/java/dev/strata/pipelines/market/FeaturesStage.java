@@ -13,7 +13,6 @@ import dev.strata.transforms.common.Store;
 import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.market.BarSeries;
 import dev.strata.transforms.market.BarSeriesCoder;
-import dev.strata.transforms.market.MarketParquet;
 import dev.strata.transforms.market.ReadMarketParquet;
 import dev.strata.transforms.market.RollingFeatures;
 import dev.strata.transforms.market.WindowSpec;
@@ -226,46 +225,29 @@ final class FeaturesStage {
       String tag = "inc-" + java.util.UUID.randomUUID().toString().substring(0, 8);
       ResourceId published = runner.dataDir(FEATURES);
       List<MatchResult.Metadata> added = delta.read();
-      List<String> addedPaths = new ArrayList<>();
-      added.forEach(m -> addedPaths.add(m.resourceId().toString()));
       java.util.SortedSet<String> recomputed = delta.recomputed();
+      List<String> outputs = new ArrayList<>();
+      previous.path("outputs").forEach(n -> outputs.add(n.asText()));
       // the feature parts holding a recomputed symbol, again without its rows
-      List<String> affected = new ArrayList<>();
-      List<String> affectedPaths = new ArrayList<>();
-      List<MatchResult.Metadata> affectedFiles = new ArrayList<>();
-      if (!recomputed.isEmpty()) {
-        for (JsonNode n : previous.path("outputs")) {
-          ResourceId part = Store.file(published, n.asText());
-          try (java.nio.channels.SeekableByteChannel ch = Store.openSeekable(part)) {
-            java.util.SortedSet<String> in = MarketParquet.symbols(ch, part.toString());
-            in.retainAll(recomputed);
-            if (!in.isEmpty()) {
-              affected.add(n.asText());
-              affectedPaths.add(part.toString());
-              affectedFiles.add(Store.stat(part));
-            }
-          }
+      PartRewrite rewrite = PartRewrite.of(published, outputs, recomputed, true);
+      List<MatchResult.Metadata> tailFiles = new ArrayList<>();
+      for (JsonNode n : previous.path("state")) {
+        MatchResult.Metadata m = Store.stat(Store.file(published, n.asText()));
+        if (m == null) {
+          throw new java.io.IOException(
+              Store.file(published, n.asText()) + " is listed in the manifest but does not exist");
         }
+        tailFiles.add(m);
       }
-      List<String> tailPaths = new ArrayList<>();
-      previous.path("state").forEach(n -> tailPaths.add(Store.str(published) + "/" + n.asText()));
       Pipeline p = Pipeline.create(options);
-      PCollection<BarSeries> tails = read(p, "Tails", tailPaths);
+      PCollection<BarSeries> tails =
+          PartRewrite.known(p, "Tails", tailFiles).apply("ReadTails", ReadMarketParquet.create());
       PCollectionTuple rolled =
-          read(p, "Raw", addedPaths)
+          PartRewrite.known(p, "Raw", added)
+              .apply("ReadRaw", ReadMarketParquet.create())
               .apply("ExtendFeatures", RollingFeatures.extending(window, tails, recomputed));
       write(rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dataDir, tag);
-      p.apply("RewrittenFiles", Create.of(affectedPaths).withCoder(StringUtf8Coder.of()))
-          .apply("MatchRewritten", FileIO.matchAll())
-          .apply("OpenRewritten", FileIO.readMatches())
-          .apply("ReadRewritten", ReadMarketParquet.withFeatures())
-          .apply(
-              "WithoutRecomputed",
-              org.apache.beam.sdk.transforms.Filter.by(
-                  (BarSeries s) -> !recomputed.contains(s.symbol())))
-          .apply(
-              "WriteRewritten",
-              WriteMarketParquet.features(Store.str(dataDir)).withPrefix("rw-" + tag.substring(4)));
+      rewrite.apply(p, dataDir, tag.substring(4));
       BeamStage stage = BeamStage.run(p, FEATURES, dataDir);
       long notExtendable = stage.counter(RollingFeatures.class, RollingFeatures.NOT_EXTENDABLE);
       if (notExtendable > 0) {
@@ -273,29 +255,13 @@ final class FeaturesStage {
             notExtendable + " symbols have new rows that are not all after their last date");
       }
       StageCounts c = stage.counts();
-      long reread = Outputs.parquetRows(affectedFiles);
-      List<MatchResult.Metadata> written = Store.list(dataDir, ".parquet");
-      List<MatchResult.Metadata> rewritten = new ArrayList<>();
-      for (MatchResult.Metadata m : written) {
-        if (m.resourceId().getFilename().startsWith("rw-")) {
-          rewritten.add(m);
-        }
-      }
-      long kept = Outputs.parquetRows(rewritten);
-      c.rowsIn(Outputs.parquetRows(added) + reread)
-          .rowsOut(Outputs.parquetRows(written))
+      PartRewrite.Counts rewritten = rewrite.count(dataDir);
+      c.rowsIn(Outputs.parquetRows(added) + rewritten.reread())
+          .rowsOut(Outputs.parquetRows(dataDir))
           .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()))
-          .rowsDropped(reread - kept);
+          .rowsDropped(rewritten.dropped());
       record(stage, c);
-      List<String> outputs = new ArrayList<>();
-      previous.path("outputs").forEach(n -> outputs.add(n.asText()));
-      outputs.removeAll(affected);
-      outputs.addAll(Outputs.fileNames(dataDir, ".parquet"));
-      long before =
-          previous.path("rows_total").has("out")
-              ? previous.path("rows_total").path("out").asLong()
-              : previous.path("rows").path("out").asLong();
-      return c.extra("outputs", outputs)
+      return c.extra("outputs", rewrite.outputs(outputs, Outputs.fileNames(dataDir, ".parquet")))
           .extra("state", stateNames(dataDir))
           .extra(
               "run",
@@ -309,8 +275,10 @@ final class FeaturesStage {
                   "symbols_recomputed",
                   recomputed.size(),
                   "parts_rewritten",
-                  affected))
-          .extra("rows_total", Map.of("out", before - reread + c.rowsOut()));
+                  rewrite.affected()))
+          .extra(
+              "rows_total",
+              Map.of("out", PartRewrite.rowsTotal(previous) - rewritten.reread() + c.rowsOut()));
     };
   }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.transforms.common.Store;
 import dev.strata.transforms.market.BarAppend;
-import dev.strata.transforms.market.MarketParquet;
 import dev.strata.transforms.market.ParseBarFiles;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -42,7 +41,7 @@ final class IngestPlan {
   private final int changed;
   private final int removed;
   private final java.util.SortedSet<String> recompute;
-  private final List<String> affected;
+  private final PartRewrite rewrite; // null: a full run
   private final int unchanged;
   private final Map<String, ObjectNode> details;
   private final List<String> previousOutputs;
@@ -58,7 +57,7 @@ final class IngestPlan {
       int changed,
       int removed,
       java.util.SortedSet<String> recompute,
-      List<String> affected,
+      PartRewrite rewrite,
       int unchanged,
       Map<String, ObjectNode> details,
       List<String> previousOutputs,
@@ -72,7 +71,7 @@ final class IngestPlan {
     this.changed = changed;
     this.removed = removed;
     this.recompute = recompute;
-    this.affected = affected;
+    this.rewrite = rewrite;
     this.unchanged = unchanged;
     this.details = details;
     this.previousOutputs = previousOutputs;
@@ -241,23 +240,6 @@ final class IngestPlan {
     }
     List<String> outputs = new ArrayList<>();
     previous.path("outputs").forEach(n -> outputs.add(n.asText()));
-    List<String> affected = new ArrayList<>();
-    if (!recompute.isEmpty()) {
-      for (String name : outputs) {
-        ResourceId part = Store.file(rawDir, name);
-        try (java.nio.channels.SeekableByteChannel ch = Store.openSeekable(part)) {
-          java.util.SortedSet<String> in = MarketParquet.symbols(ch, part.toString());
-          in.retainAll(recompute);
-          if (!in.isEmpty()) {
-            affected.add(name);
-          }
-        }
-      }
-    }
-    long rows =
-        previous.path("rows_total").has("out")
-            ? previous.path("rows_total").path("out").asLong()
-            : previous.path("rows").path("out").asLong();
     return new IngestPlan(
         null,
         appends,
@@ -267,11 +249,11 @@ final class IngestPlan {
         changed.size(),
         removed.size(),
         recompute,
-        affected,
+        PartRewrite.of(rawDir, outputs, recompute, false),
         unchanged,
         details,
         outputs,
-        rows,
+        PartRewrite.rowsTotal(previous),
         barFiles);
   }
 
@@ -311,7 +293,7 @@ final class IngestPlan {
         0,
         0,
         new java.util.TreeSet<>(),
-        List.of(),
+        null,
         0,
         details,
         List.of(),
@@ -355,8 +337,8 @@ final class IngestPlan {
   }
 
   /** The published part files holding rows of a recomputed symbol: rewritten without them. */
-  List<String> affected() {
-    return affected;
+  PartRewrite rewrite() {
+    return rewrite;
   }
 
   int unchanged() {
@@ -391,7 +373,7 @@ final class IngestPlan {
       m.put("files_unchanged", unchanged);
       m.put("symbols_recomputed", recompute.size());
       m.put("recomputed", List.copyOf(recompute));
-      m.put("parts_rewritten", List.copyOf(affected));
+      m.put("parts_rewritten", List.copyOf(rewrite.affected()));
     }
     return m;
   }

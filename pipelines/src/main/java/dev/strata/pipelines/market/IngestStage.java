@@ -12,9 +12,9 @@ import dev.strata.transforms.common.WriteFailures;
 import dev.strata.transforms.market.BarAppend;
 import dev.strata.transforms.market.BarFileParser;
 import dev.strata.transforms.market.BarSeries;
+import dev.strata.transforms.market.BarSeriesCoder;
 import dev.strata.transforms.market.JoinSecurityNames;
 import dev.strata.transforms.market.ParseBarFiles;
-import dev.strata.transforms.market.ReadMarketParquet;
 import dev.strata.transforms.market.ReadSymbolMetadata;
 import dev.strata.transforms.market.SymbolMetadata;
 import dev.strata.transforms.market.WriteMarketParquet;
@@ -109,7 +109,7 @@ final class IngestStage {
                       plan.recompute().size() > 10
                           ? List.copyOf(plan.recompute()).subList(0, 10) + "..."
                           : plan.recompute(),
-                      plan.affected().size()));
+                      plan.rewrite().affected().size()));
       try {
         return runner.increment(
             INGEST, inputs, plan.details(), stageOptions, increment(options, input, plan, runner));
@@ -211,7 +211,8 @@ final class IngestStage {
       MarketOptions options, ResourceId input, IngestPlan plan, StageRunner runner) {
     return (dataDir, rejectedDir) -> {
       String metadataCopy = copyMetadata(input, dataDir);
-      if (plan.grown().isEmpty() && plan.whole().isEmpty() && plan.affected().isEmpty()) {
+      PartRewrite rewrite = plan.rewrite();
+      if (plan.grown().isEmpty() && plan.whole().isEmpty() && rewrite.affected().isEmpty()) {
         // files only touched, or an unfinished last line: the same rows, a new record of them
         return new StageCounts()
             .runner("none")
@@ -224,50 +225,39 @@ final class IngestStage {
       Pipeline p = Pipeline.create(options);
       PCollection<SymbolMetadata> metadata =
           p.apply("ReadMetadata", ReadSymbolMetadata.from(Store.str(input) + "/" + METADATA_FILE));
-      PCollectionTuple appended =
-          p.apply("Appends", Create.of(plan.grown()).withCoder(BarAppend.Coder.of()))
-              .apply("ParseAppendedRows", ParseBarFiles.appended());
-      List<String> added = new ArrayList<>();
-      for (MatchResult.Metadata m : plan.whole()) {
-        added.add(m.resourceId().toString());
+      // only the branches this increment needs: each is more Flink stages to schedule
+      PCollectionList<BarSeries> bars = PCollectionList.empty(p);
+      PCollectionList<dev.strata.transforms.common.Failure> failures = PCollectionList.empty(p);
+      if (!plan.grown().isEmpty()) {
+        PCollectionTuple appended =
+            p.apply("Appends", Create.of(plan.grown()).withCoder(BarAppend.Coder.of()))
+                .apply("ParseAppendedRows", ParseBarFiles.appended());
+        bars = bars.and(appended.get(ParseBarFiles.BARS));
+        failures = failures.and(appended.get(ParseBarFiles.FAILURES));
+      }
+      if (!plan.whole().isEmpty()) {
+        List<String> paths = new ArrayList<>();
+        plan.whole().forEach(m -> paths.add(m.resourceId().toString()));
+        // matched again, as a full run does: a file gone since the plan is skipped (and loses its
+        // record, so the next run is a full one)
+        PCollectionTuple whole =
+            p.apply("NewFiles", Create.of(paths).withCoder(StringUtf8Coder.of()))
+                .apply(
+                    "MatchNewFiles",
+                    FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+                .apply("OpenNewFiles", FileIO.readMatches())
+                .apply("ParseBarFiles", ParseBarFiles.create());
+        bars = bars.and(whole.get(ParseBarFiles.BARS));
+        failures = failures.and(whole.get(ParseBarFiles.FAILURES));
       }
       // the parts that hold a recomputed symbol, again without its rows (already joined)
-      List<String> affected = new ArrayList<>();
-      List<MatchResult.Metadata> affectedFiles = new ArrayList<>();
-      for (String name : plan.affected()) {
-        ResourceId f = Store.file(runner.dataDir(INGEST), name);
-        affected.add(f.toString());
-        affectedFiles.add(Store.stat(f));
-      }
-      java.util.SortedSet<String> recompute = plan.recompute();
-      p.apply("RewrittenParts", Create.of(affected).withCoder(StringUtf8Coder.of()))
-          .apply("MatchRewritten", FileIO.matchAll())
-          .apply("OpenRewritten", FileIO.readMatches())
-          .apply("ReadRewritten", ReadMarketParquet.create())
-          .apply(
-              "WithoutRecomputed",
-              org.apache.beam.sdk.transforms.Filter.by(
-                  (BarSeries s) -> !recompute.contains(s.symbol())))
-          .apply(
-              "WriteRewritten",
-              WriteMarketParquet.raw(Store.str(dataDir)).withPrefix("rw-" + tag.substring(4)));
-      PCollectionTuple whole =
-          p.apply("NewFiles", Create.of(added).withCoder(StringUtf8Coder.of()))
-              .apply(
-                  "MatchNewFiles",
-                  FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-              .apply("OpenNewFiles", FileIO.readMatches())
-              .apply("ParseBarFiles", ParseBarFiles.create());
-      PCollection<BarSeries> bars =
-          PCollectionList.of(appended.get(ParseBarFiles.BARS))
-              .and(whole.get(ParseBarFiles.BARS))
-              .apply("AllBars", Flatten.pCollections());
+      rewrite.apply(p, dataDir, tag.substring(4));
       finish(
           p,
-          bars,
-          PCollectionList.of(appended.get(ParseBarFiles.FAILURES))
-              .and(whole.get(ParseBarFiles.FAILURES))
-              .apply("AllFailures", Flatten.pCollections()),
+          bars.apply("AllBars", Flatten.pCollections()).setCoder(BarSeriesCoder.of()),
+          failures
+              .apply("AllFailures", Flatten.pCollections())
+              .setCoder(dev.strata.transforms.common.Failure.FailureCoder.of()),
           metadata,
           Store.str(dataDir),
           Store.str(rejectedDir),
@@ -279,33 +269,23 @@ final class IngestStage {
                 + " grown files have appended rows that are not all after their last date");
       }
       StageCounts c = stage.counts();
-      long reread = Outputs.parquetRows(affectedFiles);
-      List<MatchResult.Metadata> written = Store.list(dataDir, ".parquet");
-      List<MatchResult.Metadata> rewritten = new ArrayList<>();
-      for (MatchResult.Metadata m : written) {
-        if (m.resourceId().getFilename().startsWith("rw-")) {
-          rewritten.add(m);
-        }
-      }
-      long kept = Outputs.parquetRows(rewritten);
-      c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ) + reread)
-          .rowsOut(Outputs.parquetRows(written))
+      PartRewrite.Counts rewritten = rewrite.count(dataDir);
+      c.rowsIn(stage.counter(ParseBarFiles.class, ParseBarFiles.ROWS_READ) + rewritten.reread())
+          .rowsOut(Outputs.parquetRows(dataDir))
           .rowsRejected(Outputs.countRejected(rejectedDir, c.rejectedByReason()))
-          .rowsDropped(reread - kept);
+          .rowsDropped(rewritten.dropped());
       record(stage, c);
       List<MatchResult.Metadata> changed = new ArrayList<>(plan.whole());
       changed.addAll(plan.grownFiles());
       recordLastDays(dataDir, plan.details(), changed);
-      List<String> outputs = new ArrayList<>(plan.previousOutputs());
-      outputs.removeAll(plan.affected());
       List<String> newFiles = Outputs.fileNames(dataDir, ".parquet");
-      outputs.addAll(newFiles);
       Map<String, Object> run = plan.describe();
       run.put("added", newFiles);
-      return c.extra("outputs", outputs)
+      return c.extra("outputs", rewrite.outputs(plan.previousOutputs(), newFiles))
           .extra("run", run)
           .extra("state", List.of(metadataCopy))
-          .extra("rows_total", Map.of("out", plan.previousRows() - reread + c.rowsOut()));
+          .extra(
+              "rows_total", Map.of("out", plan.previousRows() - rewritten.reread() + c.rowsOut()));
     };
   }
 
