@@ -523,8 +523,12 @@ public final class StageRunner {
         counts.runner());
   }
 
-  /** Moves every file under {@code from} to the same relative path under {@code to}. */
-  private static void moveInto(ResourceId from, ResourceId to, String namePrefix)
+  /**
+   * Moves every file under {@code from} to the same relative path under {@code to}, its name
+   * prefixed with {@code namePrefix}; a path with a hidden part (FileIO's {@code .temp-beam}
+   * leftovers) is left where it is.
+   */
+  public static void moveInto(ResourceId from, ResourceId to, String namePrefix)
       throws IOException {
     String base = Store.str(from) + "/";
     List<ResourceId> src = new ArrayList<>();

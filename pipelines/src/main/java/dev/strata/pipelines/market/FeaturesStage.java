@@ -44,6 +44,16 @@ final class FeaturesStage {
 
   static StageRunner.Outcome run(MarketOptions options, WindowSpec window, StageRunner runner)
       throws Exception {
+    return run(options, window, runner, null);
+  }
+
+  /**
+   * The stage; {@code ahead}, if not null, may hold its increment already computed in ingest's job
+   * ({@link FeaturesAhead}), used when it is exactly this run's.
+   */
+  static StageRunner.Outcome run(
+      MarketOptions options, WindowSpec window, StageRunner runner, FeaturesAhead ahead)
+      throws Exception {
     boolean specOnly = JobSpecs.specOnly(options);
     ResourceId rawDir = runner.dataDir(INGEST);
     if (!specOnly) {
@@ -61,13 +71,15 @@ final class FeaturesStage {
     }
     if (why == null) {
       JsonNode previous = runner.lastManifest(FEATURES);
+      FeaturesAhead done = ahead != null && ahead.matches(delta) ? ahead : null;
       runner
           .log()
           .printf(
-              "[%s] incremental: %d new raw files (%d read), %d unchanged%s%n",
+              "[%s] incremental: %d new raw files (%d %s), %d unchanged%s%n",
               FEATURES,
               delta.added(),
               delta.read().size(),
+              done != null ? "rolled on in ingest's job" : "read",
               rawFiles.size() - delta.added(),
               delta.recomputed().isEmpty()
                   ? ""
@@ -78,7 +90,7 @@ final class FeaturesStage {
             rawFiles,
             Map.of(),
             stageOptions,
-            increment(options, window, delta, previous, runner));
+            increment(options, window, delta, previous, runner, done));
       } catch (StageRunner.Fallback f) {
         why = f.getMessage();
       }
@@ -220,7 +232,8 @@ final class FeaturesStage {
       WindowSpec window,
       Delta delta,
       JsonNode previous,
-      StageRunner runner) {
+      StageRunner runner,
+      FeaturesAhead done) {
     return (dataDir, rejectedDir) -> {
       String tag = "inc-" + java.util.UUID.randomUUID().toString().substring(0, 8);
       ResourceId published = runner.dataDir(FEATURES);
@@ -229,26 +242,29 @@ final class FeaturesStage {
       List<String> outputs = new ArrayList<>();
       previous.path("outputs").forEach(n -> outputs.add(n.asText()));
       // the feature parts holding a recomputed symbol, again without its rows
-      PartRewrite rewrite = PartRewrite.of(published, outputs, recomputed, true);
-      List<MatchResult.Metadata> tailFiles = new ArrayList<>();
-      for (JsonNode n : previous.path("state")) {
-        MatchResult.Metadata m = Store.stat(Store.file(published, n.asText()));
-        if (m == null) {
-          throw new java.io.IOException(
-              Store.file(published, n.asText()) + " is listed in the manifest but does not exist");
-        }
-        tailFiles.add(m);
+      PartRewrite rewrite;
+      BeamStage stage;
+      if (done != null) {
+        // computed in ingest's job: its files become this run's, its counters this stage's
+        StageRunner.moveInto(done.dir(), dataDir, "");
+        Store.deleteTree(done.dir());
+        rewrite = done.rewrite();
+        stage = done.stage();
+      } else {
+        rewrite = PartRewrite.of(published, outputs, recomputed, true);
+        Pipeline p = Pipeline.create(options);
+        PCollection<BarSeries> tails =
+            PartRewrite.known(p, "Tails", stateFiles(published, previous))
+                .apply("ReadTails", ReadMarketParquet.create());
+        PCollectionTuple rolled =
+            PartRewrite.known(p, "Raw", added)
+                .apply("ReadRaw", ReadMarketParquet.create())
+                .apply("ExtendFeatures", RollingFeatures.extending(window, tails, recomputed));
+        write(
+            rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dataDir, tag);
+        rewrite.apply(p, dataDir, tag.substring(4));
+        stage = BeamStage.run(p, FEATURES, dataDir);
       }
-      Pipeline p = Pipeline.create(options);
-      PCollection<BarSeries> tails =
-          PartRewrite.known(p, "Tails", tailFiles).apply("ReadTails", ReadMarketParquet.create());
-      PCollectionTuple rolled =
-          PartRewrite.known(p, "Raw", added)
-              .apply("ReadRaw", ReadMarketParquet.create())
-              .apply("ExtendFeatures", RollingFeatures.extending(window, tails, recomputed));
-      write(rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dataDir, tag);
-      rewrite.apply(p, dataDir, tag.substring(4));
-      BeamStage stage = BeamStage.run(p, FEATURES, dataDir);
       long notExtendable = stage.counter(RollingFeatures.class, RollingFeatures.NOT_EXTENDABLE);
       if (notExtendable > 0) {
         throw new StageRunner.Fallback(
@@ -308,8 +324,27 @@ final class FeaturesStage {
         .apply("Read" + name, ReadMarketParquet.create());
   }
 
+  /**
+   * The state files {@code manifest} lists in the published folder {@code published}.
+   *
+   * @throws IOException if one is missing (the version is not whole)
+   */
+  static List<MatchResult.Metadata> stateFiles(ResourceId published, JsonNode manifest)
+      throws java.io.IOException {
+    List<MatchResult.Metadata> out = new ArrayList<>();
+    for (JsonNode n : manifest.path("state")) {
+      MatchResult.Metadata m = Store.stat(Store.file(published, n.asText()));
+      if (m == null) {
+        throw new java.io.IOException(
+            Store.file(published, n.asText()) + " is listed in the manifest but does not exist");
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
   /** Feature rows to {@code <prefix>-*.parquet}, the tails to {@code _state/tail-*.parquet}. */
-  private static void write(
+  static void write(
       PCollection<BarSeries> features,
       PCollection<BarSeries> tails,
       ResourceId dataDir,

@@ -53,6 +53,16 @@ final class IngestStage {
 
   static StageRunner.Outcome run(MarketOptions options, ResourceId input, StageRunner runner)
       throws Exception {
+    return run(options, input, runner, null);
+  }
+
+  /**
+   * The stage; an increment also computes, in the same job, the features increment {@code ahead}
+   * stands for when it can ({@link FeaturesAhead}; null: features does not run after it).
+   */
+  static StageRunner.Outcome run(
+      MarketOptions options, ResourceId input, StageRunner runner, FeaturesAhead ahead)
+      throws Exception {
     if (JobSpecs.specOnly(options)) {
       // A job spec is written offline: the job lists and reads --input when it runs.
       return runner.run(
@@ -112,7 +122,11 @@ final class IngestStage {
                       plan.rewrite().affected().size()));
       try {
         return runner.increment(
-            INGEST, inputs, plan.details(), stageOptions, increment(options, input, plan, runner));
+            INGEST,
+            inputs,
+            plan.details(),
+            stageOptions,
+            increment(options, input, plan, runner, ahead));
       } catch (StageRunner.Fallback f) {
         plan = plan.full(f.getMessage());
       }
@@ -208,7 +222,11 @@ final class IngestStage {
    * manifest's outputs are the published ones plus these.
    */
   private static StageRunner.Body increment(
-      MarketOptions options, ResourceId input, IngestPlan plan, StageRunner runner) {
+      MarketOptions options,
+      ResourceId input,
+      IngestPlan plan,
+      StageRunner runner,
+      FeaturesAhead ahead) {
     return (dataDir, rejectedDir) -> {
       String metadataCopy = copyMetadata(input, dataDir);
       PartRewrite rewrite = plan.rewrite();
@@ -252,18 +270,27 @@ final class IngestStage {
       }
       // the parts that hold a recomputed symbol, again without its rows (already joined)
       rewrite.apply(p, dataDir, tag.substring(4));
-      finish(
-          p,
-          bars.apply("AllBars", Flatten.pCollections()).setCoder(BarSeriesCoder.of()),
-          failures
-              .apply("AllFailures", Flatten.pCollections())
-              .setCoder(dev.strata.transforms.common.Failure.FailureCoder.of()),
-          metadata,
-          Store.str(dataDir),
-          Store.str(rejectedDir),
-          tag);
+      PCollection<BarSeries> joined =
+          finish(
+              p,
+              bars.apply("AllBars", Flatten.pCollections()).setCoder(BarSeriesCoder.of()),
+              failures
+                  .apply("AllFailures", Flatten.pCollections())
+                  .setCoder(dev.strata.transforms.common.Failure.FailureCoder.of()),
+              metadata,
+              Store.str(dataDir),
+              Store.str(rejectedDir),
+              tag);
+      // the features increment on the joined rows, in this job, if features is current with raw
+      boolean fused = ahead != null && ahead.possible();
+      if (fused) {
+        ahead.build(joined, plan.recompute(), tag.substring(4));
+      }
       BeamStage stage = BeamStage.run(p, INGEST, dataDir);
       if (stage.counter(ParseBarFiles.class, ParseBarFiles.APPENDS_NOT_ADDABLE) > 0) {
+        if (fused) {
+          ahead.discard();
+        }
         throw new StageRunner.Fallback(
             stage.counter(ParseBarFiles.class, ParseBarFiles.APPENDS_NOT_ADDABLE)
                 + " grown files have appended rows that are not all after their last date");
@@ -279,6 +306,9 @@ final class IngestStage {
       changed.addAll(plan.grownFiles());
       recordLastDays(dataDir, plan.details(), changed);
       List<String> newFiles = Outputs.fileNames(dataDir, ".parquet");
+      if (fused) {
+        ahead.ran(stage, newFiles);
+      }
       Map<String, Object> run = plan.describe();
       run.put("added", newFiles);
       return c.extra("outputs", rewrite.outputs(plan.previousOutputs(), newFiles))
@@ -412,9 +442,9 @@ final class IngestStage {
   /**
    * The end both runs share: the bars joined with the metadata to {@code <prefix>-*.parquet} in
    * {@code dataDir}, each file's last kept date to {@link #LAST_DAYS}, rejects to {@code
-   * rejectedDir}.
+   * rejectedDir}; returns the joined bars (what raw gets).
    */
-  private static void finish(
+  private static PCollection<BarSeries> finish(
       Pipeline p,
       PCollection<BarSeries> bars,
       PCollection<dev.strata.transforms.common.Failure> failures,
@@ -422,8 +452,9 @@ final class IngestStage {
       String dataDir,
       String rejectedDir,
       String prefix) {
-    bars.apply("JoinSecurityNames", JoinSecurityNames.from(metadata))
-        .apply("WriteRaw", WriteMarketParquet.raw(dataDir).withPrefix(prefix));
+    PCollection<BarSeries> joined =
+        bars.apply("JoinSecurityNames", JoinSecurityNames.from(metadata));
+    joined.apply("WriteRaw", WriteMarketParquet.raw(dataDir).withPrefix(prefix));
     bars.apply(
             "LastDays",
             MapElements.into(TypeDescriptors.strings())
@@ -432,6 +463,7 @@ final class IngestStage {
             "WriteLastDays",
             TextIO.write().to(dataDir + "/" + LAST_DAYS + "/part").withSuffix(".txt"));
     failures.apply("WriteRejected", WriteFailures.to(rejectedDir));
+    return joined;
   }
 
   /** The largest bar file {@link #filesWithoutData} reads to name it: no-data files are tiny. */

@@ -125,13 +125,16 @@ public final class MarketJob {
         failed = DOWNLOAD;
         outcomes.put(DOWNLOAD, download(options, input, log));
       }
+      // an ingest increment rolls the features on in its own job when features runs next
+      FeaturesAhead ahead =
+          specOnly ? null : FeaturesAhead.forRun(stages.contains(FEATURES), window, runner);
       if (stages.contains(INGEST)) {
         failed = INGEST;
-        outcomes.put(INGEST, IngestStage.run(options, input, runner));
+        outcomes.put(INGEST, IngestStage.run(options, input, runner, ahead));
       }
       if (stages.contains(FEATURES)) {
         failed = FEATURES;
-        outcomes.put(FEATURES, FeaturesStage.run(options, window, runner));
+        outcomes.put(FEATURES, FeaturesStage.run(options, window, runner, ahead));
         if (!specOnly) {
           failed = Compaction.STEP;
           Compaction.maybe(options, runner, !outcomes.get(FEATURES).skipped);

@@ -337,7 +337,9 @@ public class MarketIncrementTest {
 
   /**
    * The runner matrix: the same committed version in two outputs, then the same increment on the
-   * DirectRunner and on embedded Flink gives the same tables.
+   * DirectRunner and on embedded Flink gives the same tables. Both roll the features on in ingest's
+   * job ({@code FeaturesAhead}); a third output runs the stages one command each, so its features
+   * increment reads the committed raw files instead, and gives the same tables too.
    */
   @Test(timeout = 300_000)
   public void directAndFlinkGiveTheSameIncrement() throws Exception {
@@ -346,10 +348,21 @@ public class MarketIncrementTest {
     market(in, direct);
     Path flink = tmp.getRoot().toPath().resolve("runners-flink");
     market(in, flink); // the same committed version (a manifest names its inputs by path)
+    Path apart = tmp.getRoot().toPath().resolve("stages-apart");
+    market(in, apart);
     for (String f : FILES) {
       appendDays(in.resolve(f), 3);
     }
     String onDirect = market(in, direct);
+    String ingestAlone =
+        JobRun.ok("market", "--input=" + in, "--output=" + apart, "--stages=ingest", JobRun.DIRECT);
+    String featuresAlone =
+        JobRun.ok(
+            "market", "--input=" + in, "--output=" + apart, "--stages=features", JobRun.DIRECT);
+    expectTrue(ingestAlone, ingestAlone.contains("[ingest] incremental: "));
+    expectTrue(featuresAlone, featuresAlone.contains("[features] incremental: "));
+    expectTrue(featuresAlone, featuresAlone.contains(" read), "));
+    expectTrue(onDirect, onDirect.contains("rolled on in ingest's job"));
     String onFlink =
         JobRun.ok(
             "market",
@@ -362,7 +375,9 @@ public class MarketIncrementTest {
       expectTrue(log, log.contains("[features] incremental:"));
     }
     expectTrue(onFlink, onFlink.contains("[FlinkRunner]"));
+    expectTrue(onFlink, onFlink.contains("rolled on in ingest's job"));
     expectSameTables("Direct vs Flink", direct, flink);
+    expectSameTables("one job vs a job per stage", direct, apart);
   }
 
   /**
