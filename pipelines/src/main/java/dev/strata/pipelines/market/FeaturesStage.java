@@ -248,6 +248,11 @@ final class FeaturesStage {
         // computed in ingest's job: its files become this run's, its counters this stage's
         StageRunner.moveInto(done.dir(), dataDir, "");
         Store.deleteTree(done.dir());
+        // the graph of the job that computed it: ingest's, committed with raw/ a moment ago
+        ResourceId graph = Store.file(runner.dataDir(INGEST), BeamStage.PIPELINE_DOT);
+        if (Store.exists(graph)) {
+          Store.write(Store.file(dataDir, BeamStage.PIPELINE_DOT), Store.read(graph));
+        }
         rewrite = done.rewrite();
         stage = done.stage();
       } else {
