@@ -31,11 +31,6 @@ record BarFileScan(long ingestedBytes, String crc32c, long lines, boolean endsWi
 
   private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
-  /** A file ingested whole. */
-  static BarFileScan whole(byte[] b) {
-    return whole(new ByteArrayChannel(b));
-  }
-
   /** A file ingested whole, read from {@code ch} (from its start) a chunk at a time. */
   static BarFileScan whole(SeekableByteChannel ch) {
     try {
@@ -50,17 +45,11 @@ record BarFileScan(long ingestedBytes, String crc32c, long lines, boolean endsWi
   }
 
   /**
-   * The file {@code b} after {@code before} was ingested: its record once the complete lines after
-   * {@code before}'s bytes are ingested too; null if those bytes are not there any more, do not
-   * have their checksum, or did not end a line (the file changed otherwise).
-   */
-  static BarFileScan grown(byte[] b, BarFileScan before) {
-    return grown(new ByteArrayChannel(b), before);
-  }
-
-  /**
-   * {@link #grown(byte[], BarFileScan)} of the file {@code ch} reads. The ingested prefix is only
-   * checksummed (its lines are on record); only the bytes after it are searched for lines.
+   * The file {@code ch} reads after {@code before} was ingested: its record once the complete lines
+   * after {@code before}'s bytes are ingested too; null if those bytes are not there any more, do
+   * not have their checksum, or did not end a line (the file changed otherwise). The ingested
+   * prefix is only checksummed (its lines are on record); only the bytes after it are searched for
+   * lines.
    */
   static BarFileScan grown(SeekableByteChannel ch, BarFileScan before) {
     try {
@@ -184,61 +173,6 @@ record BarFileScan(long ingestedBytes, String crc32c, long lines, boolean endsWi
       }
     }
     return n;
-  }
-
-  /** A byte array read as a channel: the scans of bytes already in memory. */
-  private static final class ByteArrayChannel implements SeekableByteChannel {
-    private final byte[] b;
-    private int pos;
-
-    ByteArrayChannel(byte[] b) {
-      this.b = b;
-    }
-
-    @Override
-    public int read(ByteBuffer dst) {
-      if (pos >= b.length) {
-        return -1;
-      }
-      int n = Math.min(dst.remaining(), b.length - pos);
-      dst.put(b, pos, n);
-      pos += n;
-      return n;
-    }
-
-    @Override
-    public int write(ByteBuffer src) {
-      throw new java.nio.channels.NonWritableChannelException();
-    }
-
-    @Override
-    public long position() {
-      return pos;
-    }
-
-    @Override
-    public SeekableByteChannel position(long p) {
-      pos = Math.toIntExact(p);
-      return this;
-    }
-
-    @Override
-    public long size() {
-      return b.length;
-    }
-
-    @Override
-    public SeekableByteChannel truncate(long size) {
-      throw new java.nio.channels.NonWritableChannelException();
-    }
-
-    @Override
-    public boolean isOpen() {
-      return true;
-    }
-
-    @Override
-    public void close() {}
   }
 
   private static String hex(CRC32C crc) {
