@@ -32,4 +32,16 @@ public interface ContinuousOptions extends PipelineOptions {
     }
     return Duration.standardSeconds(o.getPollSeconds());
   }
+
+  /**
+   * A job's {@code --settleSeconds} (the sensors and market jobs declare it) checked: one line for
+   * a value out of range.
+   */
+  static Duration settle(int settleSeconds) {
+    if (settleSeconds < 0 || settleSeconds > 86_400) {
+      throw new IllegalArgumentException(
+          "--settleSeconds must be in 0..86400, not " + settleSeconds);
+    }
+    return Duration.standardSeconds(settleSeconds);
+  }
 }

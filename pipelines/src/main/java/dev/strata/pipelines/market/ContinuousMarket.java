@@ -33,10 +33,7 @@ final class ContinuousMarket {
 
   static void run(MarketOptions o, PrintStream log) throws Exception {
     long pollMs = ContinuousOptions.poll(o).getMillis();
-    if (o.getSettleSeconds() < 0 || o.getSettleSeconds() > 86_400) {
-      throw new IllegalArgumentException(
-          "--settleSeconds must be in 0..86400, not " + o.getSettleSeconds());
-    }
+    ContinuousOptions.settle(o.getSettleSeconds());
     if (o.getForce()) {
       throw new IllegalArgumentException(
           "--force does not apply to --continuous: run it once without --continuous");

@@ -53,10 +53,7 @@ final class ContinuousSensors {
 
   static void run(SensorsOptions o, PrintStream log) throws Exception {
     ContinuousOptions.poll(o);
-    if (o.getSettleSeconds() < 0 || o.getSettleSeconds() > 86_400) {
-      throw new IllegalArgumentException(
-          "--settleSeconds must be in 0..86400, not " + o.getSettleSeconds());
-    }
+    ContinuousOptions.settle(o.getSettleSeconds());
     if (o.getForce()) {
       throw new IllegalArgumentException(
           "--force does not apply to --continuous: to start over, give a new --output");
