@@ -8,7 +8,6 @@ import dev.strata.pipelines.launcher.BeamStage;
 import dev.strata.pipelines.launcher.StageRunner;
 import dev.strata.transforms.common.Store;
 import dev.strata.transforms.market.BarSeries;
-import dev.strata.transforms.market.ReadMarketParquet;
 import dev.strata.transforms.market.RollingFeatures;
 import dev.strata.transforms.market.WindowSpec;
 import java.io.IOException;
@@ -21,7 +20,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PDone;
 
 /**
@@ -56,22 +54,16 @@ final class FeaturesAhead {
 
   /** A features increment to compute in ingest's job when features runs after it, else null. */
   static FeaturesAhead forRun(boolean featuresRuns, WindowSpec window, StageRunner runner) {
-    return featuresRuns && !runner.forced() && !window.isCalendarDays()
-        ? new FeaturesAhead(window, runner)
-        : null;
+    return featuresRuns ? new FeaturesAhead(window, runner) : null;
   }
 
   /**
-   * Whether features can be rolled on in the ingest increment: its last run is a committed row
-   * window run with state, on exactly the raw version ingest now adds to.
+   * Whether features can be rolled on in the ingest increment: it could be extended at all (what
+   * stage features requires of its last run, {@link FeaturesStage#whyNotIncremental}), and its last
+   * run is on exactly the raw version ingest now adds to.
    */
   boolean possible() throws IOException {
-    JsonNode m = runner.lastManifest(FEATURES);
-    return m != null
-        && "succeeded".equals(m.path("status").asText())
-        && m.has("state")
-        && m.has("outputs")
-        && window.toString().equals(m.path("options").path("window").asText())
+    return FeaturesStage.whyNotIncremental(runner, window) == null
         && runner.unchanged(
             FEATURES, runner.publishedFiles(INGEST), Map.of("window", window.toString()));
   }
@@ -99,25 +91,11 @@ final class FeaturesAhead {
     ResourceId out = dir;
     PartRewrite parts = rewrite;
     added.apply(
-        "Features",
+        "Features", // its steps apart from ingest's own (both read and rewrite parts)
         new PTransform<PCollection<BarSeries>, PDone>() {
           @Override
           public PDone expand(PCollection<BarSeries> rows) {
-            PCollection<BarSeries> tails =
-                PartRewrite.known(rows.getPipeline(), "Tails", tailFiles)
-                    .apply("ReadTails", ReadMarketParquet.create());
-            PCollectionTuple rolled =
-                rows.apply("ExtendFeatures", RollingFeatures.extending(window, tails, symbols));
-            FeaturesStage.write(
-                rolled.get(RollingFeatures.FEATURES),
-                rolled.get(RollingFeatures.TAILS),
-                out,
-                "inc-" + tag);
-            try {
-              parts.apply(rows.getPipeline(), out, tag);
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
+            FeaturesStage.rollOn(rows, window, tailFiles, symbols, parts, out, tag);
             return PDone.in(rows.getPipeline());
           }
         });

@@ -110,7 +110,7 @@ final class FeaturesStage {
    * Why the features cannot be extended from the last run's at all, or null: there is a committed
    * run with the same row window and its tails as state.
    */
-  private static String whyNotIncremental(StageRunner runner, WindowSpec window)
+  static String whyNotIncremental(StageRunner runner, WindowSpec window)
       throws java.io.IOException {
     if (runner.forced()) {
       return "--force";
@@ -258,16 +258,14 @@ final class FeaturesStage {
       } else {
         rewrite = PartRewrite.of(published, outputs, recomputed, true);
         Pipeline p = Pipeline.create(options);
-        PCollection<BarSeries> tails =
-            PartRewrite.known(p, "Tails", stateFiles(published, previous))
-                .apply("ReadTails", ReadMarketParquet.create());
-        PCollectionTuple rolled =
-            PartRewrite.known(p, "Raw", added)
-                .apply("ReadRaw", ReadMarketParquet.create())
-                .apply("ExtendFeatures", RollingFeatures.extending(window, tails, recomputed));
-        write(
-            rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dataDir, tag);
-        rewrite.apply(p, dataDir, tag.substring(4));
+        rollOn(
+            PartRewrite.known(p, "Raw", added).apply("ReadRaw", ReadMarketParquet.create()),
+            window,
+            stateFiles(published, previous),
+            recomputed,
+            rewrite,
+            dataDir,
+            tag.substring(4));
         stage = BeamStage.run(p, FEATURES, dataDir);
       }
       long notExtendable = stage.counter(RollingFeatures.class, RollingFeatures.NOT_EXTENDABLE);
@@ -332,20 +330,38 @@ final class FeaturesStage {
   /**
    * The state files {@code manifest} lists in the published folder {@code published}.
    *
-   * @throws IOException if one is missing (the version is not whole)
+   * @throws java.io.IOException if one is missing (the version is not whole)
    */
   static List<MatchResult.Metadata> stateFiles(ResourceId published, JsonNode manifest)
       throws java.io.IOException {
-    List<MatchResult.Metadata> out = new ArrayList<>();
-    for (JsonNode n : manifest.path("state")) {
-      MatchResult.Metadata m = Store.stat(Store.file(published, n.asText()));
-      if (m == null) {
-        throw new java.io.IOException(
-            Store.file(published, n.asText()) + " is listed in the manifest but does not exist");
-      }
-      out.add(m);
-    }
-    return out;
+    List<String> names = new ArrayList<>();
+    manifest.path("state").forEach(n -> names.add(n.asText()));
+    return PartRewrite.listed(published, names);
+  }
+
+  /**
+   * The features increment on {@code added}, the new raw rows (read from raw's new files, or still
+   * in ingest's job): rolled on from the tails in {@code tailFiles}, {@code recomputed} symbols
+   * from their rows alone ({@link RollingFeatures#extending}), to {@code inc-<tag>-*.parquet} and
+   * {@code _state/tail-inc-<tag>-*.parquet} in {@code dir}; and the parts {@code rewrite} names
+   * written again without the recomputed symbols, to {@code rw-<tag>-*}.
+   */
+  static void rollOn(
+      PCollection<BarSeries> added,
+      WindowSpec window,
+      List<MatchResult.Metadata> tailFiles,
+      java.util.SortedSet<String> recomputed,
+      PartRewrite rewrite,
+      ResourceId dir,
+      String tag) {
+    PCollection<BarSeries> tails =
+        PartRewrite.known(added.getPipeline(), "Tails", tailFiles)
+            .apply("ReadTails", ReadMarketParquet.create());
+    PCollectionTuple rolled =
+        added.apply("ExtendFeatures", RollingFeatures.extending(window, tails, recomputed));
+    write(
+        rolled.get(RollingFeatures.FEATURES), rolled.get(RollingFeatures.TAILS), dir, "inc-" + tag);
+    rewrite.apply(added.getPipeline(), dir, tag);
   }
 
   /** Feature rows to {@code <prefix>-*.parquet}, the tails to {@code _state/tail-*.parquet}. */

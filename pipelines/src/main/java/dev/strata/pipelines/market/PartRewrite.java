@@ -31,15 +31,18 @@ import org.apache.beam.sdk.values.PCollection;
  * in the columns they read and write.
  */
 final class PartRewrite {
-  private final ResourceId published;
   private final List<String> parts;
+  private final List<MatchResult.Metadata> files; // the parts, as they were when found
   private final SortedSet<String> symbols;
   private final boolean features;
 
   private PartRewrite(
-      ResourceId published, List<String> parts, SortedSet<String> symbols, boolean features) {
-    this.published = published;
+      List<String> parts,
+      List<MatchResult.Metadata> files,
+      SortedSet<String> symbols,
+      boolean features) {
     this.parts = parts;
+    this.files = files;
     this.symbols = symbols;
     this.features = features;
   }
@@ -64,7 +67,7 @@ final class PartRewrite {
         }
       }
     }
-    return new PartRewrite(published, parts, new TreeSet<>(symbols), features);
+    return new PartRewrite(parts, listed(published, parts), new TreeSet<>(symbols), features);
   }
 
   /** The names of the published parts rewritten without the symbols. */
@@ -76,12 +79,12 @@ final class PartRewrite {
    * Adds to {@code p} the rewrite of the affected parts without the symbols' rows, to {@code
    * rw-<tag>-*.parquet} in {@code dataDir}; nothing when no part is affected.
    */
-  void apply(Pipeline p, ResourceId dataDir, String tag) throws IOException {
+  void apply(Pipeline p, ResourceId dataDir, String tag) {
     if (parts.isEmpty()) {
       return;
     }
     SortedSet<String> drop = symbols;
-    known(p, "Rewritten", files())
+    known(p, "Rewritten", files)
         .apply(
             "ReadRewritten",
             features ? ReadMarketParquet.withFeatures() : ReadMarketParquet.create())
@@ -109,7 +112,7 @@ final class PartRewrite {
         rewritten.add(m);
       }
     }
-    return new Counts(Outputs.parquetRows(files()), Outputs.parquetRows(rewritten));
+    return new Counts(Outputs.parquetRows(files), Outputs.parquetRows(rewritten));
   }
 
   /** {@code outputs} of the last version without the affected parts, plus {@code added}. */
@@ -120,9 +123,15 @@ final class PartRewrite {
     return out;
   }
 
-  private List<MatchResult.Metadata> files() throws IOException {
+  /**
+   * The files {@code names} of a manifest in its published folder {@code published}.
+   *
+   * @throws IOException if one is missing (the version is not whole)
+   */
+  static List<MatchResult.Metadata> listed(ResourceId published, List<String> names)
+      throws IOException {
     List<MatchResult.Metadata> out = new ArrayList<>();
-    for (String name : parts) {
+    for (String name : names) {
       MatchResult.Metadata m = Store.stat(Store.file(published, name));
       if (m == null) {
         throw new IOException(
