@@ -1,6 +1,7 @@
 package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
+import dev.strata.transforms.common.KeyBuckets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -10,7 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.ReadableFileCoder;
@@ -223,17 +224,21 @@ public final class ParseBarFiles
     PCollectionTuple out =
         files
             .apply(
-                "KeyBySymbol",
-                WithKeys.<String, FileIO.ReadableFile>of(
-                        f -> symbolOfFile(f.getMetadata().resourceId().getFilename()))
-                    .withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), ReadableFileCoder.of()))
-            .apply("GroupBySymbol", GroupByKey.create())
+                "KeyBySymbolBucket",
+                WithKeys.<Integer, FileIO.ReadableFile>of(
+                        f -> KeyBuckets.of(symbolOf(f), KeyBuckets.DEFAULT))
+                    .withKeyType(TypeDescriptors.integers()))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ReadableFileCoder.of()))
+            .apply("GroupBySymbolBucket", GroupByKey.create())
             .apply(
                 "ParseFiles",
                 ParDo.of(new ParseFn()).withOutputTags(BARS, TupleTagList.of(FAILURES)));
     out.get(BARS).setCoder(BarSeriesCoder.of());
     return out;
+  }
+
+  static String symbolOf(FileIO.ReadableFile file) {
+    return symbolOfFile(file.getMetadata().resourceId().getFilename());
   }
 
   /** {@code dir/AGM-A.csv} to {@code AGM-A}. */
@@ -268,15 +273,24 @@ public final class ParseBarFiles
     return file.readFullyAsBytes(); // size changed under us: take the slow, exact path
   }
 
-  static final class ParseFn extends DoFn<KV<String, Iterable<FileIO.ReadableFile>>, BarSeries> {
+  /** Parses a bucket of symbols' files ({@link KeyBuckets}), symbol by symbol. */
+  static final class ParseFn extends DoFn<KV<Integer, Iterable<FileIO.ReadableFile>>, BarSeries> {
     private final Counts counts = new Counts();
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<FileIO.ReadableFile>> symbol, MultiOutputReceiver out)
+        @Element KV<Integer, Iterable<FileIO.ReadableFile>> bucket, MultiOutputReceiver out)
         throws IOException {
-      List<FileIO.ReadableFile> inPathOrder = new ArrayList<>();
-      symbol.getValue().forEach(inPathOrder::add);
+      for (Map.Entry<String, List<FileIO.ReadableFile>> symbol :
+          KeyBuckets.regroup(bucket.getValue(), ParseBarFiles::symbolOf).entrySet()) {
+        parseSymbol(symbol.getKey(), symbol.getValue(), out);
+      }
+    }
+
+    private void parseSymbol(
+        String symbol, List<FileIO.ReadableFile> files, MultiOutputReceiver out)
+        throws IOException {
+      List<FileIO.ReadableFile> inPathOrder = new ArrayList<>(files);
       inPathOrder.sort(Comparator.comparing(f -> f.getMetadata().resourceId().toString()));
       // date -> where it was kept, filled only when another file of the symbol follows
       Map<Integer, String> kept = new HashMap<>();
@@ -284,11 +298,7 @@ public final class ParseBarFiles
         String path = inPathOrder.get(k).getMetadata().resourceId().toString();
         BarFileParser.Result r =
             BarFileParser.parse(
-                path,
-                readAll(inPathOrder.get(k)),
-                symbol.getKey(),
-                null,
-                kept.isEmpty() ? null : kept::get);
+                path, readAll(inPathOrder.get(k)), symbol, null, kept.isEmpty() ? null : kept::get);
         counts.count(r, r.failures, out, true);
         if (k + 1 < inPathOrder.size()) {
           for (int i = 0; i < r.series.size(); i++) {

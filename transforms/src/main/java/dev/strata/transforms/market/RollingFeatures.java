@@ -1,12 +1,16 @@
 package dev.strata.transforms.market;
 
 import dev.strata.transforms.common.Failure;
+import dev.strata.transforms.common.KeyBuckets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -29,10 +33,10 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * {@code Adj Close}) over a {@link WindowSpec} to every row, per symbol, ordered by date.
  *
  * <p>Consumes {@link BarSeries} pieces (bounded; any number of pieces per symbol, in any order),
- * groups them by symbol, sorts each symbol once by date and makes one pass with a {@link
- * RollingWindow}. Produces one series per symbol on {@link #FEATURES}, with both feature columns
- * null (NaN inside the series) until the window is full. Not {@code SlidingWindows}: no row is
- * copied per window.
+ * groups them by symbol (in buckets of symbols, {@link KeyBuckets}), sorts each symbol once by date
+ * and makes one pass with a {@link RollingWindow}. Produces one series per symbol on {@link
+ * #FEATURES}, with both feature columns null (NaN inside the series) until the window is full. Not
+ * {@code SlidingWindows}: no row is copied per window.
  *
  * <p>Two pieces of one symbol carrying the same date cannot both be kept. {@link ParseBarFiles}
  * already resolves a symbol's files against each other (at the CSV file and line), so here this
@@ -90,17 +94,20 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
   public PCollectionTuple expand(PCollection<BarSeries> series) {
     PCollectionTuple out =
         series
-            .apply(
-                "KeyBySymbol",
-                WithKeys.<String, BarSeries>of(BarSeries::symbol)
-                    .withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), BarSeriesCoder.of()))
-            .apply("GroupBySymbol", GroupByKey.create())
+            .apply("KeyBySymbolBucket", bySymbolBucket())
+            .setCoder(KvCoder.of(VarIntCoder.of(), BarSeriesCoder.of()))
+            .apply("GroupBySymbolBucket", GroupByKey.create())
             .apply(
                 "RollPerSymbol",
                 ParDo.of(new RollFn(window)).withOutputTags(FEATURES, TupleTagList.of(FAILURES)));
     out.get(FEATURES).setCoder(BarSeriesCoder.of());
     return out;
+  }
+
+  /** Keys a series by its symbol's bucket ({@link KeyBuckets}): one group holds many symbols. */
+  static WithKeys<Integer, BarSeries> bySymbolBucket() {
+    return WithKeys.<Integer, BarSeries>of(s -> KeyBuckets.of(s.symbol(), KeyBuckets.DEFAULT))
+        .withKeyType(TypeDescriptors.integers());
   }
 
   /** First date, then size, then the values column by column; the source breaks a full tie. */
@@ -116,7 +123,8 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
           .thenComparing((a, b) -> Arrays.compare(a.low, b.low))
           .thenComparing(BarSeries::source);
 
-  static final class RollFn extends DoFn<KV<String, Iterable<BarSeries>>, BarSeries> {
+  /** Rolls a bucket of symbols ({@link KeyBuckets}), symbol by symbol. */
+  static final class RollFn extends DoFn<KV<Integer, Iterable<BarSeries>>, BarSeries> {
     private final WindowSpec window;
     private final Counter symbols = Metrics.counter(RollingFeatures.class, SYMBOLS);
     private final Counter rows = Metrics.counter(RollingFeatures.class, ROWS);
@@ -128,9 +136,14 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<BarSeries>> symbol, MultiOutputReceiver out) {
-      List<BarSeries> pieces = new ArrayList<>();
-      symbol.getValue().forEach(pieces::add);
+    public void process(@Element KV<Integer, Iterable<BarSeries>> bucket, MultiOutputReceiver out) {
+      for (List<BarSeries> pieces :
+          KeyBuckets.regroup(bucket.getValue(), BarSeries::symbol).values()) {
+        roll(pieces, out);
+      }
+    }
+
+    private void roll(List<BarSeries> pieces, MultiOutputReceiver out) {
       // Delivery order is not promised, and a piece's source (a Parquet part) is named by the
       // run: order pieces by content, so which duplicate wins is the same on every run and runner.
       pieces.sort(PIECE_ORDER);
@@ -256,25 +269,15 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
       public PCollectionTuple expand(PCollection<BarSeries> added) {
         TupleTag<BarSeries> oldTag = new TupleTag<>("tail");
         TupleTag<BarSeries> newTag = new TupleTag<>("added");
-        KvCoder<String, BarSeries> keyed = KvCoder.of(StringUtf8Coder.of(), BarSeriesCoder.of());
-        PCollection<KV<String, BarSeries>> t =
-            tails
-                .apply(
-                    "KeyTails",
-                    WithKeys.<String, BarSeries>of(BarSeries::symbol)
-                        .withKeyType(TypeDescriptors.strings()))
-                .setCoder(keyed);
-        PCollection<KV<String, BarSeries>> a =
-            added
-                .apply(
-                    "KeyAdded",
-                    WithKeys.<String, BarSeries>of(BarSeries::symbol)
-                        .withKeyType(TypeDescriptors.strings()))
-                .setCoder(keyed);
+        KvCoder<Integer, BarSeries> keyed = KvCoder.of(VarIntCoder.of(), BarSeriesCoder.of());
+        PCollection<KV<Integer, BarSeries>> t =
+            tails.apply("KeyTails", bySymbolBucket()).setCoder(keyed);
+        PCollection<KV<Integer, BarSeries>> a =
+            added.apply("KeyAdded", bySymbolBucket()).setCoder(keyed);
         PCollectionTuple out =
             KeyedPCollectionTuple.of(oldTag, t)
                 .and(newTag, a)
-                .apply("GroupBySymbol", CoGroupByKey.create())
+                .apply("GroupBySymbolBucket", CoGroupByKey.create())
                 .apply(
                     "ExtendPerSymbol",
                     ParDo.of(new ExtendFn(window, oldTag, newTag, recomputed))
@@ -286,7 +289,8 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     };
   }
 
-  static final class ExtendFn extends DoFn<KV<String, CoGbkResult>, BarSeries> {
+  /** Extends a bucket of symbols ({@link KeyBuckets}), symbol by symbol. */
+  static final class ExtendFn extends DoFn<KV<Integer, CoGbkResult>, BarSeries> {
     private final WindowSpec window;
     private final TupleTag<BarSeries> oldTag;
     private final TupleTag<BarSeries> newTag;
@@ -308,13 +312,23 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
     }
 
     @ProcessElement
-    public void process(@Element KV<String, CoGbkResult> symbol, MultiOutputReceiver out) {
-      List<BarSeries> old = new ArrayList<>();
-      if (!recomputed.contains(symbol.getKey())) {
-        symbol.getValue().getAll(oldTag).forEach(old::add); // a recomputed symbol starts afresh
+    public void process(@Element KV<Integer, CoGbkResult> bucket, MultiOutputReceiver out) {
+      SortedMap<String, List<BarSeries>> tails =
+          KeyBuckets.regroup(bucket.getValue().getAll(oldTag), BarSeries::symbol);
+      SortedMap<String, List<BarSeries>> added =
+          KeyBuckets.regroup(bucket.getValue().getAll(newTag), BarSeries::symbol);
+      SortedSet<String> symbols = new TreeSet<>(tails.keySet());
+      symbols.addAll(added.keySet());
+      for (String symbol : symbols) {
+        List<BarSeries> old =
+            recomputed.contains(symbol) // a recomputed symbol starts afresh
+                ? new ArrayList<>()
+                : tails.getOrDefault(symbol, new ArrayList<>());
+        extend(old, added.getOrDefault(symbol, new ArrayList<>()), out);
       }
-      List<BarSeries> pieces = new ArrayList<>();
-      symbol.getValue().getAll(newTag).forEach(pieces::add);
+    }
+
+    private void extend(List<BarSeries> old, List<BarSeries> pieces, MultiOutputReceiver out) {
       if (old.size() > 1) {
         notExtendable.inc();
         return;
