@@ -33,10 +33,33 @@ public class RunnerArgsTest {
   }
 
   @Test
-  public void aChosenRunnerIsLeftAlone() {
+  public void aChosenRunnerGetsNoFlinkFlags() {
     assertEquals(
-        List.of("--runner=DirectRunner", "--input=x"),
-        List.of(RunnerArgs.withDefaultRunner("--runner=DirectRunner", "--input=x")));
+        List.of("--runner=FlinkRunner", "--flinkMaster=localhost:8081", "--input=x"),
+        List.of(
+            RunnerArgs.withDefaultRunner(
+                "--runner=FlinkRunner", "--flinkMaster=localhost:8081", "--input=x")));
+  }
+
+  @Test
+  public void theDirectRunnerRunsWithoutItsTestChecksUnlessAsked() {
+    List<String> checksOff = List.of("--enforceImmutability=false", "--enforceEncodability=false");
+    for (String runner :
+        List.of("DirectRunner", "org.apache.beam.runners.direct.DirectRunner", "direct")) {
+      List<String> args = List.of(RunnerArgs.withDefaultRunner("--runner=" + runner, "--input=x"));
+      assertEquals(List.of("--runner=" + runner, "--input=x"), args.subList(0, 2));
+      assertEquals(checksOff, args.subList(2, args.size()));
+    }
+    // the caller's choice wins
+    assertEquals(
+        List.of(
+            "--runner=DirectRunner",
+            "--enforceImmutability=true",
+            "--input=x",
+            "--enforceEncodability=false"),
+        List.of(
+            RunnerArgs.withDefaultRunner(
+                "--runner=DirectRunner", "--enforceImmutability=true", "--input=x")));
   }
 
   @Test
