@@ -231,7 +231,7 @@ public final class SensorsParquet {
         yield unsigned ? Long.toUnsignedString(v) : Long.toString(v);
       }
       case INT32 -> Integer.toString(g.getInteger(i, 0));
-      case DOUBLE -> ReadingParser.runIdOf(g.getDouble(i, 0));
+      case DOUBLE -> parser.runId(g.getDouble(i, 0));
       default -> throw new ReadingParser.Rejected("unparseable_value", "run_uuid has type " + t);
     };
   }
