@@ -34,15 +34,15 @@ echo "model and features: $MODEL_DIR"
 DUCK_JAR=$WORK/duckdb_jdbc-2.0.0.1.jar
 [ -f "$DUCK_JAR" ] || mvn -B -q -ntp dependency:copy -Dartifact=org.duckdb:duckdb_jdbc:2.0.0.1 -DoutputDirectory="$WORK"
 if [ ! -f $WORK/peer-model.pkl ] || [ "$MODEL_DIR/model/model.bin" -nt $WORK/peer-model.pkl ]; then
-  java -cp "$DUCK_JAR" bench/peer/ExportFeatures.java "$MODEL_DIR/features" "$WORK/peer-features.csv"
-  /usr/bin/python3 bench/peer/sklearn_peer.py train "$WORK/peer-features.csv" "$WORK/peer-model.pkl"
+  java -cp "$DUCK_JAR" bench/peers/ExportFeatures.java "$MODEL_DIR/features" "$WORK/peer-features.csv"
+  /usr/bin/python3 bench/peers/sklearn_peer.py train "$WORK/peer-features.csv" "$WORK/peer-model.pkl"
 fi
 
 # The sensors runs for the mixed load: the README's sensors command's output unless RUNS_DIR is set.
 RUNS_DIR=${RUNS_DIR:-out/sensors}
 [ -d "$RUNS_DIR/runs" ] || java -jar pipelines/target/strata.jar sensors \
   --input='pipelines/src/test/resources/machina/*' --output="$RUNS_DIR"
-RUN_ID=$(java -cp "$DUCK_JAR" bench/peer/LongestRun.java "$RUNS_DIR")
+RUN_ID=$(java -cp "$DUCK_JAR" bench/peers/LongestRun.java "$RUNS_DIR")
 echo "runs: $RUNS_DIR (mixed load plots and streams run $RUN_ID)"
 
 URL_Q="/predict?vol_moving_avg=12345&adj_close_rolling_med=25"
@@ -56,7 +56,7 @@ java $API_JAVA_OPTS -jar api/target/strata-api.jar --model=$MODEL_DIR/model/mode
   --runs="$RUNS_DIR" --host=127.0.0.1 --port=$API_PORT > "$WORK/api.log" 2>&1 &
 API_PID=$!
 PEER_MODEL=$PWD/$WORK/peer-model.pkl gunicorn -w 2 -b 127.0.0.1:$PEER_PORT \
-  --chdir bench/peer --log-level warning sklearn_peer:app > "$WORK/peer.log" 2>&1 &
+  --chdir bench/peers --log-level warning sklearn_peer:app > "$WORK/peer.log" 2>&1 &
 PEER_PID=$!
 for port in $API_PORT $PEER_PORT; do
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port$URL_Q" >/dev/null && break; sleep 0.5; done

@@ -38,7 +38,7 @@ read -r wall rss < "$t"; rm -f "$t"
 
 # the peer: one CSV, one psql \copy, no index
 CSV=$WORK/warehouse-$FILES.csv
-[ -f "$CSV" ] || java -cp "$DUCK_JAR" bench/peer/ExportCsv.java "$DATA" "$CSV"
+[ -f "$CSV" ] || java -cp "$DUCK_JAR" bench/peers/ExportCsv.java "$DATA" "$CSV"
 PEER=$WORK/warehouse-peer
 rm -rf "$PEER"; mkdir -p "$PEER/empty"
 java -jar pipelines/target/strata.jar warehouse --input="$PEER/empty" --output="$PEER" \

@@ -4,7 +4,7 @@ import java.sql.ResultSet;
 
 /**
  * Prints the run_uuid of the run with the most grid rows in a sensors-job output, read with DuckDB:
- * {@code java -cp duckdb_jdbc.jar bench/peer/LongestRun.java OUT}.
+ * {@code java -cp duckdb_jdbc.jar bench/peers/LongestRun.java OUT}.
  */
 public class LongestRun {
   public static void main(String[] args) throws Exception {
