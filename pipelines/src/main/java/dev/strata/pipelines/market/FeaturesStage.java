@@ -42,11 +42,6 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 final class FeaturesStage {
   private FeaturesStage() {}
 
-  static StageRunner.Outcome run(MarketOptions options, WindowSpec window, StageRunner runner)
-      throws Exception {
-    return run(options, window, runner, null);
-  }
-
   /**
    * The stage; {@code ahead}, if not null, may hold its increment already computed in ingest's job
    * ({@link FeaturesAhead}), used when it is exactly this run's.

@@ -51,11 +51,6 @@ final class IngestStage {
 
   private IngestStage() {}
 
-  static StageRunner.Outcome run(MarketOptions options, ResourceId input, StageRunner runner)
-      throws Exception {
-    return run(options, input, runner, null);
-  }
-
   /**
    * The stage; an increment also computes, in the same job, the features increment {@code ahead}
    * stands for when it can ({@link FeaturesAhead}; null: features does not run after it).
