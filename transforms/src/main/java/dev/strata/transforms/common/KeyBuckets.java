@@ -5,10 +5,14 @@ import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Groups by a bucket of keys instead of by key: a {@code GroupByKey} on {@link #of} gives one
- * element per bucket, and the DoFn after it takes the bucket apart again with {@link #regroup}.
+ * Groups by a bucket of keys instead of by key: a {@code GroupByKey} after {@link #byBucketOf}
+ * gives one element per bucket, and the DoFn after it takes the bucket apart again with {@link
+ * #regroup}.
  *
  * <p>Why: the DirectRunner makes one bundle of each key a {@code GroupByKey} outputs, and pays for
  * every bundle at every transform after it until the next shuffle (it translates each ParDo to its
@@ -39,10 +43,13 @@ public final class KeyBuckets {
     return Math.floorMod(h, buckets);
   }
 
-  /** Checks a bucket count given to a transform. */
-  public static int checked(int buckets) {
-    of("", buckets);
-    return buckets;
+  /**
+   * Keys each value by the bucket of its {@code key} among {@link #DEFAULT} buckets: the step
+   * before the {@code GroupByKey}.
+   */
+  public static <T> WithKeys<Integer, T> byBucketOf(SerializableFunction<T, String> key) {
+    return WithKeys.<Integer, T>of(v -> of(key.apply(v), DEFAULT))
+        .withKeyType(TypeDescriptors.integers());
   }
 
   /**

@@ -21,13 +21,11 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Reads price files of the Kaggle layout, one file per symbol, and validates every row.
@@ -223,11 +221,7 @@ public final class ParseBarFiles
   public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
     PCollectionTuple out =
         files
-            .apply(
-                "KeyBySymbolBucket",
-                WithKeys.<Integer, FileIO.ReadableFile>of(
-                        f -> KeyBuckets.of(symbolOf(f), KeyBuckets.DEFAULT))
-                    .withKeyType(TypeDescriptors.integers()))
+            .apply("KeyBySymbolBucket", KeyBuckets.byBucketOf(ParseBarFiles::symbolOf))
             .setCoder(KvCoder.of(VarIntCoder.of(), ReadableFileCoder.of()))
             .apply("GroupBySymbolBucket", GroupByKey.create())
             .apply(

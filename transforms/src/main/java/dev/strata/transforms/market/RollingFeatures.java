@@ -17,7 +17,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -26,7 +25,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Adds {@code vol_moving_avg} (mean {@code Volume}) and {@code adj_close_rolling_med} (median
@@ -94,7 +92,7 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
   public PCollectionTuple expand(PCollection<BarSeries> series) {
     PCollectionTuple out =
         series
-            .apply("KeyBySymbolBucket", bySymbolBucket())
+            .apply("KeyBySymbolBucket", KeyBuckets.byBucketOf(BarSeries::symbol))
             .setCoder(KvCoder.of(VarIntCoder.of(), BarSeriesCoder.of()))
             .apply("GroupBySymbolBucket", GroupByKey.create())
             .apply(
@@ -102,12 +100,6 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
                 ParDo.of(new RollFn(window)).withOutputTags(FEATURES, TupleTagList.of(FAILURES)));
     out.get(FEATURES).setCoder(BarSeriesCoder.of());
     return out;
-  }
-
-  /** Keys a series by its symbol's bucket ({@link KeyBuckets}): one group holds many symbols. */
-  static WithKeys<Integer, BarSeries> bySymbolBucket() {
-    return WithKeys.<Integer, BarSeries>of(s -> KeyBuckets.of(s.symbol(), KeyBuckets.DEFAULT))
-        .withKeyType(TypeDescriptors.integers());
   }
 
   /** First date, then size, then the values column by column; the source breaks a full tie. */
@@ -271,9 +263,9 @@ public final class RollingFeatures extends PTransform<PCollection<BarSeries>, PC
         TupleTag<BarSeries> newTag = new TupleTag<>("added");
         KvCoder<Integer, BarSeries> keyed = KvCoder.of(VarIntCoder.of(), BarSeriesCoder.of());
         PCollection<KV<Integer, BarSeries>> t =
-            tails.apply("KeyTails", bySymbolBucket()).setCoder(keyed);
+            tails.apply("KeyTails", KeyBuckets.byBucketOf(BarSeries::symbol)).setCoder(keyed);
         PCollection<KV<Integer, BarSeries>> a =
-            added.apply("KeyAdded", bySymbolBucket()).setCoder(keyed);
+            added.apply("KeyAdded", KeyBuckets.byBucketOf(BarSeries::symbol)).setCoder(keyed);
         PCollectionTuple out =
             KeyedPCollectionTuple.of(oldTag, t)
                 .and(newTag, a)
